@@ -1,0 +1,65 @@
+/** Builds the gateway's Fastify instance from plugins and routes; exported for tests. */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
+import secureSession from '@fastify/secure-session';
+import type { GatewayConfig } from '@digits-ts/config';
+import type { Logger } from '@digits-ts/logger';
+import { createRedis, JobStore, QueueProducer } from '@digits-ts/queue';
+import { installErrorHandlers } from './plugins/errors.ts';
+import { loadSessionKey } from './plugins/identity.ts';
+import { recoverJobs } from './recovery.ts';
+import { authRoutes } from './routes/auth.ts';
+import { datasetRoutes } from './routes/datasets.ts';
+import { fileRoutes } from './routes/files.ts';
+import { healthRoutes } from './routes/health.ts';
+import { jobRoutes } from './routes/jobs.ts';
+import type { Services } from './services.ts';
+
+export interface BuildOptions {
+  config: GatewayConfig;
+  logger: Logger;
+}
+
+/** A ready-to-listen gateway. Its onClose hook closes every connection it opened. */
+export async function buildApp({ config, logger }: BuildOptions): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: config.uploads.maxBytes });
+  const redis = createRedis(config.redis.url, 'client');
+  const services: Services = {
+    config,
+    redis,
+    store: new JobStore(redis, config.redis.prefix, config.jobsDir),
+    producer: new QueueProducer(createRedis(config.redis.url, 'client'), config.redis.prefix),
+  };
+  app.decorate('services', services);
+  app.addHook('onClose', async () => {
+    await services.producer.close();
+    await services.store.close();
+    await redis.quit().catch(() => redis.disconnect());
+  });
+
+  installErrorHandlers(app);
+  await app.register(cookie);
+  await app.register(secureSession, {
+    key: loadSessionKey(config.sessionKey, config.jobsDir),
+    cookieName: 'username',
+    cookie: { path: '/', httpOnly: true, sameSite: 'lax' },
+  });
+  await app.register(formbody, { bodyLimit: config.uploads.maxBytes });
+  await app.register(multipart, {
+    throwFileSizeLimit: true,
+    limits: { fileSize: config.uploads.maxBytes, files: config.uploads.maxFiles, fields: 1000, fieldSize: 1024 * 1024, parts: 1000 + config.uploads.maxFiles },
+  });
+
+  await app.register(healthRoutes);
+  await app.register(authRoutes);
+  await app.register(jobRoutes);
+  await app.register(datasetRoutes);
+  await app.register(fileRoutes);
+
+  app.addHook('onReady', async () => {
+    await recoverJobs(services, app.log);
+  });
+  return app;
+}

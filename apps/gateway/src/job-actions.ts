@@ -1,0 +1,45 @@
+/** Abort and delete, shared by the single-job routes (and later the bulk ones). */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Errors, isRunningStatus, type JobRecord } from '@digits-ts/contracts';
+import { requestAbort } from '@digits-ts/queue';
+import type { Services } from './services.ts';
+
+/** How long an abort of a running job waits for the worker to confirm (milliseconds). */
+const ABORT_CONFIRM_MS = 3000;
+
+/**
+ * Aborts a running job: a queued entry is removed and the job marked Aborted at once; a job a
+ * worker holds is asked to stop and we wait (bounded) until the worker reports it stopped.
+ */
+export async function abortJob(services: Services, record: JobRecord): Promise<JobRecord> {
+  if (!isRunningStatus(record.status)) throw Errors.JOB_NOT_RUNNING('Job not aborted');
+  const { store, producer, redis, config } = services;
+  if (!record.queueJob || (await producer.removeWaiting(record.queueJob))) {
+    return (await store.setStatus(record.id, 'A', { code: 'JOB_ABORTED', message: 'aborted by user before it started' })) ?? record;
+  }
+  await requestAbort(redis, config.redis.prefix, record.id);
+  const deadline = Date.now() + ABORT_CONFIRM_MS;
+  while (Date.now() < deadline) {
+    const current = await store.get(record.id);
+    if (!current || !isRunningStatus(current.status)) return current ?? record;
+    await sleep(50);
+  }
+  return (await store.get(record.id)) ?? record;
+}
+
+/** DIGITS' refusal text when models use a dataset (§11.1). */
+function dependencyMessage(dataset: JobRecord, models: JobRecord[]): string {
+  const names = models.map((m) => `"${m.name}"`).join(', ');
+  const verb = models.length === 1 ? '1 model depends' : `${models.length} models depend`;
+  return `Cannot delete "${dataset.name}" because ${verb} on it: ${names}`;
+}
+
+/** Deletes a job (aborting it first when running); refuses a dataset that models use. */
+export async function deleteJob(services: Services, record: JobRecord): Promise<void> {
+  if (record.kind === 'dataset') {
+    const users = (await services.store.list()).filter((r) => r.kind === 'model' && r.datasetId === record.id);
+    if (users.length > 0) throw Errors.JOB_IN_USE(dependencyMessage(record, users));
+  }
+  if (isRunningStatus(record.status)) await abortJob(services, record);
+  await services.store.remove(record.id);
+}

@@ -1,0 +1,15 @@
+/** `/health`: the process is up. `/ready`: Redis answers, so requests can be served. */
+import type { FastifyInstance } from 'fastify';
+import { Errors } from '@digits-ts/contracts';
+
+export async function healthRoutes(app: FastifyInstance): Promise<void> {
+  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/ready', async () => {
+    try {
+      await app.services.redis.ping();
+    } catch (err) {
+      throw Errors.QUEUE_UNAVAILABLE('Redis is not reachable', { cause: err });
+    }
+    return { status: 'ready' };
+  });
+}

@@ -1,0 +1,102 @@
+/** Job routes shared by every job kind (contract §4.1, §11). */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Errors, statusName, type JobRecord } from '@digits-ts/contracts';
+import { abortJob, deleteJob } from '../job-actions.ts';
+import { escapeHtml, page } from '../html.ts';
+import { readForm } from '../plugins/form.ts';
+import { requireOwner, requireUsername } from '../plugins/identity.ts';
+import { wantsJson } from '../plugins/negotiation.ts';
+import type { Services } from '../services.ts';
+import { baseDict, DIGITS_VERSION, indexOrder, modelDict } from '../views.ts';
+
+const ID = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
+const KIND_PREFIX = { dataset: '/datasets', model: '/models' } as const;
+
+/** The job named by a route's `:id` (a `.json` suffix is the JSON flavour), or 404. */
+export async function loadJob(services: Services, rawId: string, kind?: JobRecord['kind']): Promise<JobRecord> {
+  const id = rawId.endsWith('.json') ? rawId.slice(0, -5) : rawId;
+  const record = ID.test(id) ? await services.store.get(id) : null;
+  if (!record || (kind && record.kind !== kind)) throw Errors.JOB_NOT_FOUND('Job not found');
+  return record;
+}
+
+function homePage(records: JobRecord[]): string {
+  const rows = (kind: JobRecord['kind']) => records.filter((r) => r.kind === kind).map((r) =>
+    `<tr><td><a href="${KIND_PREFIX[kind]}/${r.id}">${escapeHtml(r.name)}</a></td><td>${escapeHtml(statusName(r.status))}</td><td>${Math.round(r.progress * 100)}%</td></tr>`).join('');
+  const section = (title: string, kind: JobRecord['kind']) => `<h2>${title}</h2><table><tr><th>Name</th><th>Status</th><th>Progress</th></tr>${rows(kind)}</table>`;
+  return page('Home', section('Datasets', 'dataset') + section('Models', 'model'));
+}
+
+type IdRequest = FastifyRequest<{ Params: { id: string } }>;
+
+export async function jobRoutes(app: FastifyInstance): Promise<void> {
+  const services = app.services;
+
+  const index = async (request: FastifyRequest, reply: FastifyReply) => {
+    const records = indexOrder(await services.store.list());
+    if (!wantsJson(request)) return reply.type('text/html').send(homePage(records));
+    return {
+      version: DIGITS_VERSION,
+      jobs_dir: services.config.jobsDir,
+      ...(services.config.serverName ? { server_name: services.config.serverName } : {}),
+      datasets: records.filter((r) => r.kind === 'dataset').map((r) => baseDict(r)),
+      models: records.filter((r) => r.kind === 'model').map((r) => modelDict(r)),
+    };
+  };
+  app.get('/', index);
+  app.get('/index.json', index);
+
+  app.get('/jobs/:id', async (request: IdRequest, reply) => {
+    const record = await loadJob(services, request.params.id);
+    return reply.redirect(`${KIND_PREFIX[record.kind]}/${record.id}`, 302);
+  });
+
+  // always 200 with JSON text, even for an unknown job (contract §4.1)
+  const status = async (request: IdRequest) => {
+    const record = ID.test(request.params.id) ? await services.store.get(request.params.id) : null;
+    if (!record) return { error: 'Job not found.' };
+    return { error: null, status: statusName(record.status), name: record.name, type: record.type };
+  };
+  for (const prefix of ['/jobs', '/datasets', '/models']) app.get(`${prefix}/:id/status`, status);
+
+  app.put('/jobs/:id', async (request: IdRequest, reply) => {
+    const form = await readForm(request);
+    const username = requireUsername(request, form);
+    const record = await loadJob(services, request.params.id);
+    requireOwner(record, username, 'edit');
+    const name = form.fields.job_name;
+    const notes = form.fields.job_notes;
+    if (name !== undefined && name.trim() === '') throw Errors.BAD_REQUEST('name cannot be blank');
+    await services.store.update(record.id, (r) => ({
+      ...r,
+      ...(name !== undefined ? { name: name.trim(), form: { ...r.form, [r.kind === 'dataset' ? 'form.dataset_name.data' : 'form.model_name.data']: name.trim() } } : {}),
+      ...(notes !== undefined ? { notes: notes.trim() === '' ? null : notes.trim() } : {}),
+    }));
+    return reply.type('text/plain').send(`${record.type} updated.`);
+  });
+
+  const remove = (kind?: JobRecord['kind']) => async (request: IdRequest, reply: FastifyReply) => {
+    const form = await readForm(request);
+    const username = requireUsername(request, form);
+    const record = await loadJob(services, request.params.id, kind);
+    requireOwner(record, username, 'delete');
+    await deleteJob(services, record);
+    return reply.type('text/plain').send('Job deleted.');
+  };
+  app.delete('/jobs/:id', remove());
+  app.delete('/datasets/:id', remove('dataset'));
+  app.delete('/models/:id', remove('model'));
+
+  const abort = (kind?: JobRecord['kind']) => async (request: IdRequest, reply: FastifyReply) => {
+    const form = await readForm(request);
+    const username = requireUsername(request, form);
+    const record = await loadJob(services, request.params.id, kind);
+    // DIGITS checks no ownership here (contract §14); we do, like its bulk abort
+    requireOwner(record, username, 'abort');
+    await abortJob(services, record);
+    return reply.type('text/plain').send('Job aborted.');
+  };
+  app.post('/jobs/:id/abort', abort());
+  app.post('/datasets/:id/abort', abort('dataset'));
+  app.post('/models/:id/abort', abort('model'));
+}

@@ -1,0 +1,46 @@
+/**
+ * Server paths named in forms must lie inside DATA_ROOTS (contract §14: DIGITS read any path
+ * with the server's privileges). Checked lexically first, so nothing outside the roots is even
+ * stat-ed, then again after resolving symlinks.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Errors, isWithinRoots, type FormErrors, type ServerPath } from '@digits-ts/contracts';
+import { FormError } from './plugins/errors.ts';
+
+async function realRoots(roots: readonly string[]): Promise<string[]> {
+  const resolved = await Promise.all(roots.map((root) => fs.realpath(root).catch(() => null)));
+  return resolved.filter((r): r is string => r !== null);
+}
+
+async function problemWith(entry: ServerPath, roots: readonly string[], real: readonly string[]): Promise<[string, boolean] | null> {
+  const outside: [string, boolean] = [`"${entry.path}" is outside the folders listed in DATA_ROOTS${roots.length === 0 ? ' (DATA_ROOTS is empty: set it to the folders that hold your images)' : ''}`, true];
+  if (!path.isAbsolute(entry.path)) return ['Filesystem path is not absolute', false];
+  if (!isWithinRoots(path.resolve(entry.path), roots)) return outside;
+  let resolved: string;
+  try {
+    resolved = await fs.realpath(entry.path);
+  } catch {
+    return [entry.kind === 'dir' ? 'Folder does not exist' : 'File does not exist', false];
+  }
+  if (!isWithinRoots(resolved, real)) return outside;
+  const stat = await fs.stat(resolved);
+  if (entry.kind === 'dir' && !stat.isDirectory()) return ['Folder does not exist', false];
+  if (entry.kind === 'file' && !stat.isFile()) return ['File does not exist', false];
+  return null;
+}
+
+/** Throws a FormError (code PATH_NOT_ALLOWED when any path escapes the roots) for bad paths. */
+export async function checkServerPaths(paths: readonly ServerPath[], roots: readonly string[]): Promise<void> {
+  if (paths.length === 0) return;
+  const real = await realRoots(roots);
+  const errors: FormErrors = {};
+  let confinement = false;
+  for (const entry of paths) {
+    const problem = await problemWith(entry, roots, real);
+    if (!problem) continue;
+    (errors[entry.field] ??= []).push(problem[0]);
+    confinement ||= problem[1];
+  }
+  if (Object.keys(errors).length > 0) throw new FormError(errors, confinement ? Errors.PATH_NOT_ALLOWED.code : Errors.VALIDATION_FAILED.code);
+}

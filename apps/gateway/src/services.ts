@@ -1,0 +1,22 @@
+/** What routes need from the outside world, built once per app. */
+import type { GatewayConfig } from '@digits-ts/config';
+import type { JobStore, QueueProducer, Redis } from '@digits-ts/queue';
+
+export interface Services {
+  config: GatewayConfig;
+  redis: Redis;
+  store: JobStore;
+  producer: QueueProducer;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+declare module '@fastify/secure-session' {
+  interface SessionData {
+    username: string;
+  }
+}

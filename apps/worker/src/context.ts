@@ -1,0 +1,18 @@
+/** What every processor receives besides its job: config, logger, stores and abort signals. */
+import type { WorkerConfig } from '@digits-ts/config';
+import type { Logger } from '@digits-ts/logger';
+import type { JobStore, Redis } from '@digits-ts/queue';
+import type { ImagePool } from './dataset-build/image-pool.ts';
+
+export interface WorkerContext {
+  config: WorkerConfig;
+  log: Logger;
+  redis: Redis;
+  store: JobStore;
+  /** Image threads, started on first use. */
+  imagePool(): ImagePool;
+  /** DATA_ROOTS as configured and resolved through symlinks. */
+  roots: string[];
+  /** Abort controllers of the jobs this process is running, by job id. */
+  running: Map<string, AbortController>;
+}

@@ -1,0 +1,64 @@
+/**
+ * Image-thread entry (piscina): reads, validates and prepares a chunk of images and builds their
+ * Caffe Datums, so both cores decode while the main thread only writes LMDB.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { isAppError, isWithinRoots } from '@digits-ts/contracts';
+import { encodeDatum, pixelsToDatumData } from '@digits-ts/dataset';
+import { configureSharp, prepareImage } from '@digits-ts/imaging';
+import type { ChunkResult, ChunkTask } from './chunk.ts';
+
+// each thread runs one sharp pipeline at a time; parallelism comes from the threads
+configureSharp({ concurrency: 1, cacheMemoryMb: 0 });
+
+function readImage(file: string, confineTo: string[] | null): Buffer {
+  if (confineTo) {
+    const real = fs.realpathSync(file);
+    if (!isWithinRoots(real, confineTo)) throw Object.assign(new Error(`"${file}" is outside DATA_ROOTS`), { code: 'PATH_NOT_ALLOWED' });
+    return fs.readFileSync(real);
+  }
+  return fs.readFileSync(file);
+}
+
+function failureOf(file: string, err: unknown): { source: string; code: string; message: string } {
+  if (isAppError(err)) return { source: file, code: err.code, message: err.message };
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return { source: file, code: 'IMAGE_NOT_FOUND', message: `"${file}" not found` };
+  if (code === 'PATH_NOT_ALLOWED') return { source: file, code, message: (err as Error).message };
+  return { source: file, code: 'IMAGE_DECODE_FAILED', message: `cannot read "${path.basename(file)}": ${(err as Error).message}` };
+}
+
+/** Processes one chunk; per-image problems are reported, never thrown. */
+export default async function processChunk(task: ChunkTask): Promise<ChunkResult> {
+  const { width, height, channels, encoding } = task.options;
+  const sum = task.withSum ? new Float64Array(width * height * channels) : null;
+  const datums: Uint8Array[] = [];
+  const positions: number[] = [];
+  const failures: ChunkResult['failures'] = [];
+  let reused = 0;
+  for (let i = 0; i < task.paths.length; i++) {
+    const file = task.paths[i]!;
+    try {
+      const prepared = await prepareImage(readImage(file, task.confineTo), { ...task.options, maxPixels: task.maxPixels });
+      const { data } = prepared.pixels;
+      if (sum) for (let p = 0; p < data.length; p++) sum[p]! += data[p]!;
+      const payload = prepared.encoded ?? pixelsToDatumData(data, width, height, channels);
+      datums.push(encodeDatum({ channels, height, width, label: task.labels[i]!, data: payload, encoded: encoding !== 'none' }));
+      positions.push(i);
+      if (prepared.reused) reused++;
+    } catch (err) {
+      failures.push(failureOf(file, err));
+    }
+  }
+  return { ...pack(datums), positions: Uint32Array.from(positions), sum, failures, reused };
+}
+
+function pack(datums: Uint8Array[]): Pick<ChunkResult, 'datums' | 'ends'> {
+  const ends = new Uint32Array(datums.length);
+  let total = 0;
+  datums.forEach((d, i) => { total += d.length; ends[i] = total; });
+  const out = new Uint8Array(total);
+  datums.forEach((d, i) => out.set(d, i === 0 ? 0 : ends[i - 1]!));
+  return { datums: out, ends };
+}

@@ -1,0 +1,27 @@
+/** Worker process entry: config → logger → runners → signal handlers (bounded shutdown). */
+import { loadWorkerConfig, loadOrExit } from '@digits-ts/config';
+import { createLogger } from '@digits-ts/logger';
+import { startWorker } from './worker.ts';
+
+const config = loadOrExit(loadWorkerConfig, process.env);
+const log = createLogger({ level: config.logLevel, name: 'worker' });
+const handle = await startWorker(config, log);
+
+let closing = false;
+async function shutdown(signal: string): Promise<void> {
+  if (closing) return;
+  closing = true;
+  log.info({ signal }, 'worker stopping');
+  const timer = setTimeout(() => {
+    log.error({ running: [...handle.ctx.running.keys()] }, 'shutdown timed out; the queue will hand unfinished jobs to another worker');
+    process.exit(1);
+  }, config.shutdownTimeoutMs);
+  timer.unref();
+  // ask running jobs to stop at their next batch rather than waiting for them to finish
+  for (const controller of handle.ctx.running.values()) controller.abort();
+  await handle.close();
+  log.info('worker stopped');
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

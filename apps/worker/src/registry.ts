@@ -1,0 +1,22 @@
+/** Job name → processor, checked for completeness when the worker starts. */
+import { JOBS, type JobName, type QueueName } from '@digits-ts/contracts';
+import type { Processor } from '@digits-ts/queue';
+import type { WorkerContext } from './context.ts';
+import { createBuildDatasetProcessor } from './processors/build-dataset.ts';
+
+const FACTORIES: Record<JobName, (ctx: WorkerContext) => Processor> = {
+  'build-dataset': createBuildDatasetProcessor,
+};
+
+/** The processors of one queue; throws if the catalogue and the registry disagree. */
+export function processorsFor(queue: QueueName, ctx: WorkerContext): Map<string, Processor> {
+  const known = new Set(Object.keys(JOBS));
+  const unknown = Object.keys(FACTORIES).filter((n) => !known.has(n));
+  const missing = [...known].filter((n) => !(n in FACTORIES));
+  if (unknown.length || missing.length) throw new Error(`worker registry out of step with the job catalogue: missing ${missing.join(', ') || 'none'}, unknown ${unknown.join(', ') || 'none'}`);
+  const map = new Map<string, Processor>();
+  for (const [name, def] of Object.entries(JOBS)) {
+    if (def.queue === queue) map.set(name, FACTORIES[name as JobName](ctx));
+  }
+  return map;
+}

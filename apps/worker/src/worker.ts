@@ -1,0 +1,65 @@
+/** Starts the queue runners this process serves; returns a handle whose close() shuts down in order. */
+import fs from 'node:fs/promises';
+import type { Worker } from 'bullmq';
+import type { WorkerConfig } from '@digits-ts/config';
+import type { Logger } from '@digits-ts/logger';
+import { createRedis, JobStore, startQueueWorker, subscribeAborts } from '@digits-ts/queue';
+import type { WorkerContext } from './context.ts';
+import { createImagePool, type ImagePool } from './dataset-build/image-pool.ts';
+import { processorsFor } from './registry.ts';
+
+export interface WorkerHandle {
+  ctx: WorkerContext;
+  close(): Promise<void>;
+}
+
+async function resolveRoots(roots: readonly string[]): Promise<string[]> {
+  const real = await Promise.all(roots.map((r) => fs.realpath(r).catch(() => r)));
+  return [...new Set([...roots, ...real])];
+}
+
+async function warnUnlessNoeviction(redis: WorkerContext['redis'], log: Logger): Promise<void> {
+  try {
+    const [, policy] = (await redis.config('GET', 'maxmemory-policy')) as [string, string];
+    if (policy !== 'noeviction') log.warn({ policy }, 'Redis maxmemory-policy should be noeviction, or queued jobs can be evicted');
+  } catch {
+    // managed Redis services may refuse CONFIG; nothing to check then
+  }
+}
+
+export async function startWorker(config: WorkerConfig, log: Logger): Promise<WorkerHandle> {
+  const redis = createRedis(config.redis.url, 'worker');
+  const subscriber = createRedis(config.redis.url, 'subscriber');
+  let pool: ImagePool | null = null;
+  const ctx: WorkerContext = {
+    config, log, redis,
+    store: new JobStore(redis, config.redis.prefix, config.jobsDir),
+    imagePool: () => (pool ??= createImagePool(config.datasetThreads)),
+    roots: await resolveRoots(config.dataRoots),
+    running: new Map(),
+  };
+  await subscribeAborts(subscriber, config.redis.prefix, (jobId) => ctx.running.get(jobId)?.abort());
+  await warnUnlessNoeviction(redis, log);
+  const runners: Worker[] = [];
+  for (const queue of config.queues) {
+    const processors = processorsFor(queue, ctx);
+    if (processors.size === 0) continue;
+    const concurrency = queue === 'ingest' ? config.ingestConcurrency : 1;
+    const runner = startQueueWorker(queue, processors, { connection: redis, prefix: config.redis.prefix, concurrency });
+    runner.on('failed', (job, err) => log.warn({ queue, jobId: job?.id, reason: err.message }, 'queue job failed'));
+    runners.push(runner);
+  }
+  log.info({ queues: config.queues, threads: config.datasetThreads, dataRoots: config.dataRoots }, 'worker started');
+
+  return {
+    ctx,
+    async close() {
+      // 1. stop fetching and let active jobs finish; 2. close pools; 3. quit Redis
+      await Promise.all(runners.map((r) => r.close()));
+      await pool?.close();
+      await ctx.store.close();
+      await subscriber.quit().catch(() => subscriber.disconnect());
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

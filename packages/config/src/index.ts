@@ -1,0 +1,89 @@
+/**
+ * Configuration loaders: pure functions over an env object returning frozen typed config.
+ * Each app's entry calls its loader once; nothing else reads process.env.
+ */
+import { QUEUES } from '@digits-ts/contracts';
+import { CPU_COUNT, readEnv, v, type Env } from './env.ts';
+
+import { ConfigError } from './env.ts';
+export { ConfigError, type Env, type VarDef } from './env.ts';
+
+/** Variables both apps read. */
+export const COMMON_VARS = {
+  REDIS_URL: v.string('Redis connection URL (shared by gateway and workers)', 'redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: v.string('Prefix of every Redis key and BullMQ queue, so several installs can share one Redis', 'digits'),
+  JOBS_DIR: v.absDir('Folder holding one sub-folder per job (shared by gateway and workers)', '.data/jobs'),
+  DATA_ROOTS: v.dirList('Colon-separated folders whose images and lists may be named by server paths in forms; empty allows none'),
+  LOG_LEVEL: v.choice('pino log level', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+  SHUTDOWN_TIMEOUT_MS: v.int('Time allowed for a graceful shutdown before the process exits anyway (milliseconds)', '10000'),
+};
+
+export const GATEWAY_VARS = {
+  ...COMMON_VARS,
+  HTTP_HOST: v.string('Address the gateway listens on', '127.0.0.1'),
+  HTTP_PORT: v.port('Port the gateway listens on', '5000'),
+  SESSION_KEY: v.string('Hex or base64 32-byte key for the username session cookie; empty: generated once and kept in JOBS_DIR/.session-key', ''),
+  UPLOAD_MAX_BYTES: v.int('Largest accepted upload, per file (bytes)', String(64 * 1024 * 1024)),
+  UPLOAD_MAX_FILES: v.int('Most files accepted in one request', '8'),
+  SERVER_NAME: v.string('Optional server_name reported by /index.json', ''),
+};
+
+export const WORKER_VARS = {
+  ...COMMON_VARS,
+  WORKER_QUEUES: v.choiceList('Comma list of the queues this worker process serves', QUEUES.join(','), QUEUES),
+  INGEST_CONCURRENCY: v.int('Dataset builds one worker process runs at once', '1'),
+  DATASET_THREADS: v.int('Image-decoding threads per dataset build (default: CPU count)', String(CPU_COUNT)),
+  IMAGE_MAX_PIXELS: v.int('Largest image accepted, width x height (pixels); guards against decompression bombs', String(8192 * 8192)),
+};
+
+function freeze<T extends object>(value: T): Readonly<T> {
+  return Object.freeze(value);
+}
+
+/** The gateway's configuration. Throws ConfigError listing every bad variable. */
+export function loadGatewayConfig(env: Env) {
+  const e = readEnv(GATEWAY_VARS, env);
+  return freeze({
+    http: freeze({ host: e.HTTP_HOST, port: e.HTTP_PORT }),
+    redis: freeze({ url: e.REDIS_URL, prefix: e.QUEUE_PREFIX }),
+    jobsDir: e.JOBS_DIR,
+    dataRoots: e.DATA_ROOTS,
+    sessionKey: e.SESSION_KEY,
+    uploads: freeze({ maxBytes: e.UPLOAD_MAX_BYTES, maxFiles: e.UPLOAD_MAX_FILES }),
+    serverName: e.SERVER_NAME,
+    logLevel: e.LOG_LEVEL,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  });
+}
+export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
+
+/** A worker process's configuration. Throws ConfigError listing every bad variable. */
+export function loadWorkerConfig(env: Env) {
+  const e = readEnv(WORKER_VARS, env);
+  return freeze({
+    redis: freeze({ url: e.REDIS_URL, prefix: e.QUEUE_PREFIX }),
+    jobsDir: e.JOBS_DIR,
+    dataRoots: e.DATA_ROOTS,
+    queues: e.WORKER_QUEUES,
+    ingestConcurrency: e.INGEST_CONCURRENCY,
+    datasetThreads: e.DATASET_THREADS,
+    imageMaxPixels: e.IMAGE_MAX_PIXELS,
+    logLevel: e.LOG_LEVEL,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  });
+}
+export type WorkerConfig = ReturnType<typeof loadWorkerConfig>;
+
+/** Every variable either app reads, for the README table test. */
+export const ALL_VARS = { ...GATEWAY_VARS, ...WORKER_VARS };
+
+/** For process entries: loads config or prints every problem and exits 2 before anything opens. */
+export function loadOrExit<T>(load: (env: Env) => T, env: Env): T {
+  try {
+    return load(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The error catalogue. Codes are API: never rename or reuse one.
+ * `statusCode` is what an HTTP client sees; `retryable` is what a worker does with it.
+ */
+
+/** Options accepted by every catalogued error. */
+export interface AppErrorOptions {
+  details?: unknown;
+  cause?: unknown;
+  /** Overrides the catalogue's HTTP description (DIGITS' custom `description`). */
+  description?: string;
+}
+
+/** Base class of every error we throw on purpose. */
+export class AppError extends Error {
+  readonly code: string;
+  readonly statusCode: number;
+  readonly retryable: boolean;
+  readonly details?: unknown;
+
+  constructor(code: string, statusCode: number, retryable: boolean, message: string, options: AppErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.statusCode = statusCode;
+    this.retryable = retryable;
+    if (options.details !== undefined) this.details = options.details;
+  }
+}
+
+/** A factory for one catalogued error: `Errors.JOB_NOT_FOUND('Job not found')`. */
+export type ErrorFactory = ((message: string, options?: AppErrorOptions) => AppError) & {
+  readonly code: string;
+  readonly statusCode: number;
+};
+
+function define(code: string, statusCode: number, retryable = false): ErrorFactory {
+  const make = (message: string, options?: AppErrorOptions) => new AppError(code, statusCode, retryable, message, options);
+  return Object.assign(make, { code, statusCode });
+}
+
+/** Every error the system raises, grouped by area. */
+export const Errors = {
+  // request shape
+  VALIDATION_FAILED: define('VALIDATION_FAILED', 400),
+  BAD_REQUEST: define('BAD_REQUEST', 400),
+  UNSUPPORTED_OPTION: define('UNSUPPORTED_OPTION', 400),
+  PATH_NOT_ALLOWED: define('PATH_NOT_ALLOWED', 400),
+  UPLOAD_TOO_LARGE: define('UPLOAD_TOO_LARGE', 413),
+  UNSUPPORTED_MEDIA_TYPE: define('UNSUPPORTED_MEDIA_TYPE', 415),
+  NOT_FOUND: define('NOT_FOUND', 404),
+  // identity
+  LOGIN_REQUIRED: define('LOGIN_REQUIRED', 401),
+  INVALID_USERNAME: define('INVALID_USERNAME', 400),
+  FORBIDDEN: define('FORBIDDEN', 403),
+  // jobs
+  JOB_NOT_FOUND: define('JOB_NOT_FOUND', 404),
+  INVALID_JOB_TYPE: define('INVALID_JOB_TYPE', 400),
+  JOB_NOT_RUNNING: define('JOB_NOT_RUNNING', 403),
+  JOB_IN_USE: define('JOB_IN_USE', 403),
+  JOB_ABORTED: define('JOB_ABORTED', 409),
+  // datasets and images
+  DATASET_NOT_FOUND: define('DATASET_NOT_FOUND', 404),
+  DATASET_NOT_READY: define('DATASET_NOT_READY', 409),
+  DATASET_BUILD_FAILED: define('DATASET_BUILD_FAILED', 422),
+  IMAGE_DECODE_FAILED: define('IMAGE_DECODE_FAILED', 422),
+  IMAGE_TOO_LARGE: define('IMAGE_TOO_LARGE', 422),
+  IMAGE_MODE_UNSUPPORTED: define('IMAGE_MODE_UNSUPPORTED', 422),
+  IMAGE_NOT_FOUND: define('IMAGE_NOT_FOUND', 422),
+  // infrastructure
+  QUEUE_UNAVAILABLE: define('QUEUE_UNAVAILABLE', 503, true),
+  STORAGE_FAILED: define('STORAGE_FAILED', 500, true),
+  INVALID_PAYLOAD: define('INVALID_PAYLOAD', 400),
+  INTERNAL: define('INTERNAL', 500),
+} as const;
+
+export type ErrorCode = keyof typeof Errors;
+
+/** True when `err` is one of ours (also across realms, e.g. from a worker thread). */
+export function isAppError(err: unknown): err is AppError {
+  return err instanceof AppError || (typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'AppError' && typeof (err as { code?: unknown }).code === 'string');
+}
+
+/**
+ * Lazy-message assertion: `assert(w > 0, () => expected('positive integer', 'width', w))`.
+ * Throws VALIDATION_FAILED so a bad argument never looks like an internal fault.
+ */
+export function assert(condition: unknown, message: () => string): asserts condition {
+  if (!condition) throw Errors.VALIDATION_FAILED(message());
+}
+
+/** The house message shape for a bad argument. */
+export function expected(what: string, name: string, value: unknown): string {
+  return `Expected ${what} for ${name} but received ${String(value)} of type ${typeof value}`;
+}

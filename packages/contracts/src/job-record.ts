@@ -1,0 +1,86 @@
+/**
+ * The durable job record: `<JOBS_DIR>/<id>/job.json`, mirrored in Redis for the index and live
+ * status. Validated whenever it is read from disk (a jobs folder is untrusted input).
+ */
+import { Type, type Static } from 'typebox';
+
+const StatusCodeSchema = Type.Union([Type.Literal('I'), Type.Literal('W'), Type.Literal('R'), Type.Literal('D'), Type.Literal('A'), Type.Literal('E')]);
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** One unreadable image, listed in the dataset JSON. */
+export const SkippedImage = Type.Object({ source: Type.String(), code: Type.String(), message: Type.String() });
+export type SkippedImage = Static<typeof SkippedImage>;
+
+export const ParseFolderTask = Type.Object({
+  name: Type.String(),
+  label_count: Nullable(Type.Integer()),
+  train_count: Nullable(Type.Integer()),
+  val_count: Nullable(Type.Integer()),
+  test_count: Nullable(Type.Integer()),
+});
+export type ParseFolderTask = Static<typeof ParseFolderTask>;
+
+export const CreateDbTask = Type.Object({
+  name: Type.String(),
+  stage: Type.Union([Type.Literal('train'), Type.Literal('val'), Type.Literal('test')]),
+  status: StatusCodeSchema,
+  entries: Nullable(Type.Integer()),
+  /** Image dims as DIGITS stores them: [height, width, channels]. */
+  image_dims: Type.Array(Type.Integer()),
+  backend: Type.String(),
+  encoding: Type.String(),
+  compression: Type.String(),
+  skipped: Type.Integer(),
+});
+export type CreateDbTask = Static<typeof CreateDbTask>;
+
+/** Dataset-only state: the tasks DIGITS reports and the images that could not be read. */
+export const DatasetState = Type.Object({
+  parseFolderTasks: Type.Array(ParseFolderTask),
+  createDbTasks: Type.Array(CreateDbTask),
+  labelCount: Nullable(Type.Integer()),
+  skippedCount: Type.Integer(),
+  /** The first skipped images (bounded), each with its error code. */
+  skipped: Type.Array(SkippedImage),
+  imagesPerSecond: Nullable(Type.Number()),
+});
+export type DatasetState = Static<typeof DatasetState>;
+
+export const JobKind = Type.Union([Type.Literal('dataset'), Type.Literal('model')]);
+export type JobKind = Static<typeof JobKind>;
+
+export const JobRecord = Type.Object({
+  v: Type.Literal(1),
+  /** Bumped on every write, so an older write never replaces a newer job.json. */
+  rev: Type.Integer({ minimum: 0 }),
+  id: Type.String({ pattern: '^\\d{8}-\\d{6}-[0-9a-f]{4}$' }),
+  kind: JobKind,
+  /** DIGITS' type string, e.g. `Image Classification Dataset` (contract §3.3). */
+  type: Type.String(),
+  name: Type.String(),
+  group: Type.String(),
+  username: Nullable(Type.String()),
+  notes: Nullable(Type.String()),
+  /** Unix seconds (float). */
+  created: Type.Number(),
+  status: StatusCodeSchema,
+  statusHistory: Type.Array(Type.Tuple([StatusCodeSchema, Type.Number()])),
+  progress: Type.Number({ minimum: 0, maximum: 1 }),
+  /** Why the job ended in Error or Aborted, when it did. */
+  error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+  /** Saved form values (`form.<field>.data`), for cloning. */
+  form: Type.Record(Type.String(), Type.Unknown()),
+  /** The queue entry doing this job's work, if any. */
+  queueJob: Nullable(Type.Object({ queue: Type.Union([Type.Literal('ingest'), Type.Literal('train'), Type.Literal('infer')]), id: Type.String() })),
+  datasetId: Nullable(Type.String()),
+  dataset: Nullable(DatasetState),
+  /** Everything the worker needs to (re)do the work. */
+  params: Type.Unknown(),
+});
+export type JobRecord = Static<typeof JobRecord>;
+
+/** DIGITS' type strings. */
+export const JOB_TYPES = {
+  imageClassificationDataset: 'Image Classification Dataset',
+  imageClassificationModel: 'Image Classification Model',
+} as const;

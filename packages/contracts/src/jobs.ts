@@ -1,0 +1,30 @@
+/**
+ * The queue catalogue: every job name, the queue that runs it and its payload schema.
+ * Payloads are small (ids and parameters) and carry `v: 1`.
+ */
+import { Type, type Static } from 'typebox';
+import { DatasetBuildOptions } from './dataset-form.ts';
+
+/** Queues follow resource profiles, not job names. */
+export const QUEUES = ['ingest', 'train', 'infer'] as const;
+export type QueueName = (typeof QUEUES)[number];
+
+export const BuildDatasetPayload = Type.Object({
+  v: Type.Literal(1),
+  jobId: Type.String(),
+  options: DatasetBuildOptions,
+}, { additionalProperties: false });
+export type BuildDatasetPayload = Static<typeof BuildDatasetPayload>;
+
+/** Job name → queue, payload schema and the deterministic BullMQ id rule. */
+export const JOBS = {
+  'build-dataset': {
+    queue: 'ingest',
+    payload: BuildDatasetPayload,
+    queueJobId: (jobId: string) => `build-dataset-${jobId}`,
+    attempts: 1,
+  },
+} as const satisfies Record<string, { queue: QueueName; payload: unknown; queueJobId: (id: string) => string; attempts: number }>;
+
+export type JobName = keyof typeof JOBS;
+export type PayloadOf<N extends JobName> = Static<(typeof JOBS)[N]['payload']>;

@@ -1,0 +1,10 @@
+/** Path confinement, pure: is an absolute, already-resolved path inside one of the roots? */
+import path from 'node:path';
+
+/** True when `target` equals a root or lies below one (compared by whole path segments). */
+export function isWithinRoots(target: string, roots: readonly string[]): boolean {
+  return roots.some((root) => {
+    const relative = path.relative(root, target);
+    return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+  });
+}

@@ -1,0 +1,306 @@
+/**
+ * LMDB writer for DIGITS' dataset layout (contract §6.4): one environment per split, a DIRECTORY
+ * holding `data.mdb`, keys `"%08d_%d"`, binary values. The file is a bulk-built liblmdb 0.9
+ * B+tree (see lmdb-format.ts), so Caffe, py-lmdb and DIGITS open it like any other LMDB.
+ *
+ * Keys must arrive in strictly increasing byte order (write-index keys do). Pages are streamed to
+ * disk in batches; the meta pages are written last, so an unfinished file is never a valid LMDB.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Errors, assert, expected, isAppError } from '@digits-ts/contracts';
+import {
+  MAX_KEY_SIZE, NODE_HEADER_SIZE, PAGE_HEADER_SIZE, PAGE_SIZE, P_BRANCH, P_LEAF, P_OVERFLOW, F_BIGDATA,
+  encodeMetaPage, even, nodeMax, overflowPages, writeU64, type TreeInfo,
+} from './lmdb-format.ts';
+
+/** The data file inside an environment directory. */
+export const DATA_FILE = 'data.mdb';
+/** liblmdb's lock file; created by whoever opens the environment, never by us. */
+export const LOCK_FILE = 'lock.mdb';
+/** Entries per write batch (DIGITS commits every 1000 images). */
+export const WRITE_BATCH_SIZE = 1000;
+
+/** Highest write index whose 8-digit key still sorts in write order. */
+const MAX_DATUM_INDEX = 99_999_999;
+
+/** `"%08d_%d"`: the classification key, e.g. `formatDatumKey(42, 7) === '00000042_7'`. */
+export function formatDatumKey(index: number, label: number): string {
+  assert(Number.isInteger(index) && index >= 0 && index <= MAX_DATUM_INDEX, () => expected('integer in 0..99999999', 'index', index));
+  assert(Number.isInteger(label) && label >= 0, () => expected('non-negative integer', 'label', label));
+  return `${String(index).padStart(8, '0')}_${label}`;
+}
+
+/** `"%09d"`: the generic-dataset key (contract §7.2), e.g. `formatSequenceKey(5) === '000000005'`. */
+export function formatSequenceKey(index: number): string {
+  assert(Number.isInteger(index) && index >= 0 && index <= 999_999_999, () => expected('integer in 0..999999999', 'index', index));
+  return String(index).padStart(9, '0');
+}
+
+/** A write-once LMDB environment being built. */
+export interface DbWriter {
+  /** The environment directory. */
+  readonly dir: string;
+  /** Entries put so far. */
+  readonly entries: number;
+  /** Adds `value` under `formatDatumKey(index, label)`; indices must increase. */
+  put(index: number, label: number, value: Uint8Array): void;
+  /** Adds `value` under a printable-ASCII `key` greater than every key before it. */
+  putKey(key: string, value: Uint8Array): void;
+  /** Writes every completed page to disk. Await it once per batch to bound memory. */
+  flush(): Promise<void>;
+  /** Writes the tree's upper levels and the meta pages, syncs and closes. Idempotent. */
+  close(): Promise<void>;
+}
+
+interface PageRef {
+  pgno: number;
+  /** First key in the page's subtree. */
+  key: Buffer;
+}
+
+class LmdbWriter implements DbWriter {
+  readonly dir: string;
+  #entries = 0;
+  readonly #file: string;
+  readonly #fh: fs.FileHandle;
+  readonly #nodeMax = nodeMax(PAGE_SIZE);
+  #nextPgno = 2; // pages 0 and 1 are the meta pages
+  #leaf = Buffer.alloc(PAGE_SIZE);
+  #lower = PAGE_HEADER_SIZE;
+  #upper = PAGE_SIZE;
+  #leafFirstKey: Buffer | null = null;
+  #lastKey: Buffer | null = null;
+  #leafRefs: PageRef[] = [];
+  #pages = { branch: 0, leaf: 0, overflow: 0 };
+  #pending: Buffer[] = [];
+  #pendingPgno = 2;
+  #sinceBatch = 0;
+  #writing: Promise<void> = Promise.resolve();
+  #error: unknown = null;
+  #closed = false;
+
+  constructor(dir: string, file: string, fh: fs.FileHandle) {
+    this.dir = dir;
+    this.#file = file;
+    this.#fh = fh;
+  }
+
+  get entries(): number {
+    return this.#entries;
+  }
+
+  put(index: number, label: number, value: Uint8Array): void {
+    this.#add(Buffer.from(formatDatumKey(index, label), 'latin1'), value);
+  }
+
+  putKey(key: string, value: Uint8Array): void {
+    assert(typeof key === 'string' && /^[\x20-\x7e]+$/.test(key), () => expected('non-empty printable ASCII string', 'key', key));
+    this.#add(Buffer.from(key, 'latin1'), value);
+  }
+
+  #add(key: Buffer, value: Uint8Array): void {
+    assert(!this.#closed, () => `LMDB writer for ${this.dir} is already closed`);
+    this.#throwIfFailed();
+    assert(value instanceof Uint8Array, () => expected('Uint8Array', 'value', value));
+    assert(key.length <= MAX_KEY_SIZE, () => `Expected key of at most ${MAX_KEY_SIZE} bytes but received ${key.length}`);
+    const last = this.#lastKey;
+    assert(last === null || Buffer.compare(key, last) > 0,
+      () => `Expected keys in increasing order but received "${key.toString('latin1')}" after "${last?.toString('latin1')}"`);
+    const big = NODE_HEADER_SIZE + key.length + value.length > this.#nodeMax;
+    const nodeSize = even(NODE_HEADER_SIZE + key.length + (big ? 8 : value.length));
+    if (this.#leafFirstKey !== null && this.#lower + 2 + nodeSize > this.#upper) this.#finishLeaf();
+    const leaf = this.#leaf;
+    const ofs = this.#upper - nodeSize;
+    leaf.writeUInt16LE(value.length & 0xffff, ofs);
+    leaf.writeUInt16LE(value.length >>> 16, ofs + 2);
+    leaf.writeUInt16LE(big ? F_BIGDATA : 0, ofs + 4);
+    leaf.writeUInt16LE(key.length, ofs + 6);
+    key.copy(leaf, ofs + NODE_HEADER_SIZE);
+    const dataOfs = ofs + NODE_HEADER_SIZE + key.length;
+    if (big) writeU64(leaf, dataOfs, this.#writeOverflow(value));
+    else leaf.set(value, dataOfs);
+    leaf.writeUInt16LE(ofs, this.#lower);
+    this.#lower += 2;
+    this.#upper = ofs;
+    this.#leafFirstKey ??= key;
+    this.#lastKey = key;
+    this.#entries++;
+    if (++this.#sinceBatch >= WRITE_BATCH_SIZE) {
+      this.#sinceBatch = 0;
+      this.#startWrite();
+    }
+  }
+
+  #allocate(pages: number, buf: Buffer): number {
+    const pgno = this.#nextPgno;
+    this.#nextPgno += pages;
+    writeU64(buf, 0, pgno);
+    this.#pending.push(buf);
+    return pgno;
+  }
+
+  #writeOverflow(value: Uint8Array): number {
+    const count = overflowPages(value.length, PAGE_SIZE);
+    const buf = Buffer.alloc(count * PAGE_SIZE);
+    buf.writeUInt16LE(P_OVERFLOW, 10);
+    buf.writeUInt32LE(count, 12);
+    buf.set(value, PAGE_HEADER_SIZE);
+    this.#pages.overflow += count;
+    return this.#allocate(count, buf);
+  }
+
+  #finishLeaf(): void {
+    const leaf = this.#leaf;
+    leaf.writeUInt16LE(P_LEAF, 10);
+    leaf.writeUInt16LE(this.#lower, 12);
+    leaf.writeUInt16LE(this.#upper, 14);
+    const pgno = this.#allocate(1, leaf);
+    this.#leafRefs.push({ pgno, key: this.#leafFirstKey as Buffer });
+    this.#pages.leaf++;
+    this.#leaf = Buffer.alloc(PAGE_SIZE);
+    this.#lower = PAGE_HEADER_SIZE;
+    this.#upper = PAGE_SIZE;
+    this.#leafFirstKey = null;
+  }
+
+  /** Packs one tree level's pages into branch pages; the first node of a branch page has no key. */
+  #buildBranchLevel(refs: PageRef[]): PageRef[] {
+    const capacity = PAGE_SIZE - PAGE_HEADER_SIZE;
+    const groups: PageRef[][] = [];
+    let group: PageRef[] = [];
+    let used = 0;
+    for (const ref of refs) {
+      let size = 2 + even(NODE_HEADER_SIZE + (group.length === 0 ? 0 : ref.key.length));
+      if (group.length > 0 && used + size > capacity) {
+        groups.push(group);
+        group = [];
+        used = 0;
+        size = 2 + NODE_HEADER_SIZE;
+      }
+      group.push(ref);
+      used += size;
+    }
+    groups.push(group);
+    // liblmdb expects at least two children per branch page: borrow one from the (full) previous page.
+    const lastGroup = groups[groups.length - 1] as PageRef[];
+    if (groups.length > 1 && lastGroup.length === 1) lastGroup.unshift((groups[groups.length - 2] as PageRef[]).pop() as PageRef);
+    return groups.map((g) => this.#writeBranch(g));
+  }
+
+  #writeBranch(children: PageRef[]): PageRef {
+    const page = Buffer.alloc(PAGE_SIZE);
+    let lower = PAGE_HEADER_SIZE;
+    let upper = PAGE_SIZE;
+    children.forEach((child, i) => {
+      const ksize = i === 0 ? 0 : child.key.length;
+      const ofs = upper - even(NODE_HEADER_SIZE + ksize);
+      const low32 = child.pgno % 0x100000000;
+      page.writeUInt16LE(low32 & 0xffff, ofs);
+      page.writeUInt16LE(low32 >>> 16, ofs + 2);
+      page.writeUInt16LE(Math.floor(child.pgno / 0x100000000) & 0xffff, ofs + 4);
+      page.writeUInt16LE(ksize, ofs + 6);
+      if (ksize > 0) child.key.copy(page, ofs + NODE_HEADER_SIZE);
+      page.writeUInt16LE(ofs, lower);
+      lower += 2;
+      upper = ofs;
+    });
+    page.writeUInt16LE(P_BRANCH, 10);
+    page.writeUInt16LE(lower, 12);
+    page.writeUInt16LE(upper, 14);
+    this.#pages.branch++;
+    return { pgno: this.#allocate(1, page), key: (children[0] as PageRef).key };
+  }
+
+  #startWrite(): void {
+    if (this.#pending.length === 0) return;
+    const data = Buffer.concat(this.#pending);
+    const position = this.#pendingPgno * PAGE_SIZE;
+    this.#pending = [];
+    this.#pendingPgno = this.#nextPgno;
+    this.#writing = this.#writing.then(async () => {
+      if (this.#error === null) await writeFully(this.#fh, data, position);
+    }).catch((err: unknown) => {
+      this.#error ??= err;
+    });
+  }
+
+  #throwIfFailed(): void {
+    if (this.#error !== null) throw storageError(this.#file, this.#error);
+  }
+
+  async flush(): Promise<void> {
+    this.#startWrite();
+    await this.#writing;
+    this.#throwIfFailed();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      if (this.#leafFirstKey !== null) this.#finishLeaf();
+      let level = this.#leafRefs;
+      let depth = level.length > 0 ? 1 : 0;
+      while (level.length > 1) {
+        level = this.#buildBranchLevel(level);
+        depth++;
+      }
+      this.#startWrite();
+      await this.#writing;
+      this.#throwIfFailed();
+      await this.#fh.datasync(); // data pages are durable before any meta page points at them
+      const main: TreeInfo = {
+        flags: 0, depth, entries: this.#entries, root: level[0]?.pgno ?? null,
+        branchPages: this.#pages.branch, leafPages: this.#pages.leaf, overflowPages: this.#pages.overflow,
+      };
+      const meta = { pageSize: PAGE_SIZE, mapSize: mapSizeFor(this.#nextPgno * PAGE_SIZE), lastPage: this.#nextPgno - 1, txnId: 1, main };
+      // as liblmdb leaves a fresh environment after one commit: meta 0 = empty (txn 0), meta 1 = txn 1
+      const empty: TreeInfo = { flags: 0, depth: 0, branchPages: 0, leafPages: 0, overflowPages: 0, entries: 0, root: null };
+      const initial = { ...meta, lastPage: 1, txnId: 0, main: empty };
+      await writeFully(this.#fh, Buffer.concat([encodeMetaPage(0, initial), encodeMetaPage(1, meta)]), 0);
+      await this.#fh.datasync();
+    } catch (err) {
+      throw storageError(this.#file, err);
+    } finally {
+      await this.#fh.close().catch(() => undefined);
+    }
+  }
+}
+
+/** liblmdb's map size in the meta: the next power of two ≥ the file (at least 1 MiB). */
+function mapSizeFor(bytes: number): number {
+  let size = 1 << 20;
+  while (size < bytes) size *= 2;
+  return size;
+}
+
+async function writeFully(fh: fs.FileHandle, data: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < data.length) {
+    const { bytesWritten } = await fh.write(data, done, data.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+function storageError(file: string, err: unknown): Error {
+  if (isAppError(err)) return err;
+  return Errors.STORAGE_FAILED(`cannot write LMDB file ${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+}
+
+/**
+ * Starts a new LMDB environment in directory `dir` (created if missing). Replaces any `data.mdb`
+ * (and stale `lock.mdb`) already there, so a retried build can reuse its staging directory.
+ */
+export async function createDbWriter(dir: string): Promise<DbWriter> {
+  assert(typeof dir === 'string' && dir.length > 0, () => expected('non-empty path', 'dir', dir));
+  const file = path.join(dir, DATA_FILE);
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    await fs.rm(path.join(dir, LOCK_FILE), { force: true });
+    const fh = await fs.open(file, 'w');
+    return new LmdbWriter(dir, file, fh);
+  } catch (err) {
+    throw storageError(file, err);
+  }
+}

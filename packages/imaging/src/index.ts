@@ -1,0 +1,12 @@
+/**
+ * @digits-ts/imaging: decode, normalise, resize and encode dataset images with DIGITS'
+ * semantics (contract §6.5, §6.6). Pure functions over Buffers; no LMDB, no queues.
+ */
+export type { ImageEncoding, PrepareOptions, PreparedImage, RawImage, ResizeMode, SniffedType } from './types.ts';
+export { configureSharp } from './sharp-config.ts';
+export { decodeImage } from './decode.ts';
+export { toChannels } from './pixels.ts';
+export { planResize, resizeImage, type ResizePlan } from './resize.ts';
+export { encodeImage, JPEG_QUALITY } from './encode.ts';
+export { prepareImage } from './prepare.ts';
+export { sniffImageType } from './sniff.ts';

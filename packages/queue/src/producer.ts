@@ -1,0 +1,71 @@
+/** Typed enqueueing: a payload is checked against its schema before it reaches Redis. */
+import { Queue } from 'bullmq';
+import { compileChecker, Errors, JOBS, type JobName, type PayloadOf, type QueueName } from '@digits-ts/contracts';
+import type { Redis } from './redis.ts';
+
+const payloadCheckers = Object.fromEntries(Object.entries(JOBS).map(([name, def]) => [name, compileChecker(def.payload)]));
+
+export interface QueueJobRef { queue: QueueName; id: string }
+
+/** Default retention: completed entries go quickly, failed ones stay a while for inspection. */
+const RETENTION = { removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: { age: 7 * 24 * 3600 } };
+
+export class QueueProducer {
+  private readonly queues = new Map<QueueName, Queue>();
+
+  constructor(private readonly connection: Redis, private readonly prefix: string) {}
+
+  /** The BullMQ queue `name` (created on first use). */
+  queue(name: QueueName): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  /** Enqueues job `name` for job record `recordId` with a deterministic BullMQ id. */
+  async enqueue<N extends JobName>(name: N, payload: PayloadOf<N>): Promise<QueueJobRef> {
+    const def = JOBS[name];
+    payloadCheckers[name]!.parse(payload, `${name} payload`);
+    const id = def.queueJobId(payload.jobId);
+    try {
+      await this.queue(def.queue).add(name, payload, { jobId: id, attempts: def.attempts, backoff: { type: 'exponential', delay: 2000 }, ...RETENTION });
+    } catch (err) {
+      throw Errors.QUEUE_UNAVAILABLE('the job queue is unavailable; try again', { cause: err });
+    }
+    return { queue: def.queue, id };
+  }
+
+  /**
+   * Removes a queued entry that no worker holds yet. Returns true when it was removed (or is
+   * already gone), false when a worker is running it.
+   */
+  async removeWaiting(ref: QueueJobRef): Promise<boolean> {
+    const job = await this.queue(ref.queue).getJob(ref.id);
+    if (!job) return true;
+    const state = await job.getState();
+    if (state === 'active') return false;
+    try {
+      await job.remove();
+      return true;
+    } catch {
+      return false; // a worker took it in the meantime
+    }
+  }
+
+  /** True when the entry still exists in its queue (waiting, delayed or active). */
+  async isQueued(ref: QueueJobRef): Promise<boolean> {
+    const job = await this.queue(ref.queue).getJob(ref.id);
+    if (!job) return false;
+    const state = await job.getState();
+    return state === 'waiting' || state === 'delayed' || state === 'active' || state === 'prioritized' || state === 'waiting-children';
+  }
+
+  /** Closes the queues and the connection this producer was given. */
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await this.connection.quit().catch(() => this.connection.disconnect());
+  }
+}

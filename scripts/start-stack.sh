@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Starts the whole stack on this machine: Redis (only when none answers at REDIS_URL),
+# one worker and the gateway. Ctrl-C stops everything it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
+export JOBS_DIR="${JOBS_DIR:-$PWD/.data/jobs}"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [[ -n "${redis_pidfile:-}" && -f "$redis_pidfile" ]]; then kill "$(cat "$redis_pidfile")" 2>/dev/null || true; fi
+}
+trap cleanup EXIT INT TERM
+
+if ! node scripts/redis-ping.mjs "$REDIS_URL"; then
+  if ! command -v redis-server >/dev/null; then
+    echo "No Redis answers at $REDIS_URL and redis-server is not installed." >&2
+    echo "Install it (Debian/Ubuntu: sudo apt-get install -y redis-server), or point REDIS_URL at a Redis 6.2+ server." >&2
+    exit 1
+  fi
+  port=$(node -e 'console.log(new URL(process.argv[1]).port || 6379)' "$REDIS_URL")
+  mkdir -p .data/redis
+  redis_pidfile="$PWD/.data/redis/redis.pid"
+  echo "No Redis at $REDIS_URL: starting a local redis-server on port $port (data in .data/redis)"
+  redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --pidfile "$redis_pidfile" --dir "$PWD/.data/redis" \
+    --appendonly yes --maxmemory-policy noeviction --logfile "$PWD/.data/redis/redis.log"
+  for _ in $(seq 50); do node scripts/redis-ping.mjs "$REDIS_URL" && break; sleep 0.1; done
+fi
+
+npx tsx apps/worker/src/main.ts & pids+=($!)
+npx tsx apps/gateway/src/server.ts & pids+=($!)
+wait -n "${pids[@]}"

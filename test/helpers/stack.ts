@@ -1,0 +1,95 @@
+/**
+ * The real gateway and a real worker on real Redis, in this process, for one test file:
+ * temp JOBS_DIR and data root, own key prefix, everything torn down after.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { loadGatewayConfig, loadWorkerConfig } from '@digits-ts/config';
+import { createLogger } from '@digits-ts/logger';
+import { buildApp } from '../../apps/gateway/src/app.ts';
+import { startWorker, type WorkerHandle } from '../../apps/worker/src/worker.ts';
+import { dropPrefix, redisUrl, testPrefix } from './redis.ts';
+
+export interface Stack {
+  app: FastifyInstance;
+  worker: WorkerHandle | null;
+  jobsDir: string;
+  dataDir: string;
+  redisUrl: string;
+  prefix: string;
+  env: Record<string, string>;
+  /** Builds a second gateway on the same Redis and folders (e.g. after a restart). */
+  restartGateway(): Promise<FastifyInstance>;
+}
+
+interface Teardown { teardown(fn: () => unknown): void }
+
+const quiet = () => createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', name: 'test' });
+
+/** Starts the stack; `worker: false` leaves jobs waiting in their queues. */
+export async function startStack(t: Teardown, options: { worker?: boolean; env?: Record<string, string> } = {}): Promise<Stack> {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'digits-ts-'));
+  const jobsDir = path.join(root, 'jobs');
+  const dataDir = path.join(root, 'data');
+  await fs.mkdir(dataDir, { recursive: true });
+  const url = await redisUrl();
+  const prefix = testPrefix();
+  const env = { REDIS_URL: url, QUEUE_PREFIX: prefix, JOBS_DIR: jobsDir, DATA_ROOTS: dataDir, DATASET_THREADS: '2', ...options.env };
+  const apps: FastifyInstance[] = [];
+  const makeApp = async () => {
+    const app = await buildApp({ config: loadGatewayConfig(env), logger: quiet() });
+    await app.ready();
+    apps.push(app);
+    return app;
+  };
+  const app = await makeApp();
+  const worker = options.worker === false ? null : await startWorker(loadWorkerConfig(env), quiet());
+  t.teardown(async () => {
+    await worker?.close();
+    for (const a of apps) await a.close();
+    await dropPrefix(url, prefix);
+    await fs.rm(root, { recursive: true, force: true });
+  });
+  return { app, worker, jobsDir, dataDir, redisUrl: url, prefix, env, restartGateway: makeApp };
+}
+
+/** Logs in through `POST /login` and returns the session cookie header. */
+export async function login(app: FastifyInstance, username: string): Promise<string> {
+  const res = await app.inject({ method: 'POST', url: '/login', payload: `username=${encodeURIComponent(username)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  // the raw (still URL-encoded) pair, as a browser or curl would send it back
+  const raw = [res.headers['set-cookie'] ?? []].flat().find((c) => c.startsWith('username='));
+  if (res.statusCode !== 302 || !raw) throw new Error(`login as ${username} failed: ${res.statusCode} ${res.body}`);
+  return raw.split(';')[0]!;
+}
+
+/** Polls a job's status route until it leaves the running states (bounded). */
+export async function waitForStatus(app: FastifyInstance, id: string, timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await app.inject({ url: `/jobs/${id}/status` });
+    const { status } = res.json() as { status: string };
+    if (!['Initialized', 'Waiting', 'Running'].includes(status)) return status;
+    if (Date.now() > deadline) throw new Error(`job ${id} still ${status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A multipart body from fields and files, for inject(). */
+export function multipart(fields: Record<string, string>, files: Record<string, { filename: string; data: Buffer | string }> = {}): { payload: Buffer; headers: Record<string, string> } {
+  const boundary = `----digits${Math.random().toString(16).slice(2)}`;
+  const parts: Buffer[] = [];
+  for (const [name, value] of Object.entries(fields)) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
+  }
+  for (const [name, file] of Object.entries(files)) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${file.filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`));
+    parts.push(Buffer.isBuffer(file.data) ? file.data : Buffer.from(file.data));
+    parts.push(Buffer.from('\r\n'));
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return { payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+export type { LightMyRequestResponse };

@@ -1,0 +1,48 @@
+import t from 'tap';
+import sharp from 'sharp';
+import { decodeImage, encodeImage, type RawImage } from '@digits-ts/imaging';
+import { noisePixels } from './images.ts';
+
+const raw = (width: number, height: number, channels: 1 | 3, seed = 1): RawImage => {
+  const p = noisePixels(width, height, channels, seed);
+  return { data: p.data, width, height, channels };
+};
+
+t.test('PNG is lossless and keeps the channel count (JS and sharp encoders)', async (t) => {
+  for (const [w, h] of [[28, 28], [300, 200]] as const) {
+    for (const channels of [1, 3] as const) {
+      const img = raw(w, h, channels);
+      const png = await encodeImage(img, 'png');
+      const meta = await sharp(png).metadata();
+      t.match(meta, { format: 'png', width: w, height: h, channels }, `${w}x${h}x${channels}`);
+      t.same(await decodeImage(png, { maxPixels: 1e6 }), img, `${w}x${h}x${channels} round-trips`);
+    }
+  }
+});
+
+t.test('JPEG: 1-channel stays 1-channel, colour stays close', async (t) => {
+  const grey: RawImage = { data: Buffer.alloc(64 * 64, 90), width: 64, height: 64, channels: 1 };
+  const jpg = await encodeImage(grey, 'jpg');
+  t.match(await sharp(jpg).metadata(), { format: 'jpeg', channels: 1, space: 'b-w' });
+  const back = await decodeImage(jpg, { maxPixels: 1e6 });
+  t.equal(back.channels, 1);
+  t.ok([...back.data].every((v) => Math.abs(v - 90) <= 1));
+  const colour: RawImage = { data: Buffer.from(Array.from({ length: 32 * 32 }, () => [200, 60, 20]).flat()), width: 32, height: 32, channels: 3 };
+  const cjpg = await encodeImage(colour, 'jpg');
+  t.match(await sharp(cjpg).metadata(), { format: 'jpeg', channels: 3 });
+  const c = await decodeImage(cjpg, { maxPixels: 1e6 });
+  t.ok(Math.abs((c.data[0] as number) - 200) <= 3 && Math.abs((c.data[1] as number) - 60) <= 3 && Math.abs((c.data[2] as number) - 20) <= 3);
+});
+
+t.test('JPEG is written at quality 90', async (t) => {
+  const img = raw(64, 64, 3, 5);
+  const ours = await encodeImage(img, 'jpg');
+  const at = (quality: number) => sharp(img.data, { raw: { width: 64, height: 64, channels: 3 } }).jpeg({ quality }).toBuffer();
+  t.equal(ours.length, (await at(90)).length, 'same size as sharp at quality 90');
+  t.not(ours.length, (await at(80)).length);
+});
+
+t.test('argument checks', async (t) => {
+  await t.rejects(encodeImage(raw(2, 2, 1), 'gif' as 'png'), { code: 'VALIDATION_FAILED', message: /format/ });
+  await t.rejects(encodeImage({ data: Buffer.alloc(3), width: 2, height: 2, channels: 1 }, 'png'), { code: 'VALIDATION_FAILED' });
+});
