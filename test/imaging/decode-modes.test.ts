@@ -156,3 +156,10 @@ t.test('16-bit RGB PNG is loaded as 8-bit RGB, as PIL does', async (t) => {
   t.match(out, { channels: 3, width: 4, height: 4 });
   t.same([...out.data.subarray(0, 3)], [255, 128, 0]);
 });
+
+t.test('16-bit LA and RGBA PNGs are composited like their 8-bit forms', async (t) => {
+  const la = Buffer.from(encode({ width: 2, height: 1, channels: 2, depth: 16, data: new Uint16Array([0x8000, 0xffff, 0x4000, 0x0000]) }));
+  t.same(await decodeImage(la, { maxPixels: MAX }), { data: Buffer.from([128, 255]), width: 2, height: 1, channels: 1 });
+  const rgba = Buffer.from(encode({ width: 1, height: 1, channels: 4, depth: 16, data: new Uint16Array([0xc800, 0x6400, 0x3200, 0x8000]) }));
+  t.same([...(await decodeImage(rgba, { maxPixels: MAX })).data], [overWhite(200, 128), overWhite(100, 128), overWhite(50, 128)]);
+});

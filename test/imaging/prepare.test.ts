@@ -24,6 +24,14 @@ t.test('an RGB PNG in the dataset shape, including interlaced', async (t) => {
   }
 });
 
+t.test('a large PNG in the dataset shape is reused too (libpng validates it)', async (t) => {
+  const png = await toPng(noisePixels(300, 200, 3, 12));
+  const out = await prepareImage(png, opts({ width: 300, height: 200, channels: 3 }));
+  t.equal(out.encoded, png);
+  t.ok(out.pixels.data.equals(await sharpRaw(png, false)));
+  await t.rejects(prepareImage(png.subarray(0, png.length - 100), opts({ width: 300, height: 200, channels: 3 })), { code: 'IMAGE_DECODE_FAILED' });
+});
+
 t.test('encoding none and jpg on the reuse path', async (t) => {
   const png = await toPng(noisePixels(28, 28, 1, 4));
   const none = await prepareImage(png, opts({ encoding: 'none' }));

@@ -20,6 +20,8 @@ function positiveInt(raw: string): number {
 export const v = {
   string: (doc: string, defaultText: string): VarDef<string> => ({ doc, defaultText, parse: (raw) => raw }),
   int: (doc: string, defaultText: string): VarDef<number> => ({ doc, defaultText, parse: positiveInt }),
+  /** A thread count; empty means one per CPU. */
+  threads: (doc: string): VarDef<number> => ({ doc, defaultText: '', parse: (raw) => (raw.trim() === '' ? CPU_COUNT : positiveInt(raw)) }),
   port: (doc: string, defaultText: string): VarDef<number> => ({
     doc, defaultText,
     parse: (raw) => {

@@ -3,7 +3,7 @@
  * Each app's entry calls its loader once; nothing else reads process.env.
  */
 import { QUEUES } from '@digits-ts/contracts';
-import { CPU_COUNT, readEnv, v, type Env } from './env.ts';
+import { readEnv, v, type Env } from './env.ts';
 
 import { ConfigError } from './env.ts';
 export { ConfigError, type Env, type VarDef } from './env.ts';
@@ -32,7 +32,7 @@ export const WORKER_VARS = {
   ...COMMON_VARS,
   WORKER_QUEUES: v.choiceList('Comma list of the queues this worker process serves', QUEUES.join(','), QUEUES),
   INGEST_CONCURRENCY: v.int('Dataset builds one worker process runs at once', '1'),
-  DATASET_THREADS: v.int('Image-decoding threads per dataset build (default: CPU count)', String(CPU_COUNT)),
+  DATASET_THREADS: v.threads('Image-decoding threads per dataset build (empty: one per CPU)'),
   IMAGE_MAX_PIXELS: v.int('Largest image accepted, width x height (pixels); guards against decompression bombs', String(8192 * 8192)),
 };
 

@@ -119,7 +119,7 @@ function folderOptions(values: Values, errors: FormErrors, paths: ServerPath[]):
   const hasVal = values.has_val_folder === true;
   const hasTest = values.has_test_folder === true;
   // DIGITS answers this with a 500 at creation; it is the client's mistake, so it is a 400 here
-  if (!hasVal && !hasTest && (values.folder_pct_val as number) + (values.folder_pct_test as number) > 100) {
+  if (!hasVal && !hasTest && !errors.folder_pct_val && !errors.folder_pct_test && (values.folder_pct_val as number) + (values.folder_pct_test as number) > 100) {
     addFormError(errors, 'folder_pct_val', 'the sum of percent_val and percent_test must not exceed 100');
   }
   if (hasVal) required('folder_val');

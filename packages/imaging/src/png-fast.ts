@@ -17,7 +17,7 @@ const ADAM7 = [
 ] as const;
 
 /**
- * True when fast-png can decode this PNG to exactly what the sharp path would give: 8-bit,
+ * True when the JS decoder gives exactly what the sharp path would: 8-bit,
  * not palette, no ICC profile to convert and no EXIF orientation to apply, and small.
  */
 export function canDecodePngFast(info: PngInfo): boolean {
