@@ -16,12 +16,12 @@ export type StatusHistoryEntry = [StatusCode, number];
 
 /** The exposed name of a status code ('?' for an unknown one, as DIGITS). */
 export function statusName(code: string): string {
-  return (STATUS as Record<string, { name: string }>)[code]?.name ?? '?';
+  return Object.hasOwn(STATUS, code) ? STATUS[code as StatusCode].name : '?';
 }
 
 /** True while a job still counts as running (Initialized, Waiting, Running). */
 export function isRunningStatus(code: string): boolean {
-  return (STATUS as Record<string, { running: boolean }>)[code]?.running ?? false;
+  return Object.hasOwn(STATUS, code) && STATUS[code as StatusCode].running;
 }
 
 /**

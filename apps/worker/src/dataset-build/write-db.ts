@@ -8,8 +8,16 @@ import { createDbWriter, WRITE_BATCH_SIZE, type ListLine } from '@digits-ts/data
 import type { ChunkResult, ChunkTask } from './chunk.ts';
 import type { ImagePool } from './image-pool.ts';
 
-/** Images per thread task: small enough that an abort lands within a fraction of a second. */
-const CHUNK_SIZE = 128;
+/**
+ * Images per thread task: many tiny images amortise the message cost; few large ones keep a
+ * chunk short, so an abort lands within a fraction of a second.
+ */
+const MAX_CHUNK = 128;
+const CHUNK_PIXELS = 1_000_000;
+
+function chunkSize(o: DatasetBuildOptions): number {
+  return Math.max(4, Math.min(MAX_CHUNK, Math.floor(CHUNK_PIXELS / (o.width * o.height * o.channels))));
+}
 
 export interface StageWriteOptions {
   dir: string;
@@ -35,8 +43,8 @@ function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw Errors.JOB_ABORTED('aborted by user');
 }
 
-function taskFor(lines: ListLine[], start: number, o: StageWriteOptions): ChunkTask {
-  const slice = lines.slice(start, start + CHUNK_SIZE);
+function taskFor(lines: ListLine[], start: number, size: number, o: StageWriteOptions): ChunkTask {
+  const slice = lines.slice(start, start + size);
   const { width, height, channels, resizeMode, encoding } = o.options;
   return { paths: slice.map((l) => l.path), labels: slice.map((l) => l.label), options: { width, height, channels, resizeMode, encoding }, maxPixels: o.maxPixels, withSum: o.withSum, confineTo: o.confineTo };
 }
@@ -47,13 +55,14 @@ export async function writeStageDb(o: StageWriteOptions): Promise<StageWriteResu
   const writer = await createDbWriter(o.dir);
   const result: StageWriteResult = { entries: 0, sum: null, failures: [], reused: 0 };
   const inFlight: Array<{ start: number; promise: Promise<ChunkResult> }> = [];
+  const size = chunkSize(o.options);
   let next = 0;
   const refill = () => {
     // two chunks per thread keeps every thread busy while this one writes
     while (inFlight.length < o.pool.threads * 2 && next < o.lines.length) {
       throwIfAborted(o.signal);
-      inFlight.push({ start: next, promise: o.pool.run(taskFor(o.lines, next, o)) });
-      next += CHUNK_SIZE;
+      inFlight.push({ start: next, promise: o.pool.run(taskFor(o.lines, next, size, o)) });
+      next += size;
     }
   };
   try {
@@ -65,11 +74,12 @@ export async function writeStageDb(o: StageWriteOptions): Promise<StageWriteResu
       const before = result.entries;
       appendChunk(writer, chunk, o.lines, start, result);
       if (Math.floor(before / WRITE_BATCH_SIZE) !== Math.floor(result.entries / WRITE_BATCH_SIZE)) await writer.flush();
-      o.onProgress(Math.min(o.lines.length, start + CHUNK_SIZE));
+      o.onProgress(Math.min(o.lines.length, start + size));
       refill();
     }
   } finally {
-    await Promise.allSettled(inFlight.map((f) => f.promise));
+    // chunks still in flight only compute; nothing waits for them after an abort or failure
+    for (const f of inFlight) f.promise.catch(() => undefined);
     await writer.close();
   }
   if (result.entries === 0) throw Errors.DATASET_BUILD_FAILED('no images written to database');
