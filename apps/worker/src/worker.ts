@@ -38,6 +38,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Wo
     roots: await resolveRoots(config.dataRoots),
     running: new Map(),
   };
+  if (config.queues.includes('ingest')) ctx.imagePool(); // start the image threads now, not in the first build
   await subscribeAborts(subscriber, config.redis.prefix, (jobId) => ctx.running.get(jobId)?.abort());
   await warnUnlessNoeviction(redis, log);
   const runners: Worker[] = [];

@@ -75,28 +75,21 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
     return reply.type('text/plain').send(`${record.type} updated.`);
   });
 
-  const remove = (kind?: JobRecord['kind']) => async (request: IdRequest, reply: FastifyReply) => {
-    const form = await readForm(request);
-    const username = requireUsername(request, form);
-    const record = await loadJob(services, request.params.id, kind);
-    requireOwner(record, username, 'delete');
-    await deleteJob(services, record);
-    return reply.type('text/plain').send('Job deleted.');
-  };
-  app.delete('/jobs/:id', remove());
-  app.delete('/datasets/:id', remove('dataset'));
-  app.delete('/models/:id', remove('model'));
-
-  const abort = (kind?: JobRecord['kind']) => async (request: IdRequest, reply: FastifyReply) => {
-    const form = await readForm(request);
-    const username = requireUsername(request, form);
-    const record = await loadJob(services, request.params.id, kind);
-    // DIGITS checks no ownership here (contract §14); we do, like its bulk abort
-    requireOwner(record, username, 'abort');
-    await abortJob(services, record);
-    return reply.type('text/plain').send('Job aborted.');
-  };
-  app.post('/jobs/:id/abort', abort());
-  app.post('/datasets/:id/abort', abort('dataset'));
-  app.post('/models/:id/abort', abort('model'));
+  /** A login-required, owner-only action on one job, answered with DIGITS' plain text. */
+  const ownerAction = (action: 'delete' | 'abort', run: (s: Services, r: JobRecord) => Promise<unknown>, text: string) =>
+    (kind?: JobRecord['kind']) => async (request: IdRequest, reply: FastifyReply) => {
+      const form = await readForm(request);
+      const username = requireUsername(request, form);
+      const record = await loadJob(services, request.params.id, kind);
+      // DIGITS checks no ownership on single-job abort (contract §14); we do, like its bulk abort
+      requireOwner(record, username, action);
+      await run(services, record);
+      return reply.type('text/plain').send(text);
+    };
+  const remove = ownerAction('delete', deleteJob, 'Job deleted.');
+  const abort = ownerAction('abort', abortJob, 'Job aborted.');
+  for (const [prefix, kind] of [['/jobs', undefined], ['/datasets', 'dataset'], ['/models', 'model']] as const) {
+    app.delete(`${prefix}/:id`, remove(kind));
+    app.post(`${prefix}/:id/abort`, abort(kind));
+  }
 }

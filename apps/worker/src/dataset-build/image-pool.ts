@@ -16,9 +16,10 @@ export function createImagePool(threads: number): ImagePool {
     maxThreads: threads,
     idleTimeout: Number.POSITIVE_INFINITY,
   });
-  return {
-    threads,
-    run: (task) => pool.run(task) as Promise<ChunkResult>,
-    close: () => pool.destroy(),
-  };
+  const run = (task: ChunkTask) => pool.run(task) as Promise<ChunkResult>;
+  // each thread loads tsx and sharp on its first task (~1 s); an empty chunk per thread pays
+  // that at start-up instead of inside the first build
+  const empty: ChunkTask = { paths: [], labels: [], options: { width: 1, height: 1, channels: 1, resizeMode: 'squash', encoding: 'none' }, maxPixels: 1, withSum: false, confineTo: null };
+  void Promise.all(Array.from({ length: threads }, () => run(empty))).catch(() => undefined);
+  return { threads, run, close: () => pool.destroy() };
 }
