@@ -317,7 +317,7 @@ t.test('the build-dataset job is catalogued with this payload', async (t) => {
 
 // DIGITS validates folder_pct_val/folder_pct_test with validate_required_iff(method='folder'), which
 // clears their errors and stops validation for any other method; here they are checked regardless.
-t.test('folder-only percentages are not validated for the textfile method', { todo: 'dataset-form.ts: folder_pct_* errors are reported even when method=textfile' }, async (t) => {
+t.test('folder-only percentages are not validated for the textfile method', async (t) => {
   const result = parseDatasetForm({ ...TEXTFILE, folder_pct_val: '200', folder_pct_test: 'x' }, new Set(ALL_UPLOADS));
   t.notOk('errors' in result, JSON.stringify(result));
 });

@@ -116,7 +116,7 @@ const CASES: Case[] = [
   { field: 'momentum', raw: '1.2.3', value: null, error: 'Not a valid float value' },
   { field: 'momentum', raw: '', value: null, error: 'Not a valid float value' },
   { field: 'lr_gamma', raw: '1.5', value: 1.5, error: 'Number must be between 0 and 1.' },
-  // booleans (false only for "" and "false"; see the todo below for other spellings)
+  // booleans (false only for "" and exactly "false")
   { field: 'shuffle', raw: '', value: false },
   { field: 'shuffle', raw: 'false', value: false },
   { field: 'shuffle', raw: 'y', value: true },
@@ -212,7 +212,7 @@ t.test('formBool', async (t) => {
 // Contract §1.4: "any other non-empty value (`y`, `True`, `on`, `1`, even `False`) means true".
 // WTForms' BooleanField false_values are exactly (False, 'false', '') — case-sensitive.
 // form.ts lowercases before comparing, so "False" and "FALSE" read as false.
-t.test('formBool: "False" and "FALSE" mean true (contract §1.4)', { todo: 'form.ts formBool lowercases the value: "False" → false, spec says true' }, async (t) => {
+t.test('formBool: "False" and "FALSE" mean true (contract §1.4)', async (t) => {
   t.equal(formBool('False'), true, '"False"');
   t.equal(formBool('FALSE'), true, '"FALSE"');
   t.equal(parseForm(SPEC, { shuffle: 'False' }).values.shuffle, true, 'through parseForm');

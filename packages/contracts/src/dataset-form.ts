@@ -176,6 +176,8 @@ function textfileOptions(values: Values, uploads: ReadonlySet<string>, errors: F
  */
 export function parseDatasetForm(fields: FormFields, uploads: ReadonlySet<string>): { errors: FormErrors } | { form: ParsedDatasetForm } {
   const { values, errors } = parseForm(DATASET_FORM, fields);
+  // folder fields only count for method folder (DIGITS' validate_required_iff drops the rest)
+  if (values.method !== 'folder') for (const field of Object.keys(errors)) if (field.startsWith('folder_')) delete errors[field];
   if (values.backend === 'hdf5') addFormError(errors, 'backend', 'hdf5 is not supported by DIGITS-TS; use lmdb');
   if (values.method === 's3') addFormError(errors, 'method', 's3 is not supported by DIGITS-TS; use folder or textfile');
   const serverPaths: ServerPath[] = [];

@@ -18,9 +18,9 @@ export type FormValue = string | number | boolean | null | number[];
 
 export const REQUIRED = 'This field is required.';
 
-/** True for WTForms' BooleanField: false only for absent, "" and "false". */
+/** True for WTForms' BooleanField: false only for absent, "" and exactly "false" ("False" is true). */
 export function formBool(raw: string | undefined): boolean {
-  return raw !== undefined && raw !== '' && raw.toLowerCase() !== 'false';
+  return raw !== undefined && raw !== '' && raw !== 'false';
 }
 
 function rangeProblem(value: number, min?: number, max?: number): string | null {

@@ -5,6 +5,6 @@ import path from 'node:path';
 export function isWithinRoots(target: string, roots: readonly string[]): boolean {
   return roots.some((root) => {
     const relative = path.relative(root, target);
-    return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+    return relative === '' || (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative));
   });
 }

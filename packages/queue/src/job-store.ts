@@ -97,7 +97,7 @@ export class JobStore {
         const next = { ...changed, rev: current.rev + 1 };
         const result = await conn.multi().hset(key, 'record', JSON.stringify(next), 'progress', String(next.progress)).exec();
         if (result === null) continue; // someone else wrote in between: try again
-        await writeJobFile(this.jobDir(id), next).catch(() => undefined); // the folder may be gone (job deleted)
+        await this.syncFile(id, next);
         return next;
       } finally {
         await conn.unwatch().catch(() => undefined);
@@ -105,6 +105,26 @@ export class JobStore {
       }
     }
     throw Errors.STORAGE_FAILED(`job ${id} is being changed by too many writers`);
+  }
+
+  /**
+   * Writes job.json, then re-reads Redis: if another writer committed a newer revision meanwhile,
+   * its file write may have lost the race against ours, so the newest record is written again.
+   */
+  private async syncFile(id: string, written: JobRecord): Promise<void> {
+    let record = written;
+    for (let i = 0; i < MAX_UPDATE_TRIES; i++) {
+      try {
+        await writeJobFile(this.jobDir(id), record);
+      } catch {
+        return; // the folder is gone: the job was deleted
+      }
+      const text = await this.redis.hget(this.key('job', id), 'record');
+      if (!text) return;
+      const latest = JSON.parse(text) as JobRecord;
+      if (latest.rev <= record.rev) return;
+      record = latest;
+    }
   }
 
   /** Moves a job to `code`, following DIGITS' history rules (Done forces progress to 1). */
