@@ -70,12 +70,10 @@ t.test('textfile uploads: lists, folders, labels; entries outside DATA_ROOTS are
   const mnist = path.join(stack.dataDir, 'm');
   await writeMnistPngs(mnist, { splits: ['train'], perClass: 4 });
   const alice = await login(stack.app, 'alice');
-  const lines = (digits: number[], prefix: string) => digits.flatMap((d) => [0, 1, 2, 3].map(() => d)).map((d, i) => `${prefix}${d}/${String(i).padStart(5, '0')}.png ${d}`);
   // use the real file names written by writeMnistPngs
   const files = async (d: number) => (await fs.readdir(path.join(mnist, 'train', String(d)))).map((f) => `${d}/${f} ${d}`);
   const train = [...(await files(0)), ...(await files(1)), '   ', 'not a line', '/etc/passwd 0', 'http://example.com/a.png 1'].join('\n');
   const val = (await files(2)).map((l) => path.join(mnist, 'train', l)).join('\n');
-  void lines;
   const res = await createDataset(stack.app, alice, {
     dataset_name: 'lists', method: 'textfile', textfile_train_folder: path.join(mnist, 'train'), textfile_use_val: 'y', textfile_shuffle: '0',
     resize_channels: '1', resize_width: '28', resize_height: '28',

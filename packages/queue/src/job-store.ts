@@ -5,11 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { appendStatus, compileChecker, Errors, JobRecord, type StatusCode } from '@digits-ts/contracts';
+import { appendStatus, Errors, type JobRecord, type StatusCode } from '@digits-ts/contracts';
 import { readJobFile, writeJobFile } from './job-files.ts';
 import { storeKey, type Redis } from './redis.ts';
 
-const recordChecker = compileChecker(JobRecord);
 const MAX_UPDATE_TRIES = 20;
 
 /** `YYYYMMDD-HHMMSS` in server local time, as DIGITS' ids (contract §3.1). */
@@ -211,4 +210,3 @@ function withProgress(record: JobRecord, progress: string | null | undefined): J
   return Number.isFinite(live) ? { ...record, progress: live } : record;
 }
 
-export { recordChecker };
