@@ -12,6 +12,7 @@ import { loadSessionKey } from './plugins/identity.ts';
 import { recoverJobs } from './recovery.ts';
 import { authRoutes } from './routes/auth.ts';
 import { datasetRoutes } from './routes/datasets.ts';
+import { modelRoutes } from './routes/models.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
@@ -56,6 +57,7 @@ export async function buildApp({ config, logger }: BuildOptions): Promise<Fastif
   await app.register(authRoutes);
   await app.register(jobRoutes);
   await app.register(datasetRoutes);
+  await app.register(modelRoutes);
   await app.register(fileRoutes);
 
   app.addHook('onReady', async () => {

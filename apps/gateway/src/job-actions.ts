@@ -2,6 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Errors, isRunningStatus, type JobRecord } from '@digits-ts/contracts';
 import { requestAbort } from '@digits-ts/queue';
+import { settleWaitingModels } from './model-create.ts';
 import type { Services } from './services.ts';
 
 /** How long an abort of a running job waits for the worker to confirm (milliseconds). */
@@ -12,6 +13,13 @@ const ABORT_CONFIRM_MS = 3000;
  * worker holds is asked to stop and we wait (bounded) until the worker reports it stopped.
  */
 export async function abortJob(services: Services, record: JobRecord): Promise<JobRecord> {
+  const result = await stopJob(services, record);
+  // models waiting for an aborted dataset are aborted with it (contract §12)
+  if (record.kind === 'dataset') await settleWaitingModels(services, record.id);
+  return result;
+}
+
+async function stopJob(services: Services, record: JobRecord): Promise<JobRecord> {
   if (!isRunningStatus(record.status)) throw Errors.JOB_NOT_RUNNING('Job not aborted');
   const { store, producer, redis, config } = services;
   if (!record.queueJob || (await producer.removeWaiting(record.queueJob))) {

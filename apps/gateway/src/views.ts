@@ -1,6 +1,6 @@
 /** DIGITS' JSON shapes (contract §5) built from job records. */
 import path from 'node:path';
-import { isRunningStatus, statusName, type JobRecord } from '@digits-ts/contracts';
+import { isRunningStatus, statusName, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
 
 /** DIGITS' version string, which clients may check. */
 export const DIGITS_VERSION = '6.1.1';
@@ -41,14 +41,59 @@ export function datasetDetail(record: JobRecord, jobsDir: string) {
   };
 }
 
-/** Model dict, non-detailed (§5.4): the keys that exist before training reports anything. */
-export function modelDict(record: JobRecord) {
+/** What a model's JSON says about its snapshots: the newest one's folder, or DIGITS' literal. */
+function snapshotFile(record: JobRecord): string {
+  const snapshots = record.model?.snapshots ?? [];
+  return snapshots.length > 0 ? snapshots[snapshots.length - 1]!.dir : 'no snapshots';
+}
+
+/** The engine that really ran, e.g. `TensorFlow.js 4.22.0 (wasm)`; null before training starts. */
+function engineOf(record: JobRecord): Record<string, string> {
+  const engine = record.model?.engine;
+  if (!engine) return {};
+  return { engine: `TensorFlow.js (${engine.name} backend)`, 'tfjs backend': engine.name, 'tfjs backend package': engine.package, 'tfjs version': engine.version };
+}
+
+/**
+ * Model dict, non-detailed (§5.4, TensorFlow variant): base keys, dataset and creation facts,
+ * and the task statistics of the newest snapshot. `dataset` is the model's dataset record.
+ */
+export function modelDict(record: JobRecord, dataset: JobRecord | null) {
+  const options = record.params as TrainModelOptions;
+  const dims = dataset?.dataset?.createDbTasks[0]?.image_dims;
+  const resizeMode = (dataset?.params as { resizeMode?: string } | undefined)?.resizeMode;
   return {
     ...baseDict(record),
     dataset_id: record.datasetId,
     'job id': record.id,
     'creation time': creationTime(record.created),
     username: record.username,
+    ...(dims ? { 'image dimensions': dims } : {}),
+    'mean file': 'mean.binaryproto',
+    'mean subtraction': options.useMean,
+    'snapshot file': snapshotFile(record),
+    'model file': 'network.json',
+    framework: options.framework,
+    ...engineOf(record),
+    'digits version': DIGITS_VERSION,
+    ...(resizeMode ? { 'image resize mode': resizeMode } : {}),
+    ...(dataset ? { 'labels file': 'labels.txt' } : {}),
+  };
+}
+
+/**
+ * Detailed model dict (`GET /models/<id>.json`): adds `directory` and `snapshots` (epochs,
+ * ascending), plus ours: the §9.1 series, progress and the failure when there is one.
+ */
+export function modelDetail(record: JobRecord, dataset: JobRecord | null, jobsDir: string) {
+  const model = record.model;
+  return {
+    ...modelDict(record, dataset),
+    directory: path.join(jobsDir, record.id),
+    snapshots: (model?.snapshots ?? []).map((s) => s.epoch),
+    progress: record.progress,
+    ...(model ? { epoch: model.epoch, 'images per second': model.imagesPerSecond, train_outputs: model.trainOutputs, val_outputs: model.valOutputs } : {}),
+    ...(record.error ? { error: record.error } : {}),
   };
 }
 

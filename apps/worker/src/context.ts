@@ -1,7 +1,7 @@
 /** What every processor receives besides its job: config, logger, stores and abort signals. */
 import type { WorkerConfig } from '@digits-ts/config';
 import type { Logger } from '@digits-ts/logger';
-import type { JobStore, Redis } from '@digits-ts/queue';
+import type { JobStore, QueueProducer, Redis } from '@digits-ts/queue';
 import type { ImagePool } from './dataset-build/image-pool.ts';
 
 export interface WorkerContext {
@@ -9,6 +9,8 @@ export interface WorkerContext {
   log: Logger;
   redis: Redis;
   store: JobStore;
+  /** For follow-up work: models released when their dataset finishes. */
+  producer: QueueProducer;
   /** Image threads, started on first use. */
   imagePool(): ImagePool;
   /** DATA_ROOTS as configured and resolved through symlinks. */

@@ -3,9 +3,11 @@ import { JOBS, type JobName, type QueueName } from '@digits-ts/contracts';
 import type { Processor } from '@digits-ts/queue';
 import type { WorkerContext } from './context.ts';
 import { createBuildDatasetProcessor } from './processors/build-dataset.ts';
+import { createTrainModelProcessor } from './processors/train-model.ts';
 
 const FACTORIES: Record<JobName, (ctx: WorkerContext) => Processor> = {
   'build-dataset': createBuildDatasetProcessor,
+  'train-model': createTrainModelProcessor,
 };
 
 /** The processors of one queue; throws if the catalogue and the registry disagree. */

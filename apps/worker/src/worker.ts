@@ -3,7 +3,8 @@ import fs from 'node:fs/promises';
 import type { Worker } from 'bullmq';
 import type { WorkerConfig } from '@digits-ts/config';
 import type { Logger } from '@digits-ts/logger';
-import { createRedis, JobStore, startQueueWorker, subscribeAborts } from '@digits-ts/queue';
+import { initBackend } from '@digits-ts/ml';
+import { createRedis, JobStore, QueueProducer, startQueueWorker, subscribeAborts } from '@digits-ts/queue';
 import type { WorkerContext } from './context.ts';
 import { createImagePool, type ImagePool } from './dataset-build/image-pool.ts';
 import { processorsFor } from './registry.ts';
@@ -34,11 +35,13 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Wo
   const ctx: WorkerContext = {
     config, log, redis,
     store: new JobStore(redis, config.redis.prefix, config.jobsDir),
+    producer: new QueueProducer(createRedis(config.redis.url, 'client'), config.redis.prefix),
     imagePool: () => (pool ??= createImagePool(config.datasetThreads)),
     roots: await resolveRoots(config.dataRoots),
     running: new Map(),
   };
   if (config.queues.includes('ingest')) ctx.imagePool(); // start the image threads now, not in the first build
+  const backend = config.queues.includes('train') || config.queues.includes('infer') ? await initBackend(config.tfBackend) : null;
   await subscribeAborts(subscriber, config.redis.prefix, (jobId) => ctx.running.get(jobId)?.abort());
   await warnUnlessNoeviction(redis, log);
   const runners: Worker[] = [];
@@ -50,7 +53,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Wo
     runner.on('failed', (job, err) => log.warn({ queue, jobId: job?.id, reason: err.message }, 'queue job failed'));
     runners.push(runner);
   }
-  log.info({ queues: config.queues, threads: config.datasetThreads, dataRoots: config.dataRoots }, 'worker started');
+  log.info({ queues: config.queues, threads: config.datasetThreads, dataRoots: config.dataRoots, tfBackend: backend }, 'worker started');
 
   return {
     ctx,
@@ -58,6 +61,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Wo
       // 1. stop fetching and let active jobs finish; 2. close pools; 3. quit Redis
       await Promise.all(runners.map((r) => r.close()));
       await pool?.close();
+      await ctx.producer.close();
       await ctx.store.close();
       await subscriber.quit().catch(() => subscriber.disconnect());
       await redis.quit().catch(() => redis.disconnect());

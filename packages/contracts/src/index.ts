@@ -7,3 +7,7 @@ export * from './form.ts';
 export * from './dataset-form.ts';
 export * from './validate.ts';
 export * from './paths.ts';
+export * from './lr-policy.ts';
+export * from './model-form.ts';
+export * from './dataset-manifest.ts';
+export * from './model-outputs.ts';

@@ -46,6 +46,33 @@ export const DatasetState = Type.Object({
 });
 export type DatasetState = Static<typeof DatasetState>;
 
+/** One reported series (§9.1): the layer kind that produced it and a value per `epoch` entry. */
+export const OutputSeries = Type.Object({ kind: Type.String(), values: Type.Array(Nullable(Type.Number())) });
+export type OutputSeries = Static<typeof OutputSeries>;
+/** An ordered series map; always has `epoch`. */
+export const Outputs = Type.Record(Type.String(), OutputSeries);
+export type Outputs = Static<typeof Outputs>;
+
+/** Model-only state written by the trainer. */
+export const ModelState = Type.Object({
+  /** The TF.js backend that ran the training: name, npm package, version. */
+  engine: Nullable(Type.Object({ name: Type.String(), package: Type.String(), version: Type.String() })),
+  /** Snapshot epochs with their folder names, ascending. */
+  snapshots: Type.Array(Type.Object({ epoch: Type.Number(), dir: Type.String() })),
+  trainOutputs: Outputs,
+  valOutputs: Outputs,
+  /** Fractional epoch reached. */
+  epoch: Type.Number(),
+  /** Training throughput of the last epoch (images per second). */
+  imagesPerSecond: Nullable(Type.Number()),
+  /** Input as fed to the network [height, width, channels] (after cropping). */
+  inputShape: Type.Array(Type.Integer()),
+  batchSize: Nullable(Type.Integer()),
+  /** Training worker processes that shared the work (data-parallel replicas). */
+  replicas: Nullable(Type.Integer()),
+});
+export type ModelState = Static<typeof ModelState>;
+
 export const JobKind = Type.Union([Type.Literal('dataset'), Type.Literal('model')]);
 export type JobKind = Static<typeof JobKind>;
 
@@ -74,6 +101,8 @@ export const JobRecord = Type.Object({
   queueJob: Nullable(Type.Object({ queue: Type.Union([Type.Literal('ingest'), Type.Literal('train'), Type.Literal('infer')]), id: Type.String() })),
   datasetId: Nullable(Type.String()),
   dataset: Nullable(DatasetState),
+  /** Absent on dataset records and on records written before models existed. */
+  model: Type.Optional(Nullable(ModelState)),
   /** Everything the worker needs to (re)do the work. */
   params: Type.Unknown(),
 });

@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from 'typebox';
 import { DatasetBuildOptions } from './dataset-form.ts';
+import { TrainModelOptions } from './model-form.ts';
 
 /** Queues follow resource profiles, not job names. */
 export const QUEUES = ['ingest', 'train', 'infer'] as const;
@@ -16,12 +17,26 @@ export const BuildDatasetPayload = Type.Object({
 }, { additionalProperties: false });
 export type BuildDatasetPayload = Static<typeof BuildDatasetPayload>;
 
+export const TrainModelPayload = Type.Object({
+  v: Type.Literal(1),
+  jobId: Type.String(),
+  datasetId: Type.String(),
+  options: TrainModelOptions,
+}, { additionalProperties: false });
+export type TrainModelPayload = Static<typeof TrainModelPayload>;
+
 /** Job name → queue, payload schema and the deterministic BullMQ id rule. */
 export const JOBS = {
   'build-dataset': {
     queue: 'ingest',
     payload: BuildDatasetPayload,
     queueJobId: (jobId: string) => `build-dataset-${jobId}`,
+    attempts: 1,
+  },
+  'train-model': {
+    queue: 'train',
+    payload: TrainModelPayload,
+    queueJobId: (jobId: string) => `train-model-${jobId}`,
     attempts: 1,
   },
 } as const satisfies Record<string, { queue: QueueName; payload: unknown; queueJobId: (id: string) => string; attempts: number }>;

@@ -1,1 +1,15 @@
-export {};
+/**
+ * @digits-ts/ml — TF.js backend selection, DIGITS' standard networks, the training loop,
+ * snapshots. Knows tensors and LMDB Datums; no queues, no HTTP, no image codecs.
+ */
+export { BACKEND_CHOICES, backendInfo, initBackend, tf, tfl, type BackendChoice, type BackendInfo } from './tf.ts';
+export { buildStandardNetwork, isStandardNetwork, minimumInputSize, STANDARD_NETWORKS, type BuiltNetwork, type StandardNetwork } from './networks/index.ts';
+export { buildCustomNetwork } from './train/custom-network.ts';
+export { loadPreviousWeights } from './train/fine-tune.ts';
+export { loadSamples, type DecodeImages, type ImageShape, type Samples } from './train/samples.ts';
+export { loadMean, type MeanMode } from './train/mean.ts';
+export { fillBatch, inputShapeOf, type BatchOptions } from './train/batches.ts';
+export { scheduleOf, epochOf, type Schedule } from './train/schedule.ts';
+export { createOptimizer, disposeOptimizer, setLearningRate } from './train/optimizers.ts';
+export { loadModel, saveModel, MODEL_FILE, WEIGHTS_FILE } from './train/snapshot.ts';
+export { snapshotDirName, train, type OutputValues, type TrainHooks, type TrainResult, type TrainSetup } from './train/trainer.ts';

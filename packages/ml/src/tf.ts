@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS, type WasmTrainingKernel } from './kernels/index.ts';
 
 export { tf, tfl };
 
@@ -26,6 +27,12 @@ export interface BackendInfo {
   package: string;
   /** That package's version. */
   version: string;
+}
+
+/** Options for `initBackend`; the defaults are what production wants. */
+export interface InitBackendOptions {
+  /** Our wasm kernels to register; benchmarks pass a subset to measure each one's effect. */
+  wasmKernels?: readonly WasmTrainingKernel[];
 }
 
 const require = createRequire(import.meta.url);
@@ -48,13 +55,33 @@ async function tryTensorflow(): Promise<BackendInfo | null> {
   return null;
 }
 
-async function tryWasm(): Promise<BackendInfo | null> {
+const CRASH_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
+
+/**
+ * Runs `start` and then removes the `uncaughtException`/`unhandledRejection` listeners it added.
+ * The emscripten glue of the wasm backend installs listeners that rethrow (printing its whole
+ * minified source), which would also override the server's own handlers.
+ */
+async function withoutAddedCrashListeners<T>(start: () => Promise<T>): Promise<T> {
+  const emitter: NodeJS.EventEmitter = process;
+  const before = CRASH_EVENTS.map((event) => new Set(emitter.listeners(event)));
+  try {
+    return await start();
+  } finally {
+    CRASH_EVENTS.forEach((event, i) => {
+      for (const listener of emitter.listeners(event)) {
+        if (!before[i]!.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+      }
+    });
+  }
+}
+
+async function tryWasm(kernels: readonly WasmTrainingKernel[]): Promise<BackendInfo | null> {
   const pkg = '@tensorflow/tfjs-backend-wasm';
   // The package ships its .wasm files in dist/; point the loader at them instead of a CDN.
   setWasmPaths(join(dirname(require.resolve(pkg)), '/'));
-  const { registerWasmTrainingKernels } = await import('./kernels/index.ts');
-  registerWasmTrainingKernels();
-  if (!(await tf.setBackend('wasm'))) return null;
+  registerWasmTrainingKernels(kernels);
+  if (!(await withoutAddedCrashListeners(() => tf.setBackend('wasm')))) return null;
   return { name: 'wasm', package: pkg, version: packageVersion(pkg) };
 }
 
@@ -64,18 +91,39 @@ async function useCpu(): Promise<BackendInfo> {
   return { name: 'cpu', package: pkg, version: packageVersion(pkg) };
 }
 
+/** Checks a `TF_BACKEND` value; unset or empty means `auto`. */
+export function parseBackendChoice(value: string | undefined): BackendChoice {
+  if (value === undefined || value === '') return 'auto';
+  if ((BACKEND_CHOICES as readonly string[]).includes(value)) return value as BackendChoice;
+  throw new Error(`Expected one of ${BACKEND_CHOICES.join(', ')} for TF_BACKEND but received ${value} of type string`);
+}
+
 /**
- * Selects the backend once per process (later calls return the first answer).
- * An explicit choice that cannot load throws instead of silently running slower.
+ * Selects the backend once per process: later calls return the first answer, or throw when they
+ * name a different backend. An explicit choice that cannot load throws instead of silently
+ * running slower.
+ * Also turns on tfjs' PROD flag, which only silences its console notes (such as the cpu
+ * backend's "Hi, looks like you are running TensorFlow.js in Node.js" banner).
  */
-export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
-  if (chosen) return chosen;
+export async function initBackend(choice: BackendChoice = 'auto', options: InitBackendOptions = {}): Promise<BackendInfo> {
+  if (chosen) {
+    if (choice !== 'auto' && choice !== chosen.name) throw new Error(`Expected TF_BACKEND=${choice} but this process already runs TensorFlow.js on ${chosen.name}`);
+    return chosen;
+  }
+  if (!(BACKEND_CHOICES as readonly string[]).includes(choice)) {
+    throw new Error(`Expected one of ${BACKEND_CHOICES.join(', ')} for choice but received ${String(choice)} of type ${typeof choice}`);
+  }
+  tf.env().set('PROD', true);
+  const kernels = options.wasmKernels ?? WASM_TRAINING_KERNELS;
   let info: BackendInfo | null = null;
-  if (choice === 'auto') info = (await tryTensorflow()) ?? (await tryWasm()) ?? (await useCpu());
+  if (choice === 'auto') info = (await tryTensorflow()) ?? (await tryWasm(kernels)) ?? (await useCpu());
   else if (choice === 'tensorflow') info = await tryTensorflow();
-  else if (choice === 'wasm') info = await tryWasm();
+  else if (choice === 'wasm') info = await tryWasm(kernels);
   else info = await useCpu();
-  if (!info) throw new Error(`Expected TF_BACKEND=${choice} to load but it is not available on this machine`);
+  if (!info) {
+    const hint = choice === 'tensorflow' ? ': install @tensorflow/tfjs-node (or -gpu), or use TF_BACKEND=auto' : '';
+    throw new Error(`Expected TF_BACKEND=${choice} to load but it is not available on this machine${hint}`);
+  }
   await tf.ready();
   chosen = info;
   return info;

@@ -4,3 +4,4 @@ export * from './job-files.ts';
 export * from './producer.ts';
 export * from './abort.ts';
 export * from './runner.ts';
+export * from './waiters.ts';

@@ -34,13 +34,14 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
 
   const index = async (request: FastifyRequest, reply: FastifyReply) => {
     const records = indexOrder(await services.store.list());
+    const byId = new Map(records.map((r) => [r.id, r]));
     if (!wantsJson(request)) return reply.type('text/html').send(homePage(records));
     return {
       version: DIGITS_VERSION,
       jobs_dir: services.config.jobsDir,
       ...(services.config.serverName ? { server_name: services.config.serverName } : {}),
       datasets: records.filter((r) => r.kind === 'dataset').map((r) => baseDict(r)),
-      models: records.filter((r) => r.kind === 'model').map((r) => modelDict(r)),
+      models: records.filter((r) => r.kind === 'model').map((r) => modelDict(r, byId.get(r.datasetId ?? '') ?? null)),
     };
   };
   app.get('/', index);

@@ -5,7 +5,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { CreateDbTask, DatasetBuildOptions, DatasetState, ParseFolderTask } from '@digits-ts/contracts';
+import { MANIFEST_FILE, type CreateDbTask, type DatasetBuildOptions, type DatasetManifest, type DatasetState, type ParseFolderTask } from '@digits-ts/contracts';
 import { MeanAccumulator, shuffleInPlace, type RandomSource } from '@digits-ts/dataset';
 import { encodeImage } from '@digits-ts/imaging';
 import type { ImagePool } from './image-pool.ts';
@@ -14,7 +14,6 @@ import { writeStageDb } from './write-db.ts';
 
 /** How many skipped images the job JSON lists by name. */
 const SKIPPED_LISTED = 100;
-export const MANIFEST_FILE = 'dataset-manifest.json';
 
 export interface BuildContext {
   jobDir: string;
@@ -111,11 +110,11 @@ export async function buildDataset(ctx: BuildContext): Promise<DatasetState> {
 async function publish(staging: string, jobDir: string, stages: Stage[], labels: string[], state: DatasetState): Promise<void> {
   for (const name of await fs.readdir(staging)) await fs.rename(path.join(staging, name), path.join(jobDir, name));
   await fs.rmdir(staging);
-  const manifest = {
+  const manifest: DatasetManifest = {
     format: 1,
     labels,
     stages: Object.fromEntries(stages.map((s, i) => [s, { db: `${s}_db`, entries: state.createDbTasks[i]!.entries }])),
-    imageDims: state.createDbTasks[0]?.image_dims ?? null,
+    imageDims: (state.createDbTasks[0]?.image_dims as DatasetManifest['imageDims'] | undefined) ?? null,
     mean: stages.includes('train') ? 'mean.binaryproto' : null,
   };
   await fs.writeFile(path.join(jobDir, MANIFEST_FILE), JSON.stringify(manifest, null, 1));

@@ -5,6 +5,7 @@ import { createRandom } from '@digits-ts/dataset';
 import { isAbortRequested } from '@digits-ts/queue';
 import { buildDataset } from '../dataset-build/build.ts';
 import type { WorkerContext } from '../context.ts';
+import { releaseWaitingModels } from '../training/release-waiting.ts';
 
 export const name = 'build-dataset';
 const payloadChecker = compileChecker(BuildDatasetPayload);
@@ -41,16 +42,19 @@ export function createBuildDatasetProcessor(ctx: WorkerContext) {
         },
       });
       await ctx.store.setStatus(jobId, 'D');
+      await releaseWaitingModels(ctx, jobId, true);
       log.info({ ms: Date.now() - started, skipped: state.skippedCount, imagesPerSecond: state.imagesPerSecond }, 'dataset build done');
       return { entries: state.createDbTasks.map((t) => [t.stage, t.entries]), skipped: state.skippedCount };
     } catch (err) {
       if (isAppError(err) && err.code === Errors.JOB_ABORTED.code) {
         await ctx.store.setStatus(jobId, 'A', { code: err.code, message: err.message });
+        await releaseWaitingModels(ctx, jobId, false);
         log.info('dataset build aborted');
         return { aborted: true };
       }
       const failure = isAppError(err) ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: 'the build failed unexpectedly; the worker log has the details' };
       await ctx.store.setStatus(jobId, 'E', failure);
+      await releaseWaitingModels(ctx, jobId, false);
       log.error({ err }, 'dataset build failed');
       throw err;
     } finally {

@@ -1,0 +1,83 @@
+/**
+ * Creating model jobs (contract §8): the form's references checked against the job store, one
+ * record per sweep combination, and each job either queued (dataset Done) or left Waiting
+ * until its dataset build ends.
+ */
+import { addFormError, isRunningStatus, JOB_TYPES, JOBS, trainPayloadOf, type FormErrors, type JobRecord, type ModelJobSpec, type ParsedModelForm } from '@digits-ts/contracts';
+import { addDatasetWaiter, takeDatasetWaiters } from '@digits-ts/queue';
+import { FormError } from './plugins/errors.ts';
+import type { Services } from './services.ts';
+
+const STALE_JOB = "Selected job doesn't exist. Maybe it was deleted by another user.";
+
+/** The dataset and previous-model fields name jobs; they must exist and be of the right kind. */
+async function checkReferences(services: Services, form: ParsedModelForm): Promise<JobRecord> {
+  const errors: FormErrors = {};
+  const dataset = await services.store.get(form.datasetId);
+  const usable = dataset && dataset.kind === 'dataset' && dataset.type === JOB_TYPES.imageClassificationDataset && (isRunningStatus(dataset.status) || dataset.status === 'D');
+  if (!usable) addFormError(errors, 'dataset', 'Not a valid choice');
+  const network = form.jobs[0]!.options.network;
+  if (network.method === 'previous') {
+    const previous = await services.store.get(network.jobId);
+    if (!previous || previous.kind !== 'model' || previous.type !== JOB_TYPES.imageClassificationModel) addFormError(errors, 'previous_networks', STALE_JOB);
+    else if (network.epoch !== 0 && network.epoch !== -1 && !(previous.model?.snapshots ?? []).some((s) => s.epoch === network.epoch)) {
+      addFormError(errors, 'previous_networks', `${network.jobId}-snapshot: Invalid epoch ${network.epoch}`);
+    } else if (network.epoch === -1 && (previous.model?.snapshots ?? []).length === 0) {
+      addFormError(errors, 'previous_networks', `${network.jobId}-snapshot: that model has no snapshots`);
+    }
+  }
+  if (Object.keys(errors).length > 0) throw new FormError(errors);
+  return dataset!;
+}
+
+function newModelRecord(id: string, username: string, form: ParsedModelForm, job: ModelJobSpec, waiting: boolean): JobRecord {
+  const now = Date.now() / 1000;
+  const status = waiting ? 'W' : 'I';
+  return {
+    v: 1, rev: 0, id, kind: 'model', type: JOB_TYPES.imageClassificationModel,
+    name: job.name, group: form.group, username, notes: null, created: now,
+    status, statusHistory: [[status, now]], progress: 0, error: null, form: form.saved,
+    queueJob: { queue: JOBS['train-model'].queue, id: JOBS['train-model'].queueJobId(id) },
+    datasetId: form.datasetId, dataset: null, model: null, params: job.options,
+  };
+}
+
+/**
+ * Queues the models waiting for `datasetId` if it is Done by now, or aborts them if it failed.
+ * Called after registering a waiter, so a build that ended meanwhile cannot strand a model;
+ * the worker does the same when a build ends, and deterministic queue ids make doubles harmless.
+ */
+export async function settleWaitingModels(services: Services, datasetId: string): Promise<void> {
+  const dataset = await services.store.get(datasetId);
+  if (dataset && isRunningStatus(dataset.status)) return;
+  const { redis, config, store, producer } = services;
+  for (const modelId of await takeDatasetWaiters(redis, config.redis.prefix, datasetId)) {
+    const model = await store.get(modelId);
+    if (!model || !isRunningStatus(model.status)) continue;
+    if (dataset?.status === 'D') await producer.enqueue('train-model', trainPayloadOf(model));
+    else await store.setStatus(modelId, 'A', { code: 'DATASET_BUILD_FAILED', message: `its dataset ${datasetId} did not finish` });
+  }
+}
+
+/** Creates one job per sweep combination; returns their records in form order. */
+export async function createModels(services: Services, username: string, form: ParsedModelForm): Promise<JobRecord[]> {
+  const dataset = await checkReferences(services, form);
+  const waiting = dataset.status !== 'D';
+  const { store, producer, redis, config } = services;
+  const records: JobRecord[] = [];
+  for (const job of form.jobs) {
+    const id = await store.reserveId();
+    const record = newModelRecord(id, username, form, job, waiting);
+    try {
+      await store.create(record);
+      if (waiting) await addDatasetWaiter(redis, config.redis.prefix, dataset.id, id);
+      else await producer.enqueue('train-model', trainPayloadOf(record));
+    } catch (err) {
+      await store.remove(id);
+      throw err;
+    }
+    records.push(record);
+  }
+  if (waiting) await settleWaitingModels(services, dataset.id);
+  return records;
+}

@@ -1,0 +1,89 @@
+/** Image-classification models: create (contract §8), show (§5.4), visualize-lr (§8.6). */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Errors, LR_POLICIES, learningRateCurve, parseForm, parseModelForm, statusName, type FormSpec, type JobRecord, type LrPolicy } from '@digits-ts/contracts';
+import { page, table } from '../html.ts';
+import { createModels } from '../model-create.ts';
+import { FormError } from '../plugins/errors.ts';
+import { readForm } from '../plugins/form.ts';
+import { requireUsername } from '../plugins/identity.ts';
+import { wantsJson } from '../plugins/negotiation.ts';
+import type { Services } from '../services.ts';
+import { modelDetail, modelDict } from '../views.ts';
+import { loadJob } from './jobs.ts';
+
+/** visualize-lr's fields: each policy's parameters are required when that policy is chosen. */
+const LR_FIELDS: Record<LrPolicy['policy'], string[]> = {
+  fixed: [],
+  step: ['lr_step_size', 'lr_step_gamma'],
+  multistep: ['lr_multistep_values', 'lr_multistep_gamma'],
+  exp: ['lr_exp_gamma'],
+  inv: ['lr_inv_gamma', 'lr_inv_power'],
+  poly: ['lr_poly_power'],
+  sigmoid: ['lr_sigmoid_step', 'lr_sigmoid_gamma'],
+};
+
+function numbersOf(text: string, field: string): number[] {
+  const parts = text.replace(/[[\]]/g, '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const values = parts.map(Number);
+  if (parts.length === 0 || values.some((v) => !Number.isFinite(v))) throw new FormError({ [field]: ['invalid value'] });
+  return values;
+}
+
+/** `POST /models/visualize-lr`: 101 points per learning rate of the chosen policy. */
+function visualizeLr(fields: Record<string, string>): { data: { columns: (string | number)[][] } } {
+  const policy = fields.lr_policy as LrPolicy['policy'];
+  if (!(LR_POLICIES as readonly string[]).includes(policy)) throw Errors.BAD_REQUEST('Invalid policy');
+  const spec: FormSpec = Object.fromEntries(LR_FIELDS[policy].filter((f) => f !== 'lr_multistep_values').map((f) => [f, { kind: 'float', required: true }]));
+  const { values, errors } = parseForm(spec, Object.fromEntries(LR_FIELDS[policy].map((f) => [f, fields[f] ?? ''])));
+  if (Object.keys(errors).length > 0) throw new FormError(errors);
+  const num = (f: string) => (values[f] as number | undefined) ?? 0;
+  const lr: LrPolicy = {
+    policy,
+    stepSize: num(policy === 'sigmoid' ? 'lr_sigmoid_step' : 'lr_step_size'),
+    gamma: num(LR_FIELDS[policy].find((f) => f.endsWith('_gamma')) ?? ''),
+    power: num(LR_FIELDS[policy].find((f) => f.endsWith('_power')) ?? ''),
+    stepValues: policy === 'multistep' ? numbersOf(fields.lr_multistep_values ?? '', 'lr_multistep_values') : [],
+  };
+  const rates = numbersOf(fields.learning_rate ?? '', 'learning_rate');
+  return { data: { columns: rates.map((rate, j) => [`Learning Rate ${j}`, ...learningRateCurve(rate, lr)]) } };
+}
+
+function modelPage(record: JobRecord, dataset: JobRecord | null, jobsDir: string): string {
+  const dict = modelDetail(record, dataset, jobsDir);
+  const rows: Array<[string, unknown]> = [['Status', statusName(record.status)], ['Progress', `${Math.round(record.progress * 100)}%`], ['Framework', dict.framework], ['Snapshots', dict.snapshots.join(', ') || 'none']];
+  if (record.model?.engine) rows.push(['Engine', `TensorFlow.js ${record.model.engine.version} (${record.model.engine.name})`]);
+  if (record.error) rows.push(['Error', record.error.message]);
+  return page(record.name, table(rows));
+}
+
+export async function modelRoutes(app: FastifyInstance): Promise<void> {
+  const services: Services = app.services;
+  const datasetOf = async (record: JobRecord) => (record.datasetId ? await services.store.get(record.datasetId) : null);
+
+  const create = async (request: FastifyRequest, reply: FastifyReply) => {
+    const form = await readForm(request);
+    const username = requireUsername(request, form);
+    const parsed = parseModelForm(form.fields, form.lists, new Set(form.files.keys()));
+    if ('errors' in parsed) throw new FormError(parsed.errors);
+    const records = await createModels(services, username, parsed.form);
+    request.log.info({ jobIds: records.map((r) => r.id), datasetId: parsed.form.datasetId }, 'models created');
+    const dataset = await services.store.get(parsed.form.datasetId);
+    if (wantsJson(request)) return records.length === 1 ? modelDict(records[0]!, dataset) : { jobs: records.map((r) => modelDict(r, dataset)) };
+    return reply.redirect(records.length === 1 ? `/models/${records[0]!.id}` : '/', 302);
+  };
+  app.post('/models/images/classification', create);
+  app.post('/models/images/classification.json', create);
+
+  app.post('/models/visualize-lr', async (request, reply) => {
+    const form = await readForm(request);
+    // DIGITS serialises this dict itself, so the type is text/html (§8.6 [text-json])
+    return reply.type('text/html; charset=utf-8').send(JSON.stringify(visualizeLr(form.fields)));
+  });
+
+  app.get('/models/:id', async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    const record = await loadJob(services, request.params.id, 'model');
+    const dataset = await datasetOf(record);
+    if (wantsJson(request)) return modelDetail(record, dataset, services.config.jobsDir);
+    return reply.type('text/html').send(modelPage(record, dataset, services.config.jobsDir));
+  });
+}

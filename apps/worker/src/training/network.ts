@@ -1,0 +1,58 @@
+/**
+ * Turns a model form's network choice into a built network: a standard one, a custom layers
+ * JSON, or (method=previous) the previous model's architecture with its snapshot's weights.
+ */
+import path from 'node:path';
+import { Errors, type JobRecord, type NetworkChoice, type TrainModelOptions } from '@digits-ts/contracts';
+import type { JobStore } from '@digits-ts/queue';
+import { buildCustomNetwork, buildStandardNetwork, loadPreviousWeights, type BuiltNetwork } from '@digits-ts/ml';
+import { snapshotOf } from './snapshots.ts';
+
+export interface ResolvedNetwork {
+  network: BuiltNetwork;
+  /** What it is, for the log and the job JSON: `lenet`, `custom`, `lenet (from <id> epoch 3)`. */
+  description: string;
+}
+
+/** Follows method=previous back to the standard or custom network at the start of the chain. */
+async function rootChoice(store: JobStore, choice: NetworkChoice): Promise<Exclude<NetworkChoice, { method: 'previous' }>> {
+  let current: NetworkChoice = choice;
+  const seen = new Set<string>();
+  while (current.method === 'previous') {
+    if (seen.has(current.jobId)) throw Errors.NETWORK_INVALID('previous models form a cycle');
+    seen.add(current.jobId);
+    const record = await store.get(current.jobId);
+    if (!record || record.kind !== 'model') throw Errors.JOB_NOT_FOUND(`previous model ${current.jobId} no longer exists`);
+    current = (record.params as TrainModelOptions).network;
+  }
+  return current;
+}
+
+async function buildChoice(choice: Exclude<NetworkChoice, { method: 'previous' }>, inputShape: [number, number, number], classes: number, seed: number | undefined): Promise<BuiltNetwork> {
+  if (choice.method === 'custom') return buildCustomNetwork(choice.definition, inputShape, classes);
+  try {
+    return buildStandardNetwork(choice.name, { inputShape, classes, ...(seed !== undefined ? { seed } : {}) });
+  } catch (err) {
+    // too small an input for the network is the user's choice of dataset, not a crash
+    throw Errors.MODEL_SHAPE_MISMATCH((err as Error).message, { cause: err });
+  }
+}
+
+/** Builds the network a model job asks for, with fine-tuning weights loaded when asked. */
+export async function resolveNetwork(store: JobStore, options: TrainModelOptions, inputShape: [number, number, number], classes: number): Promise<ResolvedNetwork> {
+  const seed = options.randomSeed ?? undefined;
+  const root = await rootChoice(store, options.network);
+  const network = await buildChoice(root, inputShape, classes, seed);
+  const name = root.method === 'custom' ? 'custom' : root.name;
+  const choice = options.network;
+  if (choice.method !== 'previous' || choice.epoch === 0) return { network, description: name };
+  try {
+    const previous = (await store.get(choice.jobId)) as JobRecord;
+    const snapshot = snapshotOf(previous, choice.epoch);
+    await loadPreviousWeights(network, path.join(store.jobDir(previous.id), snapshot.dir));
+    return { network, description: `${name} (from ${previous.id} epoch ${snapshot.epoch})` };
+  } catch (err) {
+    network.model.dispose();
+    throw err;
+  }
+}

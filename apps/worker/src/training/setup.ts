@@ -1,0 +1,56 @@
+/** Everything a training needs, read from the model's dataset and form (contract §8, §13). */
+import path from 'node:path';
+import { Errors, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
+import { createRandom, readDatasetManifest } from '@digits-ts/dataset';
+import { inputShapeOf, loadMean, loadSamples, type Samples, type TrainSetup } from '@digits-ts/ml';
+import type { WorkerContext } from '../context.ts';
+import { datumDecoder } from './decode.ts';
+import { resolveNetwork } from './network.ts';
+
+export interface PreparedTraining {
+  setup: TrainSetup;
+  description: string;
+  labels: string[];
+}
+
+function checkCrop(crop: number | null, height: number, width: number): void {
+  // DIGITS checks this when the task starts and fails the task (§8.1)
+  if (crop !== null && crop > Math.min(height, width)) throw Errors.MODEL_SHAPE_MISMATCH(`crop_size ${crop} is larger than the dataset's images (${height}x${width})`);
+}
+
+/** Reads the dataset, builds the network and resolves DIGITS' defaults for one model job. */
+export async function prepareTraining(ctx: WorkerContext, record: JobRecord, datasetId: string, options: TrainModelOptions, signal: AbortSignal): Promise<PreparedTraining> {
+  const datasetDir = ctx.store.jobDir(datasetId);
+  const manifest = await readDatasetManifest(datasetDir);
+  const train = manifest.stages.train;
+  if (!train || !manifest.imageDims) throw Errors.DATASET_NOT_READY(`dataset ${datasetId} has no train database`);
+  const [height, width, channels] = manifest.imageDims;
+  checkCrop(options.cropSize, height, width);
+  const classes = manifest.labels.length;
+  const shape = { height, width, channels };
+  const decode = datumDecoder(ctx.config.imageMaxPixels);
+  const trainSamples = await loadSamples(path.join(datasetDir, train.db), shape, decode, signal);
+  if (trainSamples.count === 0) throw Errors.DATASET_NOT_READY(`dataset ${datasetId} has no training images`);
+  const val: Samples | null = manifest.stages.val ? await loadSamples(path.join(datasetDir, manifest.stages.val.db), shape, decode, signal) : null;
+  const mean = manifest.mean ? await loadMean(path.join(datasetDir, manifest.mean), shape, options.useMean) : null;
+  const probeShape = inputShapeOf(shape, options.cropSize);
+  const { network, description } = await resolveNetwork(ctx.store, options, probeShape, classes);
+  const defaults = network.defaults;
+  const crop = options.cropSize;
+  return {
+    description,
+    labels: manifest.labels,
+    setup: {
+      network, train: trainSamples, val, options,
+      batchSize: options.batchSize ?? defaults.batchSize,
+      valBatchSize: options.batchSize ?? defaults.valBatchSize,
+      crop, mirror: defaults.mirror, mean,
+      jobDir: ctx.store.jobDir(record.id),
+      metadata: {
+        labels: manifest.labels,
+        preprocessing: { imageDims: manifest.imageDims, crop, useMean: options.useMean, meanFile: manifest.mean, whitening: options.augmentation.whitening },
+      },
+      random: createRandom(options.randomSeed ?? Date.now() >>> 0),
+    },
+  };
+}

@@ -1,0 +1,69 @@
+/** Types shared by the standard-network builders. */
+import type { tfl } from '../tf.ts';
+import type { NetBuilder } from './blocks.ts';
+import type { SpatialOp } from './geometry.ts';
+
+/** Constructor arguments every TF.js layer accepts (name, trainable, …). */
+export type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
+
+/** The standard networks DIGITS offers for image classification. */
+export const STANDARD_NETWORKS = ['lenet', 'alexnet', 'googlenet'] as const;
+export type StandardNetwork = (typeof STANDARD_NETWORKS)[number];
+
+/** What a builder needs to know about the data. */
+export interface BuildOptions {
+  /** [height, width, channels] actually fed to the network (after any crop). */
+  inputShape: [number, number, number];
+  /** Number of classes: the width of every classifier. */
+  classes: number;
+  /** Base seed for the weight initializers; omitted → random weights. */
+  seed?: number;
+}
+
+/** One training output of a network and the DIGITS series it reports under (spec §9.1). */
+export interface HeadInfo {
+  /** Loss series name, e.g. `loss` or `loss1/loss`. */
+  loss: string;
+  /** Weight of this head's loss in the total loss. */
+  weight: number;
+  /** Top-1 accuracy series name (validation), e.g. `accuracy` or `loss1/accuracy`. */
+  accuracy: string;
+  /** Top-5 accuracy series name where the network reports one (and there are ≥ 5 classes). */
+  accuracyTop5?: string;
+}
+
+/** DIGITS' per-network data defaults (spec §13). */
+export interface NetworkDefaults {
+  batchSize: number;
+  valBatchSize: number;
+  /** Random (train) / centre (val) crop side, when the network crops. */
+  cropSize?: number;
+  /** Random horizontal flips during training. */
+  mirror: boolean;
+}
+
+/** A standard network ready to compile and train. */
+export interface BuiltNetwork {
+  /** Training graph: one output per loss head, each emitting LOGITS (no softmax). */
+  model: tfl.LayersModel;
+  /** Per output of `model`, in order: DIGITS series names and loss weight. */
+  heads: HeadInfo[];
+  /**
+   * Inference graph sharing `model`'s layers and weights: input → main head logits → softmax.
+   * Dispose `model` (or call `disposeNetwork`) to free the weights, not `deploy`.
+   */
+  deploy: tfl.LayersModel;
+  /** Layer names whose kernels get L2 weight decay (conv and dense kernels, not biases). */
+  decayed: string[];
+  /** DIGITS' defaults for this network. */
+  defaults: NetworkDefaults;
+}
+
+/** How index.ts builds one standard network (internal to networks/). */
+export interface NetworkDefinition {
+  /** Main-path (and auxiliary-path) spatial steps, to reject too-small inputs up front. */
+  plans: SpatialOp[][];
+  defaults: NetworkDefaults;
+  /** Adds the layers after the (already scaled) input; logits per head, main head first. */
+  build(b: NetBuilder, input: tfl.SymbolicTensor, classes: number): { logits: tfl.SymbolicTensor[]; heads: HeadInfo[] };
+}

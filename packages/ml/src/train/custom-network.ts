@@ -1,0 +1,61 @@
+/**
+ * `method=custom` with a TF.js / Keras layers model topology (JSON). Declarative only: the JSON
+ * names layer classes TF.js knows; nothing in it is executed (contract §14).
+ */
+import { Errors } from '@digits-ts/contracts';
+import type { BuiltNetwork } from '../networks/index.ts';
+import { tfl } from '../tf.ts';
+
+type Json = Record<string, unknown>;
+
+/** The topology object inside a model.json, a `model.toJSON()` string or a bare topology. */
+function topologyOf(definition: string): Json {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(definition);
+  } catch (err) {
+    throw Errors.NETWORK_INVALID(`Bad network: custom_network is not JSON (${(err as Error).message})`);
+  }
+  const top = parsed as Json | null;
+  const topology = (top && typeof top === 'object' && 'modelTopology' in top ? top.modelTopology : top) as Json | null;
+  const model = (topology && typeof topology === 'object' && 'model_config' in topology ? topology.model_config : topology) as Json | null;
+  if (!model || typeof model !== 'object' || typeof model.class_name !== 'string' || typeof model.config !== 'object') {
+    throw Errors.NETWORK_INVALID('Bad network: expected a TF.js layers model topology ({"class_name": "Sequential" | "Model", "config": …})');
+  }
+  return model;
+}
+
+/** The last layer's config, whose softmax we move out of the training graph (we train on logits). */
+function lastLayerConfig(model: Json): Json | null {
+  const config = model.config as Json | Json[];
+  const layers = (Array.isArray(config) ? config : (config.layers as Json[] | undefined)) ?? [];
+  const last = layers[layers.length - 1];
+  return last && typeof last.config === 'object' ? (last.config as Json) : null;
+}
+
+/** Builds a custom network: training graph emitting logits, deploy graph ending in softmax. */
+export async function buildCustomNetwork(definition: string, inputShape: [number, number, number], classes: number): Promise<BuiltNetwork> {
+  const topology = topologyOf(definition);
+  const last = lastLayerConfig(topology);
+  if (last?.activation === 'softmax') last.activation = 'linear';
+  let model: tfl.LayersModel;
+  try {
+    model = await tfl.models.modelFromJSON(topology as never);
+  } catch (err) {
+    throw Errors.NETWORK_INVALID(`Bad network: ${(err as Error).message}`);
+  }
+  const input = model.inputs[0]!.shape.slice(1);
+  const output = model.outputs[0]!.shape;
+  if (model.inputs.length !== 1 || input.some((d, i) => d !== null && d !== inputShape[i])) {
+    model.dispose();
+    throw Errors.MODEL_SHAPE_MISMATCH(`the custom network takes input ${JSON.stringify(input)} but the dataset gives [${inputShape.join(', ')}]`);
+  }
+  if (output.length !== 2 || output[1] !== classes) {
+    model.dispose();
+    throw Errors.MODEL_SHAPE_MISMATCH(`the custom network outputs ${JSON.stringify(output.slice(1))} values but the dataset has ${classes} classes`);
+  }
+  const probabilities = tfl.layers.activation({ activation: 'softmax', name: 'softmax' }).apply(model.outputs[0]!) as tfl.SymbolicTensor;
+  const deploy = tfl.model({ inputs: model.inputs, outputs: probabilities });
+  const decayed = model.layers.filter((l) => l.getClassName().startsWith('Conv') || l.getClassName() === 'Dense').map((l) => l.name);
+  return { model, deploy, heads: [{ loss: 'loss', weight: 1, accuracy: 'accuracy' }], decayed, defaults: { batchSize: 16, valBatchSize: 16, mirror: false } };
+}

@@ -1,0 +1,29 @@
+/** Walks sample indices epoch after epoch: reshuffled each time when asked, else in DB order. */
+import { shuffleInPlace, type RandomSource } from '@digits-ts/dataset';
+
+export class EpochOrder {
+  private order: number[];
+  private cursor = 0;
+
+  constructor(private readonly count: number, private readonly shuffle: boolean, private readonly random: RandomSource) {
+    this.order = this.fresh();
+  }
+
+  private fresh(): number[] {
+    const order = Array.from({ length: this.count }, (_, i) => i);
+    return this.shuffle ? shuffleInPlace(order, this.random) : order;
+  }
+
+  /** The next `n` indices; a batch that crosses an epoch boundary continues into the next epoch, as Caffe's data layer does. */
+  next(n: number): number[] {
+    const out: number[] = [];
+    while (out.length < n) {
+      if (this.cursor === this.order.length) {
+        this.order = this.fresh();
+        this.cursor = 0;
+      }
+      out.push(this.order[this.cursor++]!);
+    }
+    return out;
+  }
+}

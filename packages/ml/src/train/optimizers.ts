@@ -1,0 +1,40 @@
+/** DIGITS' solver types (contract §8.7) as TF.js optimizers whose rate changes per iteration. */
+import type { TrainModelOptions } from '@digits-ts/contracts';
+import { tf } from '../tf.ts';
+
+export type SolverType = TrainModelOptions['solver'];
+
+/** Caffe's solver constants as DIGITS writes them (§8.4): momentum 0.9, delta 1e-8. */
+const MOMENTUM = 0.9;
+const EPSILON = 1e-8;
+/** Adadelta's decay; Caffe reuses `momentum` for it, TF defaults to 0.95. */
+const ADADELTA_RHO = 0.95;
+
+/** A fresh optimizer for `solver`, starting at rate `lr`. */
+export function createOptimizer(solver: SolverType, lr: number, rmsDecay: number): tf.Optimizer {
+  switch (solver) {
+    case 'SGD':
+    case 'MOMENTUM': return tf.train.momentum(lr, MOMENTUM);
+    case 'NESTEROV': return tf.train.momentum(lr, MOMENTUM, true);
+    case 'ADAGRAD': return tf.train.adagrad(lr);
+    case 'RMSPROP': return tf.train.rmsprop(lr, rmsDecay, 0, EPSILON);
+    case 'ADADELTA': return tf.train.adadelta(lr, ADADELTA_RHO, EPSILON);
+    case 'ADAM': return tf.train.adam(lr, 0.9, 0.999, EPSILON);
+    default: throw new Error(`Expected a solver type but received ${String(solver)}`);
+  }
+}
+
+/**
+ * Sets the rate used by the next update. SGD-family optimizers cache it as a tensor behind
+ * `setLearningRate`; the others read their `learningRate` field on every update.
+ */
+export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  if (optimizer instanceof tf.SGDOptimizer) optimizer.setLearningRate(lr);
+  else (optimizer as unknown as { learningRate: number }).learningRate = lr;
+}
+
+/** Disposes an optimizer and its state; MomentumOptimizer.dispose forgets its cached rate tensor. */
+export function disposeOptimizer(optimizer: tf.Optimizer): void {
+  optimizer.dispose();
+  if (optimizer instanceof tf.MomentumOptimizer) (optimizer as unknown as { c?: tf.Tensor }).c?.dispose();
+}

@@ -1,0 +1,64 @@
+/**
+ * A dataset split held in memory as uint8 HWC RGB pixels plus labels, read once from its LMDB
+ * (Caffe Datums) so every epoch reshuffles and augments without touching the disk again.
+ */
+import { assert, expected } from '@digits-ts/contracts';
+import { datumDataToPixels, decodeDatum, openDbReader } from '@digits-ts/dataset';
+
+/** Decodes encoded (PNG/JPEG) Datum payloads to HWC pixels of the dataset's shape. */
+export type DecodeImages = (encoded: Uint8Array[], shape: ImageShape) => Promise<Uint8Array[]>;
+
+export interface ImageShape { height: number; width: number; channels: number }
+
+export interface Samples extends ImageShape {
+  count: number;
+  /** count × height × width × channels, RGB order. */
+  pixels: Uint8Array;
+  labels: Int32Array;
+}
+
+/** Datums decoded per call of `decode`, so a decoder can spread them over threads. */
+const DECODE_CHUNK = 1024;
+
+/**
+ * Reads every Datum of `dbDir`. Raw Datums are converted from Caffe's CHW BGR; encoded ones go
+ * through `decode` in chunks. Every image must have the dataset's shape.
+ */
+export async function loadSamples(dbDir: string, shape: ImageShape, decode: DecodeImages, signal?: AbortSignal): Promise<Samples> {
+  const reader = openDbReader(dbDir);
+  try {
+    const count = reader.count();
+    const size = shape.height * shape.width * shape.channels;
+    const pixels = new Uint8Array(count * size);
+    const labels = new Int32Array(count);
+    let pending: { index: number; bytes: Uint8Array }[] = [];
+    const flush = async () => {
+      const decoded = await decode(pending.map((p) => p.bytes), shape);
+      decoded.forEach((image, i) => {
+        assert(image.length === size, () => expected(`${size} decoded bytes`, `entry ${pending[i]!.index} of ${dbDir}`, image.length));
+        pixels.set(image, pending[i]!.index * size);
+      });
+      pending = [];
+    };
+    let index = 0;
+    for (const entry of reader.entries()) {
+      const datum = decodeDatum(entry.value);
+      labels[index] = datum.label;
+      if (datum.encoded) {
+        pending.push({ index, bytes: datum.data });
+        if (pending.length === DECODE_CHUNK) {
+          signal?.throwIfAborted();
+          await flush();
+        }
+      } else {
+        assert(datum.height === shape.height && datum.width === shape.width && datum.channels === shape.channels, () => expected(`${shape.height}x${shape.width}x${shape.channels} datum`, `entry ${index} of ${dbDir}`, `${datum.height}x${datum.width}x${datum.channels}`));
+        pixels.set(datumDataToPixels(datum.data, datum.width, datum.height, datum.channels), index * size);
+      }
+      index++;
+    }
+    if (pending.length > 0) await flush();
+    return { ...shape, count: index, pixels: index === count ? pixels : pixels.subarray(0, index * size), labels: labels.subarray(0, index) };
+  } finally {
+    reader.close();
+  }
+}

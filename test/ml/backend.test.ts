@@ -1,0 +1,65 @@
+/**
+ * Backend selection: `auto` lands on wasm here (tfjs-node is not installed), an explicit
+ * `tensorflow` fails loudly, the wasm glue's crash listeners are gone, and the cpu banner is quiet.
+ */
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import t from 'tap';
+import { BACKEND_CHOICES, backendInfo, initBackend, parseBackendChoice, tf } from '../../packages/ml/src/tf.ts';
+
+const require = createRequire(import.meta.url);
+const wasmVersion = (require('@tensorflow/tfjs-backend-wasm/package.json') as { version: string }).version;
+const tfModule = new URL('../../packages/ml/src/tf.ts', import.meta.url).pathname;
+
+/** Runs ESM `code` in a fresh Node (with tsx) and returns what it printed. */
+function runNode(code: string): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8', timeout: 60_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+t.test('parseBackendChoice', async (tt) => {
+  tt.equal(parseBackendChoice(undefined), 'auto');
+  tt.equal(parseBackendChoice(''), 'auto');
+  for (const choice of BACKEND_CHOICES) tt.equal(parseBackendChoice(choice), choice);
+  tt.throws(() => parseBackendChoice('gpu'), { message: 'Expected one of auto, tensorflow, wasm, cpu for TF_BACKEND but received gpu of type string' });
+});
+
+t.test('an explicit tensorflow choice throws when tfjs-node is not installed', async (tt) => {
+  await tt.rejects(initBackend('tensorflow'), { message: /^Expected TF_BACKEND=tensorflow to load but it is not available on this machine: install @tensorflow\/tfjs-node/ });
+  tt.equal(backendInfo(), null, 'nothing was chosen');
+});
+
+t.test('auto picks wasm and leaves the process crash handlers alone', async (tt) => {
+  const before = { uncaught: process.listenerCount('uncaughtException'), rejection: process.listenerCount('unhandledRejection') };
+  const info = await initBackend('auto');
+  tt.same(info, { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', version: wasmVersion });
+  tt.equal(tf.getBackend(), 'wasm');
+  tt.equal(backendInfo(), info);
+  tt.equal(process.listenerCount('uncaughtException'), before.uncaught, 'no uncaughtException listener added');
+  tt.equal(process.listenerCount('unhandledRejection'), before.rejection, 'no unhandledRejection listener added');
+  tt.equal(await initBackend('wasm'), info, 'a second call returns the first answer');
+  await tt.rejects(initBackend('cpu'), { message: 'Expected TF_BACKEND=cpu but this process already runs TensorFlow.js on wasm' });
+});
+
+t.test('wasm trains a conv layer (Conv2DBackpropFilter is registered)', async (tt) => {
+  const x = tf.randomNormal([2, 6, 6, 1]);
+  const w = tf.variable(tf.randomNormal([3, 3, 1, 2]));
+  const { grads } = tf.variableGrads(() => tf.sum(tf.conv2d(x as tf.Tensor4D, w as tf.Variable<tf.Rank.R4>, 1, 'valid')));
+  tt.same(grads[w.name]!.shape, [3, 3, 1, 2]);
+  tf.dispose([x, w, grads[w.name]!]);
+});
+
+t.test('the cpu backend prints no "running TensorFlow.js in Node.js" banner', async (tt) => {
+  const banner = 'Hi, looks like you are running TensorFlow.js in Node.js';
+  const ours = runNode(`import { initBackend, tf } from ${JSON.stringify(tfModule)};
+    const info = await initBackend('cpu');
+    tf.add(tf.scalar(1), tf.scalar(2)).dataSync();
+    console.log(info.name);`);
+  tt.equal(ours.status, 0, ours.stderr);
+  tt.equal(ours.stdout.trim(), 'cpu');
+  tt.notMatch(ours.stderr, banner);
+  const plain = runNode(`import { tf } from ${JSON.stringify(tfModule)};
+    await tf.setBackend('cpu');
+    tf.add(tf.scalar(1), tf.scalar(2)).dataSync();`);
+  tt.match(plain.stderr, banner, 'without initBackend the banner shows, so the check above can fail');
+});
