@@ -181,8 +181,10 @@ function networkOf(values: Values, fields: FormFields, errors: FormErrors): Netw
       const definition = requireField('custom_network');
       return definition === null ? null : { method: 'custom', definition };
     }
-    default:
+    case 'pretrained':
       addFormError(errors, 'method', 'pretrained-model jobs are not supported by DIGITS-TS; use previous or custom');
+      return null;
+    default: // the select already said "Not a valid choice"
       return null;
   }
 }

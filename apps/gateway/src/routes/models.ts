@@ -1,6 +1,6 @@
 /** Image-classification models: create (contract §8), show (§5.4), visualize-lr (§8.6). */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Errors, LR_POLICIES, learningRateCurve, parseForm, parseModelForm, statusName, type FormSpec, type JobRecord, type LrPolicy } from '@digits-ts/contracts';
+import { Errors, LR_POLICIES, learningRateCurve, parseForm, parseModelForm, REQUIRED, statusName, type FormSpec, type JobRecord, type LrPolicy } from '@digits-ts/contracts';
 import { page, table } from '../html.ts';
 import { createModels } from '../model-create.ts';
 import { FormError } from '../plugins/errors.ts';
@@ -33,8 +33,11 @@ function numbersOf(text: string, field: string): number[] {
 function visualizeLr(fields: Record<string, string>): { data: { columns: (string | number)[][] } } {
   const policy = fields.lr_policy as LrPolicy['policy'];
   if (!(LR_POLICIES as readonly string[]).includes(policy)) throw Errors.BAD_REQUEST('Invalid policy');
-  const spec: FormSpec = Object.fromEntries(LR_FIELDS[policy].filter((f) => f !== 'lr_multistep_values').map((f) => [f, { kind: 'float', required: true }]));
-  const { values, errors } = parseForm(spec, Object.fromEntries(LR_FIELDS[policy].map((f) => [f, fields[f] ?? ''])));
+  const params = LR_FIELDS[policy].filter((f) => f !== 'lr_multistep_values');
+  const spec: FormSpec = Object.fromEntries(params.map((f) => [f, { kind: 'float' }]));
+  const { values, errors } = parseForm(spec, fields);
+  // DIGITS reads these by item access: a missing or blank one is an error, but 0 is a value (poly power 0)
+  for (const f of params) if ((fields[f] ?? '').trim() === '') errors[f] = [REQUIRED];
   if (Object.keys(errors).length > 0) throw new FormError(errors);
   const num = (f: string) => (values[f] as number | undefined) ?? 0;
   const lr: LrPolicy = {

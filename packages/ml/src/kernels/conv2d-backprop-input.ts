@@ -2,24 +2,24 @@
  * Conv2DBackpropInput for wasm; the package's kernel is a naive C++ loop. Two fast forms, picked
  * by an estimate of their cost:
  * - GEMM + col2im: dx = col2im(dy · Wᵀ), one XNNPACK product with no wasted taps; best for valid
- *   padding, strides and few input channels (the scatter runs in JS).
+ *   padding, strides and few input channels (the scatter is a wasm loop, heap-loops.ts).
  * - flipped convolution: dx is the full correlation of dy (zero-spread by the stride) with the
  *   filter flipped in space and in/out channels swapped, one XNNPACK Conv2D; best for 'same'
  *   stride-1 layers, where it wastes little and needs no scatter.
  */
 import { backend_util, Conv2DBackpropInput, type Conv2DBackpropInputAttrs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { col2imAdd } from './col2im.ts';
 import { maxPatchElements } from './flags.ts';
+import { heapLoops } from './heap-loops.ts';
 import { dilateSpatial } from './dilate-spatial.ts';
 import { patchGeometry, patchSize } from './patch-geometry.ts';
-import { callWasmKernel, copyRows, disposeAll, heapFloat32, transposeInfo, viewAs } from './wasm-kernel-calls.ts';
+import { callWasmKernel, copyRows, disposeAll, heapFloat32, heapOffset, transposeInfo, viewAs } from './wasm-kernel-calls.ts';
 
 type Shape4D = [number, number, number, number];
 
-/** Estimated ns per XNNPACK multiply-add and per JS scatter-add (measured on wasm SIMD). */
+/** Estimated ns per XNNPACK multiply-add and per col2im add (measured on wasm SIMD). */
 const NS_PER_MAC = 0.075;
-const NS_PER_SCATTER = 1.8;
+const NS_PER_SCATTER = 0.3;
 /** XNNPACK computes output channels in tiles of this many; fewer channels still cost a tile. */
 const CHANNEL_TILE = 8;
 
@@ -69,7 +69,7 @@ function viaGemmCol2im(backend: BackendWasm, dy: TensorInfo, filter: TensorInfo,
       ? viewAs(dy, [batchSize * rowsPerImage, outChannels])
       : copyRows(backend, dy, first * rowsPerImage, images * rowsPerImage, outChannels);
     const cols = callWasmKernel(backend, 'BatchMatMul', { a: dyRows, b: filterT }, { transposeA: false, transposeB: false });
-    col2imAdd(heapFloat32(backend, cols), heapFloat32(backend, dx), geometry, first, images);
+    heapLoops(backend).col2imAdd(heapOffset(backend, cols), heapOffset(backend, dx), images, first, geometry);
     disposeAll(backend, cols);
     if (dyRows.dataId !== dy.dataId) disposeAll(backend, dyRows);
   }

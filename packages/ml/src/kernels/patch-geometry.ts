@@ -1,6 +1,6 @@
 /**
- * The geometry shared by im2col and col2im: how a convolution's output pixels map to patches of
- * its NHWC input. A patch row holds fh·fw·ci values in (filter row, filter column, channel) order,
+ * The geometry shared by im2col, col2im and pooling windows: how output pixels map to patches of
+ * an NHWC input. A patch row holds fh·fw·ci values in (filter row, filter column, channel) order,
  * which is also the layout of an HWIO filter seen as a [fh·fw·ci, co] matrix.
  */
 import type { backend_util } from '@tensorflow/tfjs-core';

@@ -41,6 +41,11 @@ export function transposeInfo(backend: BackendWasm, x: TensorInfo, perm: number[
   return callWasmKernel(backend, 'Transpose', { x }, { perm });
 }
 
+/** Byte offset of a tensor's data on the wasm heap. */
+export function heapOffset(backend: BackendWasm, info: TensorInfo): number {
+  return backend.dataIdMap.get(info.dataId)!.memoryOffset;
+}
+
 /** A float32 view of a tensor's bytes on the wasm heap. Take views after the last allocation: heap growth detaches them. */
 export function heapFloat32(backend: BackendWasm, info: TensorInfo): Float32Array {
   return backend.typedArrayFromHeap(info) as Float32Array;

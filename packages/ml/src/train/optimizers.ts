@@ -1,6 +1,7 @@
 /** DIGITS' solver types (contract §8.7) as TF.js optimizers whose rate changes per iteration. */
 import type { TrainModelOptions } from '@digits-ts/contracts';
 import { tf } from '../tf.ts';
+import { AdadeltaOptimizer } from './adadelta.ts';
 
 export type SolverType = TrainModelOptions['solver'];
 
@@ -18,7 +19,7 @@ export function createOptimizer(solver: SolverType, lr: number, rmsDecay: number
     case 'NESTEROV': return tf.train.momentum(lr, MOMENTUM, true);
     case 'ADAGRAD': return tf.train.adagrad(lr);
     case 'RMSPROP': return tf.train.rmsprop(lr, rmsDecay, 0, EPSILON);
-    case 'ADADELTA': return tf.train.adadelta(lr, ADADELTA_RHO, EPSILON);
+    case 'ADADELTA': return new AdadeltaOptimizer(lr, ADADELTA_RHO, EPSILON);
     case 'ADAM': return tf.train.adam(lr, 0.9, 0.999, EPSILON);
     default: throw new Error(`Expected a solver type but received ${String(solver)}`);
   }
@@ -29,12 +30,13 @@ export function createOptimizer(solver: SolverType, lr: number, rmsDecay: number
  * `setLearningRate`; the others read their `learningRate` field on every update.
  */
 export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
-  if (optimizer instanceof tf.SGDOptimizer) optimizer.setLearningRate(lr);
+  // tfjs optimizers answer `instanceof` by duck typing, so ask for the method itself
+  if ('setLearningRate' in optimizer && typeof optimizer.setLearningRate === 'function') (optimizer as tf.SGDOptimizer).setLearningRate(lr);
   else (optimizer as unknown as { learningRate: number }).learningRate = lr;
 }
 
 /** Disposes an optimizer and its state; MomentumOptimizer.dispose forgets its cached rate tensor. */
 export function disposeOptimizer(optimizer: tf.Optimizer): void {
   optimizer.dispose();
-  if (optimizer instanceof tf.MomentumOptimizer) (optimizer as unknown as { c?: tf.Tensor }).c?.dispose();
+  if (optimizer.getClassName() === 'Momentum') (optimizer as unknown as { c?: tf.Tensor }).c?.dispose();
 }

@@ -1,0 +1,77 @@
+/**
+ * Benchmark: LeNet on the full MNIST train set (45 002 train / 14 998 val after DIGITS' split),
+ * batch 64, through the real gateway + worker (dataset build, then a model job with the form's
+ * defaults), beside PyTorch CPU training the same network on the same PNGs and split lists.
+ *
+ *   npm run bench:train-lenet -- [--epochs 1] [--data <dir>] [--threads 2] [--skip-torch]
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadGatewayConfig, loadWorkerConfig } from '@digits-ts/config';
+import { createLogger } from '@digits-ts/logger';
+import { buildApp } from '../../apps/gateway/src/app.ts';
+import { startWorker } from '../../apps/worker/src/worker.ts';
+import { writeMnistPngs } from '../../scripts/mnist.ts';
+
+const { values: args } = parseArgs({ options: {
+  epochs: { type: 'string', default: '1' },
+  data: { type: 'string' },
+  threads: { type: 'string', default: '2' },
+  'skip-torch': { type: 'boolean', default: false },
+  'redis-url': { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
+} });
+const epochs = Number(args.epochs);
+const PYTHON = '/usr/bin/python3';
+
+async function mnistFolder(): Promise<string> {
+  const dir = args.data ? path.resolve(args.data) : path.join(os.tmpdir(), 'bench-mnist-png');
+  const count = (await fs.readdir(path.join(dir, 'train', '0')).catch(() => [])).length;
+  if (count === 0) {
+    console.log(`data: writing the 60 000 MNIST train PNGs to ${dir}`);
+    await writeMnistPngs(dir, { splits: ['train'] });
+  }
+  return path.join(dir, 'train');
+}
+
+async function waitDone(app: Awaited<ReturnType<typeof buildApp>>, id: string): Promise<void> {
+  for (;;) {
+    const { status } = (await app.inject(`/jobs/${id}/status`)).json() as { status: string };
+    if (status === 'Done') return;
+    if (!['Initialized', 'Waiting', 'Running'].includes(status)) throw new Error(`job ${id} ended ${status}: ${(await app.inject(`/jobs/${id}.json`)).body}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const root = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-train-'));
+const env = { REDIS_URL: args['redis-url'], QUEUE_PREFIX: `bench-${process.pid}`, JOBS_DIR: root, DATA_ROOTS: path.dirname(await mnistFolder()), LOG_LEVEL: 'warn' };
+const log = createLogger({ level: 'warn', name: 'bench' });
+const app = await buildApp({ config: loadGatewayConfig(env), logger: log });
+const worker = await startWorker(loadWorkerConfig(env), log);
+try {
+  const cookie = (await app.inject({ method: 'POST', url: '/login', payload: 'username=bench', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).headers['set-cookie']!.toString().split(';')[0]!;
+  const form = (fields: Record<string, string>) => ({ payload: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', cookie } });
+  const ds = (await app.inject({ method: 'POST', url: '/datasets/images/classification.json', ...form({ dataset_name: 'mnist', folder_train: await mnistFolder(), resize_channels: '1', resize_width: '28', resize_height: '28' }) })).json() as { id: string };
+  await waitDone(app, ds.id);
+  const started = performance.now();
+  const model = (await app.inject({ method: 'POST', url: '/models/images/classification.json', ...form({ model_name: 'lenet', dataset: ds.id, framework: 'tensorflow', method: 'standard', standard_networks: 'lenet', train_epochs: String(epochs), shuffle: 'true', random_seed: '1' }) })).json() as { id: string };
+  await waitDone(app, model.id);
+  const wall = (performance.now() - started) / 1000;
+  const json = (await app.inject(`/models/${model.id}.json`)).json() as { 'images per second': number; 'tfjs backend': string; val_outputs: { accuracy: { values: number[] } } };
+  const accuracy = json.val_outputs.accuracy.values.at(-1)!;
+  console.log(`ours (TF.js ${json['tfjs backend']}): ${json['images per second']} img/s training, val accuracy ${(accuracy * 100).toFixed(2)} % after ${epochs} epoch(s), job wall ${wall.toFixed(1)} s`);
+  if (!args['skip-torch']) {
+    const dsDir = path.join(root, ds.id);
+    const torch = spawnSync(PYTHON, [new URL('./torch_lenet.py', import.meta.url).pathname, '--train', path.join(dsDir, 'train.txt'), '--val', path.join(dsDir, 'val.txt'), '--epochs', String(epochs), '--threads', args.threads], { encoding: 'utf8' });
+    if (torch.status !== 0) throw new Error(`PyTorch anchor failed: ${torch.stderr}`);
+    const anchor = JSON.parse(torch.stdout.trim().split('\n').at(-1)!) as { imagesPerSecond: number; valAccuracy: number };
+    console.log(`PyTorch ${args.threads} threads: ${Math.round(anchor.imagesPerSecond)} img/s training, val accuracy ${(anchor.valAccuracy * 100).toFixed(2)} %`);
+    console.log(`ratio ours/PyTorch: ${(json['images per second'] / anchor.imagesPerSecond).toFixed(2)}`);
+  }
+} finally {
+  await worker.close();
+  await app.close();
+  await fs.rm(root, { recursive: true, force: true });
+}

@@ -1,0 +1,15 @@
+import { createRequire } from 'node:module';
+import fs from 'node:fs'; import os from 'node:os'; import path from 'node:path';
+const require = createRequire(import.meta.url);
+const wasmOut = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'wasm-out');
+const factory = require(path.join(wasmOut, 'tfjs-backend-wasm-threaded-simd.js'));
+const { wasmWorkerContents } = require(path.join(wasmOut, 'tfjs-backend-wasm-threaded-simd.worker.js'));
+const workerFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-wasm-')), 'worker.cjs');
+fs.writeFileSync(workerFile, wasmWorkerContents.replace(/\n/g, '\\n'));
+const m = await factory({ locateFile: (f: string) => (f.endsWith('.worker.js') ? workerFile : path.join(wasmOut, f)) });
+console.log('workers', m.PThread.unusedWorkers.length, m.PThread.runningWorkers.length);
+const init = m.cwrap('init_with_threads_count', null, ['number']); const get = m.cwrap('get_threads_count', 'number', []);
+await new Promise((r) => setTimeout(r, 500));
+init(2); console.log('threads after init(2)', get());
+console.log('workers', m.PThread.unusedWorkers.length, m.PThread.runningWorkers.length);
+process.exit(0);
