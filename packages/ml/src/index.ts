@@ -12,4 +12,5 @@ export { fillBatch, inputShapeOf, type BatchOptions } from './train/batches.ts';
 export { scheduleOf, epochOf, type Schedule } from './train/schedule.ts';
 export { createOptimizer, disposeOptimizer, setLearningRate } from './train/optimizers.ts';
 export { loadModel, saveModel, MODEL_FILE, WEIGHTS_FILE } from './train/snapshot.ts';
+export { evaluate } from './train/evaluate.ts';
 export { snapshotDirName, train, type OutputValues, type TrainHooks, type TrainResult, type TrainSetup } from './train/trainer.ts';

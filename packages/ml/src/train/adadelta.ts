@@ -30,7 +30,7 @@ export class AdadeltaOptimizer extends tf.Optimizer {
     return slots;
   }
 
-  override applyGradients(gradients: NamedTensorMap | NamedTensor[]): void {
+  override applyGradients(gradients: tf.NamedTensorMap | NamedTensor[]): void {
     const entries = Array.isArray(gradients) ? gradients.map((g) => [g.name, g.tensor] as const) : Object.entries(gradients);
     for (const [name, gradient] of entries) {
       const value = tf.engine().registeredVariables[name]!;
