@@ -16,6 +16,8 @@ export interface ReplicaData {
   batch: number;
   steps: number;
   warmup: number;
+  /** Steps per timing window. */
+  window: number;
   /** [2 parities][replicas][parameters] float32: each step writes its own slot of one parity. */
   gradients: SharedArrayBuffer;
   /** Barrier state: [arrived, generation]. */
@@ -84,8 +86,17 @@ function step(index: number): number {
 for (let i = 0; i < data.warmup; i++) step(i);
 barrier();
 const start = performance.now();
+let windowStart = start;
+const windowSeconds: number[] = [];
 let lastLoss = 0;
-for (let i = data.warmup; i < data.warmup + data.steps; i++) lastLoss = step(i);
+for (let i = 0; i < data.steps; i++) {
+  lastLoss = step(data.warmup + i);
+  if ((i + 1) % data.window === 0) {
+    const now = performance.now();
+    windowSeconds.push((now - windowStart) / 1000);
+    windowStart = now;
+  }
+}
 const seconds = (performance.now() - start) / 1000;
 const checksum = model.trainableWeights.reduce((a, w) => a + (tf.sum(w.read()).dataSync()[0] ?? 0), 0);
-parentPort!.postMessage({ rank: data.rank, seconds, lastLoss, checksum, parameters });
+parentPort!.postMessage({ rank: data.rank, seconds, windowSeconds, lastLoss, checksum, parameters });

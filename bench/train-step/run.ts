@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { WASM_TRAINING_KERNELS } from '../../packages/ml/src/kernels/index.ts';
 import type { TrainResult } from './train-child.ts';
 
 const PYTORCH_CPU_IMAGES_PER_SECOND = 1821;
@@ -21,20 +22,24 @@ const { values: args } = parseArgs({
   },
 });
 
-interface Config { label: string; backend: 'wasm' | 'cpu'; kernels: string[]; steps: string; window: string }
+interface Config { label: string; backend: 'wasm' | 'cpu'; kernels: string[]; steps: string; window: string; warmup: string }
 
-/** Training cannot run at all without Conv2DBackpropFilter, so "stock" means stock plus that one. */
+/** Training cannot run at all without Conv2DBackpropFilter, so "stock" means stock plus that one; then ours are added one at a time. */
 const configs: Config[] = [
-  ...(args['with-cpu'] ? [{ label: 'cpu backend', backend: 'cpu' as const, kernels: [], steps: '6', window: '2' }] : []),
-  { label: 'wasm stock + Conv2DBackpropFilter', backend: 'wasm', kernels: ['Conv2DBackpropFilter'], steps: args.steps, window: '20' },
-  { label: '+ Conv2DBackpropInput', backend: 'wasm', kernels: ['Conv2DBackpropFilter', 'Conv2DBackpropInput'], steps: args.steps, window: '20' },
-  { label: '+ MaxPoolGrad', backend: 'wasm', kernels: ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad'], steps: args.steps, window: '20' },
-  { label: '+ BatchMatMul (all ours)', backend: 'wasm', kernels: ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul'], steps: args.steps, window: '20' },
+  ...(args['with-cpu'] ? [{ label: 'cpu backend', backend: 'cpu' as const, kernels: [], steps: '4', window: '2', warmup: '1' }] : []),
+  ...WASM_TRAINING_KERNELS.map((kernel, i) => ({
+    label: i === 0 ? `wasm stock + ${kernel}` : `+ ${kernel}${i === WASM_TRAINING_KERNELS.length - 1 ? ' (all ours)' : ''}`,
+    backend: 'wasm' as const,
+    kernels: WASM_TRAINING_KERNELS.slice(0, i + 1),
+    steps: args.steps,
+    window: '20',
+    warmup: '10',
+  })),
 ];
 
 function runConfig(config: Config, profile: boolean): TrainResult {
   const child = new URL('./train-child.ts', import.meta.url).pathname;
-  const childArgs = ['--import', 'tsx', child, '--backend', config.backend, '--kernels', config.kernels.join(','), '--steps', config.steps, '--window', config.window];
+  const childArgs = ['--import', 'tsx', child, '--backend', config.backend, '--kernels', config.kernels.join(','), '--steps', config.steps, '--window', config.window, '--warmup', config.warmup];
   if (profile) childArgs.push('--profile');
   const result = spawnSync(process.execPath, childArgs, { encoding: 'utf8', maxBuffer: 1 << 24 });
   const line = result.stdout.trim().split('\n').pop() ?? '';

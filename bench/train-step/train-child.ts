@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { initBackend, tf } from '../../packages/ml/src/tf.ts';
-import type { WasmTrainingKernel } from '../../packages/ml/src/kernels/index.ts';
+import { WASM_TRAINING_KERNELS, type WasmTrainingKernel } from '../../packages/ml/src/kernels/index.ts';
 import { initThreadedWasm } from './threaded-wasm.ts';
 import { profileKernels, totalsByKernel, type KernelTime } from './kernel-profile.ts';
 import { buildLenet } from './lenet.ts';
@@ -40,12 +40,13 @@ const { values: args } = parseArgs({
     threads: { type: 'string', default: '0' },
   },
 });
-const kernels = (args.kernels ? args.kernels.split(',') : []) as WasmTrainingKernel[];
+const threads = Number(args.threads);
+// The threaded build always gets all our kernels.
+const kernels = threads > 0 ? WASM_TRAINING_KERNELS : ((args.kernels ? args.kernels.split(',') : []) as WasmTrainingKernel[]);
 const batch = Number(args.batch);
 const steps = Number(args.steps);
 const window = Number(args.window);
 
-const threads = Number(args.threads);
 const info = threads > 0
   ? { name: `wasm threaded-simd (${await initThreadedWasm(threads)} threads)` }
   : await initBackend(args.backend as 'wasm' | 'cpu', { wasmKernels: kernels });

@@ -4,6 +4,7 @@
  */
 import t, { type Test } from 'tap';
 import { initBackend, tf } from '../../packages/ml/src/tf.ts';
+import { conv2dBackpropFilterForm } from '../../packages/ml/src/kernels/conv2d-backprop-filter.ts';
 import { conv2dBackpropInputForm } from '../../packages/ml/src/kernels/conv2d-backprop-input.ts';
 import { PATCH_ELEMENTS_FLAG } from '../../packages/ml/src/kernels/flags.ts';
 
@@ -76,7 +77,7 @@ interface ConvCase { label: string; x: Shape4; filter: Shape4; strides: [number,
 function randomConvCase(i: number): ConvCase {
   const filterHeight = int(1, 5);
   const filterWidth = int(1, 5);
-  const x: Shape4 = [int(1, 4), int(filterHeight, 14), int(filterWidth, 14), int(1, 6)];
+  const x: Shape4 = [int(1, 4), int(filterHeight, 14), int(filterWidth, 14), pick([1, 2, 3, 5, 8, 11])];
   const filter: Shape4 = [filterHeight, filterWidth, x[3], int(1, 7)];
   const strides: [number, number] = [int(1, 3), int(1, 3)];
   const pad = randomPad(filterHeight, filterWidth);
@@ -96,11 +97,14 @@ const convCases: ConvCase[] = [
 ];
 
 t.test('Conv2DBackpropFilter matches cpu', async (tt) => {
+  const forms = new Set<string>();
   for (const c of convCases) {
     const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad);
+    forms.add(conv2dBackpropFilterForm(info));
     const dy = host(info.outShape);
     await compareKernel(tt, c.label, 'Conv2DBackpropFilter', { x: host(c.x), dy }, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter });
   }
+  tt.same([...forms].sort(), ['im2col-gemm', 'swapped-conv'], 'both forms were exercised');
 });
 
 t.test('Conv2DBackpropInput matches cpu', async (tt) => {
@@ -175,6 +179,25 @@ t.test('BatchMatMul matches cpu', async (tt) => {
     const a = host([...lead, ...(transposeA ? [k, m] : [m, k])]);
     const b = host([...lead, ...(transposeB ? [n, k] : [k, n])]);
     await compareKernel(tt, `a ${a.shape} b ${b.shape} tA ${transposeA} tB ${transposeB}`, 'BatchMatMul', { a, b }, { transposeA, transposeB });
+  }
+});
+
+t.test('Sum matches cpu', async (tt) => {
+  const cases: Array<{ shape: number[]; axis: number | number[]; keepDims: boolean }> = [
+    { shape: [64, 24, 24, 20], axis: [0, 1, 2], keepDims: false },
+    { shape: [64, 500], axis: 0, keepDims: false },
+    { shape: [3, 4, 5], axis: [1, 0], keepDims: true },
+    { shape: [3, 4, 5], axis: [0, 2], keepDims: false },
+    { shape: [3, 4, 5], axis: -1, keepDims: true },
+    { shape: [3, 4, 5], axis: [0, 1, 2], keepDims: false },
+    { shape: [7], axis: 0, keepDims: false },
+  ];
+  for (let i = 0; i < 6; i++) {
+    const shape = Array.from({ length: int(2, 4) }, () => int(1, 6));
+    cases.push({ shape, axis: Array.from({ length: int(1, shape.length - 1) }, (_, a) => a), keepDims: rand() < 0.5 });
+  }
+  for (const { shape, axis, keepDims } of cases) {
+    await compareKernel(tt, `x ${shape} axis ${axis} keepDims ${keepDims}`, 'Sum', { x: host(shape) }, { axis, keepDims });
   }
 });
 

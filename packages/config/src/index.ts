@@ -34,6 +34,7 @@ export const WORKER_VARS = {
   INGEST_CONCURRENCY: v.int('Dataset builds one worker process runs at once', '1'),
   DATASET_THREADS: v.threads('Image-decoding threads per dataset build (empty: one per CPU)'),
   IMAGE_MAX_PIXELS: v.int('Largest image accepted, width x height (pixels); guards against decompression bombs', String(8192 * 8192)),
+  TRAIN_THREADS: v.threads('Threads sharing each training batch on the wasm and cpu backends, as data-parallel replicas (empty: one per CPU); the tensorflow backend runs one'),
   TF_BACKEND: v.choice('TensorFlow.js backend for training and inference: auto tries tensorflow (tfjs-node-gpu, tfjs-node), then wasm, then cpu', 'auto', ['auto', 'tensorflow', 'wasm', 'cpu'] as const),
 };
 
@@ -70,6 +71,7 @@ export function loadWorkerConfig(env: Env) {
     datasetThreads: e.DATASET_THREADS,
     imageMaxPixels: e.IMAGE_MAX_PIXELS,
     tfBackend: e.TF_BACKEND,
+    trainThreads: e.TRAIN_THREADS,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });

@@ -37,7 +37,7 @@ export function createTrainModelProcessor(ctx: WorkerContext) {
       // the model's architecture as TF.js layers JSON: the job JSON's `model file`
       await fs.writeFile(path.join(ctx.store.jobDir(jobId), 'network.json'), JSON.stringify(setup.network.deploy.toJSON(null, false)));
       await ctx.store.update(jobId, (r) => ({ ...r, model: initialState(inputShape, setup.batchSize) }));
-      log.info({ network: description, backend: backendInfo(), train: setup.train.count, val: setup.val?.count ?? 0, batchSize: setup.batchSize }, 'training started');
+      log.info({ network: description, backend: backendInfo(), train: setup.train.count, val: setup.val?.count ?? 0, batchSize: setup.batchSize, threads: setup.threads }, 'training started');
       let lastProgress = 0;
       const result = await train(setup, {
         signal: signal,
@@ -51,7 +51,7 @@ export function createTrainModelProcessor(ctx: WorkerContext) {
           : { ...m, valOutputs: appendOutputs(m.valOutputs, epoch, values) }),
         onSnapshot: (epoch, dir) => updateModel(ctx, jobId, (m) => ({ ...m, snapshots: [...m.snapshots, { epoch, dir: dir.slice(dir.lastIndexOf('/') + 1) }] })),
       });
-      await updateModel(ctx, jobId, (m) => ({ ...m, imagesPerSecond: Math.round(result.imagesPerSecond) }));
+      await updateModel(ctx, jobId, (m) => ({ ...m, imagesPerSecond: Math.round(result.imagesPerSecond), replicas: result.threads }));
       await ctx.store.setStatus(jobId, 'D');
       log.info({ imagesPerSecond: Math.round(result.imagesPerSecond), iterations: result.schedule.maxIter }, 'training done');
       return { iterations: result.schedule.maxIter, snapshots: result.snapshots.map((s) => s.epoch) };

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { Errors, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
 import { createRandom, readDatasetManifest } from '@digits-ts/dataset';
-import { inputShapeOf, loadMean, loadSamples, type Samples, type TrainSetup } from '@digits-ts/ml';
+import { backendInfo, inputShapeOf, loadMean, loadSamples, type Samples, type TrainSetup } from '@digits-ts/ml';
 import type { WorkerContext } from '../context.ts';
 import { datumDecoder } from './decode.ts';
 import { resolveNetwork } from './network.ts';
@@ -51,6 +51,8 @@ export async function prepareTraining(ctx: WorkerContext, record: JobRecord, dat
         preprocessing: { imageDims: manifest.imageDims, crop, useMean: options.useMean, meanFile: manifest.mean, whitening: options.augmentation.whitening },
       },
       random: createRandom(options.randomSeed ?? Date.now() >>> 0),
+      // native TensorFlow already uses every core (or the GPU); replicas help wasm and cpu only
+      threads: backendInfo()?.name === 'tensorflow' ? 1 : ctx.config.trainThreads,
     },
   };
 }

@@ -9,9 +9,9 @@
  */
 import { backend_util, Conv2DBackpropInput, type Conv2DBackpropInputAttrs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { dilateSpatial } from './dilate-spatial.ts';
 import { maxPatchElements } from './flags.ts';
 import { heapLoops } from './heap-loops.ts';
-import { dilateSpatial } from './dilate-spatial.ts';
 import { patchGeometry, patchSize } from './patch-geometry.ts';
 import { callWasmKernel, copyRows, disposeAll, heapFloat32, heapOffset, transposeInfo, viewAs } from './wasm-kernel-calls.ts';
 
@@ -58,13 +58,13 @@ function viaGemmCol2im(backend: BackendWasm, dy: TensorInfo, filter: TensorInfo,
   const rowLength = patchSize(geometry);
   const { batchSize, outHeight, outWidth, outChannels } = info;
   const rowsPerImage = outHeight * outWidth;
-  const imagesPerChunk = Math.max(1, Math.min(batchSize, Math.floor(maxPatchElements() / (rowsPerImage * rowLength))));
-  // Wᵀ [co, fh·fw·ci] stays one tensor for every chunk, so XNNPACK packs it once.
+  const imagesPerSlice = Math.max(1, Math.min(batchSize, Math.floor(maxPatchElements() / (rowsPerImage * rowLength))));
+  // Wᵀ [co, fh·fw·ci] stays one tensor for every slice, so XNNPACK packs it once.
   const filterT = transposeInfo(backend, viewAs(filter, [rowLength, outChannels]), [1, 0]);
   const dx = backend.makeOutput(info.inShape, 'float32');
   heapFloat32(backend, dx).fill(0);
-  for (let first = 0; first < batchSize; first += imagesPerChunk) {
-    const images = Math.min(imagesPerChunk, batchSize - first);
+  for (let first = 0; first < batchSize; first += imagesPerSlice) {
+    const images = Math.min(imagesPerSlice, batchSize - first);
     const dyRows = images === batchSize
       ? viewAs(dy, [batchSize * rowsPerImage, outChannels])
       : copyRows(backend, dy, first * rowsPerImage, images * rowsPerImage, outChannels);
@@ -77,7 +77,7 @@ function viaGemmCol2im(backend: BackendWasm, dy: TensorInfo, filter: TensorInfo,
   return dx;
 }
 
-/** Estimated ns of each form, from the multiply-adds XNNPACK does and the JS scatter. */
+/** Estimated ns of each form, from the multiply-adds XNNPACK does and the col2im adds. */
 function estimateCosts(info: backend_util.Conv2DInfo): { gemm: number; flipped: number } {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
   const patchRows = batchSize * outHeight * outWidth;

@@ -67,12 +67,18 @@ function col2imAdd(): WasmFunction {
 /**
  * colsT[k][m] = x at patch element k = (i, j, c) of output pixel m, 0 outside the image: the
  * left operand of the filter gradient dW = colsT · dy, for `images` images from `firstImage`.
+ * Each output row splits into left padding, pixels read `strideWidth·channels` apart (contiguous,
+ * so 4 at a time, for one channel at stride 1), and right padding.
  */
 function im2colTransposed(): WasmFunction {
-  const s = scope(['x', 'colsT', 'images', 'firstImage', ...GEOMETRY], ['i', 'j', 'c', 'n', 'oy', 'ox', 'y', 'xx', 'out', 'rowBase', 'lineLength', 'inside']);
-  const clampedX = min(max0(s.get('xx')), i32.sub(s.get('inWidth'), i32.const(1)));
+  const s = scope(['x', 'colsT', 'images', 'firstImage', ...GEOMETRY], ['i', 'j', 'c', 'n', 'oy', 'ox', 'y', 'lo', 'hi', 'out', 'src', 'step', 'lineLength']);
+  const ceilDiv = (a: Code, b: Code): Code => i32.divS(i32.add(a, i32.sub(b, i32.const(1))), b);
+  const inside = i32.and(i32.geS(s.get('y'), i32.const(0)), i32.ltS(s.get('y'), s.get('inHeight')));
+  const colsAt = (): Code => i32.f32Address(s.get('colsT'), s.get('out'));
+  const zerosUntil = (end: Code): Code => flow.whileLess(s.id('ox'), end, 1, f32.store(colsAt(), f32.const(0)), s.set('out', i32.add(s.get('out'), i32.const(1))));
   const body = [
     s.set('lineLength', i32.mul(s.get('inWidth'), s.get('channels'))),
+    s.set('step', i32.mul(s.get('strideWidth'), s.get('channels'))),
     s.set('out', i32.const(0)),
     flow.forRange(s.id('i'), i32.const(0), s.get('filterHeight'),
       flow.forRange(s.id('j'), i32.const(0), s.get('filterWidth'),
@@ -80,24 +86,31 @@ function im2colTransposed(): WasmFunction {
           flow.forRange(s.id('n'), i32.const(0), s.get('images'),
             flow.forRange(s.id('oy'), i32.const(0), s.get('outHeight'),
               s.set('y', i32.add(i32.sub(i32.mul(s.get('oy'), s.get('strideHeight')), s.get('padTop')), s.get('i'))),
-              s.set('inside', i32.and(i32.geS(s.get('y'), i32.const(0)), i32.ltS(s.get('y'), s.get('inHeight')))),
-              // Rows outside the image read row 0 and are then zeroed by `inside`: no branch, no stray read.
-              s.set('rowBase', i32.add(
-                i32.mul(i32.add(i32.mul(i32.add(s.get('firstImage'), s.get('n')), s.get('inHeight')), i32.select(s.get('y'), i32.const(0), s.get('inside'))), s.get('lineLength')),
-                s.get('c'),
+              // [lo, hi): the output columns whose input column lies inside the image (none on a padding row).
+              s.set('lo', min(s.get('outWidth'), max0(ceilDiv(i32.sub(s.get('padLeft'), s.get('j')), s.get('strideWidth'))))),
+              s.set('hi', min(s.get('outWidth'), max0(ceilDiv(i32.sub(i32.add(s.get('inWidth'), s.get('padLeft')), s.get('j')), s.get('strideWidth'))))),
+              s.set('hi', i32.select(s.get('hi'), s.get('lo'), i32.gtS(s.get('hi'), s.get('lo')))),
+              s.set('lo', i32.select(s.get('lo'), s.get('outWidth'), inside)),
+              s.set('hi', i32.select(s.get('hi'), s.get('outWidth'), inside)),
+              s.set('src', i32.add(
+                i32.mul(i32.add(i32.mul(i32.add(s.get('firstImage'), s.get('n')), s.get('inHeight')), s.get('y')), s.get('lineLength')),
+                i32.add(i32.mul(i32.add(i32.sub(i32.mul(s.get('lo'), s.get('strideWidth')), s.get('padLeft')), s.get('j')), s.get('channels')), s.get('c')),
               )),
-              flow.forRange(s.id('ox'), i32.const(0), s.get('outWidth'),
-                s.set('xx', i32.add(i32.sub(i32.mul(s.get('ox'), s.get('strideWidth')), s.get('padLeft')), s.get('j'))),
-                f32.store(
-                  i32.f32Address(s.get('colsT'), s.get('out')),
-                  i32.select(
-                    f32.load(i32.f32Address(s.get('x'), i32.add(s.get('rowBase'), i32.mul(clampedX, s.get('channels'))))),
-                    f32.const(0),
-                    i32.and(s.get('inside'), i32.and(i32.geS(s.get('xx'), i32.const(0)), i32.ltS(s.get('xx'), s.get('inWidth')))),
-                  ),
+              s.set('ox', i32.const(0)),
+              zerosUntil(s.get('lo')),
+              flow.when(i32.eq(s.get('step'), i32.const(1)),
+                flow.whileLess(s.id('ox'), i32.sub(s.get('hi'), i32.const(3)), 4,
+                  f32x4.store(colsAt(), f32x4.load(i32.f32Address(s.get('x'), s.get('src')))),
+                  s.set('out', i32.add(s.get('out'), i32.const(4))),
+                  s.set('src', i32.add(s.get('src'), i32.const(4))),
                 ),
-                s.set('out', i32.add(s.get('out'), i32.const(1))),
               ),
+              flow.whileLess(s.id('ox'), s.get('hi'), 1,
+                f32.store(colsAt(), f32.load(i32.f32Address(s.get('x'), s.get('src')))),
+                s.set('out', i32.add(s.get('out'), i32.const(1))),
+                s.set('src', i32.add(s.get('src'), s.get('step'))),
+              ),
+              zerosUntil(s.get('outWidth')),
             ),
           ),
         ),
@@ -107,11 +120,36 @@ function im2colTransposed(): WasmFunction {
   return { name: 'im2colTransposed', params: s.params, locals: { i32: s.i32Locals }, body: body.flat() };
 }
 
-/** dx[argmax of each window and channel] += dy; dx must be zeroed. Ties go to the first pixel. */
+/**
+ * dx[argmax of each window and channel] += dy; dx must be zeroed. Ties go to the first pixel.
+ * Channels go 4 at a time (lane-wise compare and select of value and position), the rest one by one.
+ */
 function maxPoolGradAdd(): WasmFunction {
   const s = scope(['x', 'dy', 'dx', 'images', ...GEOMETRY], ['n', 'oy', 'ox', 'c', 'y', 'xx', 'yStart', 'yEnd', 'xStart', 'xEnd', 'top', 'left', 'rowStride', 'windowBase', 'row', 'at', 'bestAt', 'gAt', 'better']);
   const best = s.params + s.i32Locals;
   const value = best + 1;
+  const bestV = s.params + s.i32Locals + 2;
+  const bestI = bestV + 1;
+  const v = bestV + 2;
+  const mask = bestV + 3;
+  /** Visits the window's pixels with `at` on channel `c` of each; `visit` sees `at`. */
+  const overWindow = (...visit: Code[]): Code[] => [
+    s.set('row', i32.add(s.get('windowBase'), s.get('c'))),
+    s.set('y', s.get('yStart')),
+    flow.whileLess(s.id('y'), s.get('yEnd'), 1,
+      s.set('at', s.get('row')),
+      s.set('xx', s.get('xStart')),
+      flow.whileLess(s.id('xx'), s.get('xEnd'), 1, ...visit, s.set('at', i32.add(s.get('at'), s.get('channels')))),
+      s.set('row', i32.add(s.get('row'), s.get('rowStride'))),
+    ),
+  ];
+  const addGradient = (position: Code, channel: Code): Code => flow.when(i32.geS(position, i32.const(0)),
+    s.set('bestAt', position),
+    f32.store(
+      i32.f32Address(s.get('dx'), s.get('bestAt')),
+      f32.add(f32.load(i32.f32Address(s.get('dx'), s.get('bestAt'))), f32.load(i32.f32Address(s.get('dy'), i32.add(s.get('gAt'), channel)))),
+    ),
+  );
   const body = [
     s.set('rowStride', i32.mul(s.get('inWidth'), s.get('channels'))),
     s.set('gAt', i32.const(0)),
@@ -128,36 +166,35 @@ function maxPoolGradAdd(): WasmFunction {
             i32.mul(i32.add(i32.mul(s.get('n'), s.get('inHeight')), s.get('yStart')), s.get('rowStride')),
             i32.mul(s.get('xStart'), s.get('channels')),
           )),
-          flow.forRange(s.id('c'), i32.const(0), s.get('channels'),
+          s.set('c', i32.const(0)),
+          flow.whileLess(s.id('c'), i32.sub(s.get('channels'), i32.const(3)), 4,
+            f32x4.set(bestV, f32x4.splat(f32.const(-Infinity))),
+            f32x4.set(bestI, f32x4.i32Splat(i32.const(-1))),
+            ...overWindow(
+              f32x4.set(v, f32x4.load(i32.f32Address(s.get('x'), s.get('at')))),
+              f32x4.set(mask, f32x4.gt(f32x4.get(v), f32x4.get(bestV))),
+              f32x4.set(bestV, f32x4.bitselect(f32x4.get(v), f32x4.get(bestV), f32x4.get(mask))),
+              f32x4.set(bestI, f32x4.bitselect(f32x4.i32Add(f32x4.i32Splat(s.get('at')), f32x4.i32Iota()), f32x4.get(bestI), f32x4.get(mask))),
+            ),
+            ...[0, 1, 2, 3].map((lane) => addGradient(f32x4.i32Lane(f32x4.get(bestI), lane), i32.add(s.get('c'), i32.const(lane)))),
+          ),
+          flow.whileLess(s.id('c'), s.get('channels'), 1,
             f32.set(best, f32.const(-Infinity)),
             s.set('bestAt', i32.const(-1)),
-            s.set('row', i32.add(s.get('windowBase'), s.get('c'))),
-            s.set('y', s.get('yStart')),
-            flow.whileLess(s.id('y'), s.get('yEnd'), 1,
-              s.set('at', s.get('row')),
-              s.set('xx', s.get('xStart')),
-              flow.whileLess(s.id('xx'), s.get('xEnd'), 1,
-                f32.set(value, f32.load(i32.f32Address(s.get('x'), s.get('at')))),
-                s.set('better', f32.gt(f32.get(value), f32.get(best))),
-                s.set('bestAt', i32.select(s.get('at'), s.get('bestAt'), s.get('better'))),
-                f32.set(best, i32.select(f32.get(value), f32.get(best), s.get('better'))),
-                s.set('at', i32.add(s.get('at'), s.get('channels'))),
-              ),
-              s.set('row', i32.add(s.get('row'), s.get('rowStride'))),
+            ...overWindow(
+              f32.set(value, f32.load(i32.f32Address(s.get('x'), s.get('at')))),
+              s.set('better', f32.gt(f32.get(value), f32.get(best))),
+              s.set('bestAt', i32.select(s.get('at'), s.get('bestAt'), s.get('better'))),
+              f32.set(best, i32.select(f32.get(value), f32.get(best), s.get('better'))),
             ),
-            flow.when(i32.geS(s.get('bestAt'), i32.const(0)),
-              f32.store(
-                i32.f32Address(s.get('dx'), s.get('bestAt')),
-                f32.add(f32.load(i32.f32Address(s.get('dx'), s.get('bestAt'))), f32.load(i32.f32Address(s.get('dy'), i32.add(s.get('gAt'), s.get('c'))))),
-              ),
-            ),
+            addGradient(s.get('bestAt'), s.get('c')),
           ),
           s.set('gAt', i32.add(s.get('gAt'), s.get('channels'))),
         ),
       ),
     ),
   ];
-  return { name: 'maxPoolGradAdd', params: s.params, locals: { i32: s.i32Locals, f32: 2 }, body: body.flat() };
+  return { name: 'maxPoolGradAdd', params: s.params, locals: { i32: s.i32Locals, f32: 2, v128: 4 }, body: body.flat() };
 }
 
 type Loop = (...args: number[]) => void;

@@ -9,6 +9,7 @@ import { batchMatMulConfig } from './batch-mat-mul.ts';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { maxPoolGradConfig } from './max-pool-grad.ts';
+import { sumConfig } from './sum.ts';
 import { captureStockKernel } from './wasm-kernel-calls.ts';
 
 const CONFIGS = {
@@ -16,6 +17,7 @@ const CONFIGS = {
   Conv2DBackpropInput: conv2dBackpropInputConfig,
   MaxPoolGrad: maxPoolGradConfig,
   BatchMatMul: batchMatMulConfig,
+  Sum: sumConfig,
 } as const satisfies Record<string, KernelConfig>;
 
 /** Names of the kernels `registerWasmTrainingKernels` provides. */

@@ -29,17 +29,17 @@ export function matMul2D(backend: BackendWasm, a: TensorInfo, b: TensorInfo, { t
   const direct = (transposeA ? m * k : 0) + (transposeB ? k * n : 0) + PACK_COST * k * n;
   const swapped = (transposeB ? 0 : k * n) + (transposeA ? 0 : m * k) + PACK_COST * k * m + m * n;
   if (direct <= swapped) return plainProduct(backend, a, transposeA, b, transposeB);
-  // Cᵀ = Bᵀ·Aᵀ: B's transpose is the left operand (stored as such when transposeB), A's the right.
+  // Cᵀ = Bᵀ·Aᵀ: b is already Bᵀ when transposeB, a already Aᵀ when transposeA.
   const productT = plainProduct(backend, b, !transposeB, a, !transposeA);
   const product = transposeInfo(backend, productT, [1, 0]);
   disposeAll(backend, productT);
   return product;
 }
 
-/** left·right where each operand is transposed first when its flag says it is stored transposed. */
-function plainProduct(backend: BackendWasm, left: TensorInfo, leftStoredT: boolean, right: TensorInfo, rightStoredT: boolean): TensorInfo {
-  const plainLeft = leftStoredT ? transposeInfo(backend, left, [1, 0]) : left;
-  const plainRight = rightStoredT ? transposeInfo(backend, right, [1, 0]) : right;
+/** left·right, each operand transposed first when its flag says so. */
+function plainProduct(backend: BackendWasm, left: TensorInfo, transposeLeft: boolean, right: TensorInfo, transposeRight: boolean): TensorInfo {
+  const plainLeft = transposeLeft ? transposeInfo(backend, left, [1, 0]) : left;
+  const plainRight = transposeRight ? transposeInfo(backend, right, [1, 0]) : right;
   const product = callWasmKernel(backend, 'BatchMatMul', { a: plainLeft, b: plainRight }, { transposeA: false, transposeB: false });
   if (plainLeft !== left) disposeAll(backend, plainLeft);
   if (plainRight !== right) disposeAll(backend, plainRight);

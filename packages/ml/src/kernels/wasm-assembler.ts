@@ -49,6 +49,8 @@ export const i32 = {
   add: binary(0x6a),
   sub: binary(0x6b),
   mul: binary(0x6c),
+  divS: binary(0x6d),
+  eq: binary(0x46),
   ltS: binary(0x48),
   geS: binary(0x4e),
   gtS: binary(0x4a),
@@ -73,11 +75,23 @@ export const f32 = {
   gt: binary(0x5e),
 };
 
-/** 128-bit SIMD: four floats at a time. */
+/** 128-bit SIMD: four floats (or four i32 lanes) at a time. */
 export const f32x4 = {
+  get: (local: number): Code => [0x20, ...uleb(local)],
+  set: (local: number, value: Code): Code => [...value, 0x21, ...uleb(local)],
   load: (address: Code): Code => [...address, ...simd(0x00), 2, 0],
   store: (address: Code, value: Code): Code => [...address, ...value, ...simd(0x0b), 2, 0],
+  splat: (value: Code): Code => [...value, ...simd(0x13)],
   add: (a: Code, b: Code): Code => [...a, ...b, ...simd(0xe4)],
+  /** Lane mask: all ones where a > b. */
+  gt: (a: Code, b: Code): Code => [...a, ...b, ...simd(0x44)],
+  /** Per bit: mask ? a : b. */
+  bitselect: (a: Code, b: Code, mask: Code): Code => [...a, ...b, ...mask, ...simd(0x52)],
+  i32Splat: (value: Code): Code => [...value, ...simd(0x11)],
+  i32Add: (a: Code, b: Code): Code => [...a, ...b, ...simd(0xae)],
+  i32Lane: (vector: Code, lane: number): Code => [...vector, ...simd(0x1b), lane],
+  /** The i32 lanes 0, 1, 2, 3. */
+  i32Iota: (): Code => [...simd(0x0c), ...new Uint8Array(new Int32Array([0, 1, 2, 3]).buffer)],
 };
 
 /** Structured control flow. */

@@ -16,6 +16,7 @@ import type { Samples } from './samples.ts';
 import { epochOf, scheduleOf, type Schedule } from './schedule.ts';
 import { saveModel } from './snapshot.ts';
 import { evaluate } from './evaluate.ts';
+import { Replica } from './replicas.ts';
 
 export interface TrainSetup {
   network: BuiltNetwork;
@@ -32,6 +33,8 @@ export interface TrainSetup {
   /** Stored in each snapshot's model.json (labels, preprocessing). */
   metadata: Record<string, unknown>;
   random: RandomSource;
+  /** Threads sharing each batch (data-parallel replicas on CPU backends); default 1. */
+  threads?: number;
 }
 
 /** One reported value with the layer kind that produced it (§9.1). */
@@ -50,6 +53,8 @@ export interface TrainResult {
   /** Training images per second, excluding validation and snapshots. */
   imagesPerSecond: number;
   snapshots: { epoch: number; dir: string }[];
+  /** Threads that shared each batch. */
+  threads: number;
 }
 
 /** Weight decay as DIGITS sets it for Caffe: base_lr / 100 (§8.4). */
@@ -58,16 +63,31 @@ const decayOf = (lr: number) => lr / 100;
 /** Snapshot folder name for an epoch. */
 export const snapshotDirName = (epoch: number) => `snapshot_${epoch}`;
 
+/** Splits `indices` into `parts` nearly equal shares, largest first. */
+function shares(indices: number[], parts: number): number[][] {
+  const out: number[][] = [];
+  let start = 0;
+  for (let p = 0; p < parts; p++) {
+    const size = Math.ceil((indices.length - start) / (parts - p));
+    out.push(indices.slice(start, start + size));
+    start += size;
+  }
+  return out;
+}
+
 class TrainLoop {
   private readonly optimizer: tf.Optimizer;
-  private readonly vars: tf.Variable[];
+  readonly vars: tf.Variable[];
   private readonly decayed: Set<string>;
   private readonly batch: BatchOptions;
   private readonly x: Float32Array;
   private readonly y: Int32Array;
   private readonly order: EpochOrder;
+  /** Running per-head loss sums: this thread's as tensors (no sync per step), replicas' as numbers. */
   private sums: tf.Scalar[];
+  private replicaSums: number[];
   private summed = 0;
+  replicas: Replica[] = [];
 
   constructor(private readonly s: TrainSetup, private readonly schedule: Schedule, private readonly iterSize: number) {
     const o = s.options;
@@ -82,6 +102,7 @@ class TrainLoop {
     this.y = new Int32Array(s.batchSize);
     this.order = new EpochOrder(s.train.count, o.shuffle, s.random);
     this.sums = s.network.heads.map(() => tf.keep(tf.scalar(0)));
+    this.replicaSums = s.network.heads.map(() => 0);
   }
 
   /** Loss of every head on one batch, weighted sum first; `training` turns dropout on. */
@@ -92,40 +113,66 @@ class TrainLoop {
     return logits.map((l) => tf.losses.softmaxCrossEntropy(onehot, l) as tf.Scalar);
   }
 
-  /** Gradients of one batch (scaled for accumulation); adds the head losses to the running sums. */
-  private batchGradients(): tf.NamedTensorMap {
+  /**
+   * Gradients of this thread's share of a batch, scaled by `scale` (its share of the batch over
+   * iter_size); adds its head losses, scaled alike, to the running sums.
+   */
+  private ownGradients(indices: number[], scale: number): tf.NamedTensorMap {
     const { x, y } = this;
-    fillBatch(this.s.train, this.order.next(this.s.batchSize), this.batch, x, y);
+    const n = indices.length;
+    fillBatch(this.s.train, indices, this.batch, x, y);
     const [h, w, c] = inputShapeOf(this.s.train, this.s.crop);
     return tf.tidy(() => {
-      const input = tf.tensor4d(x, [this.s.batchSize, h, w, c]);
-      const labels = tf.tensor1d(y, 'int32');
+      const input = tf.tensor4d(x.subarray(0, n * h * w * c), [n, h, w, c]);
+      const labels = tf.tensor1d(y.subarray(0, n), 'int32');
       let losses: tf.Scalar[] = [];
       const { grads } = tf.variableGrads(() => {
         losses = this.headLosses(input, labels);
         losses.forEach((l) => tf.keep(l));
-        const weighted = losses.map((l, i) => tf.mul(l, this.s.network.heads[i]!.weight / this.iterSize));
+        const weighted = losses.map((l, i) => tf.mul(l, this.s.network.heads[i]!.weight * scale));
         return tf.addN(weighted) as tf.Scalar;
       }, this.vars);
-      const next = this.sums.map((sum, i) => tf.keep(tf.add(sum, losses[i]!)) as tf.Scalar);
+      const next = this.sums.map((sum, i) => tf.keep(tf.add(sum, tf.mul(losses[i]!, scale * this.iterSize))) as tf.Scalar);
       this.sums.forEach((sum) => sum.dispose());
       losses.forEach((l) => l.dispose());
       this.sums = next;
-      this.summed++;
       return grads;
     });
   }
 
+  /** Gradients of one batch: shares go to the replicas, this thread computes the first. */
+  private async batchGradients(): Promise<tf.NamedTensorMap> {
+    const indices = this.order.next(this.s.batchSize);
+    const parts = shares(indices, 1 + this.replicas.length);
+    const scaleOf = (part: number[]) => part.length / indices.length / this.iterSize;
+    const pending = this.replicas.map((r, i) => r.begin(parts[i + 1]!, scaleOf(parts[i + 1]!)));
+    let grads = this.ownGradients(parts[0]!, scaleOf(parts[0]!));
+    const replies = await Promise.all(pending);
+    for (const [i, reply] of replies.entries()) {
+      if (!reply.ok) {
+        tf.dispose(grads);
+        throw Errors.INTERNAL(`a training replica failed: ${reply.message}`);
+      }
+      reply.losses.forEach((l, h) => { this.replicaSums[h]! += l * scaleOf(parts[i + 1]!) * this.iterSize; });
+      const theirs = this.replicas[i]!.gradientTensors();
+      const sum = tf.tidy(() => Object.fromEntries(Object.keys(grads).map((n) => [n, tf.add(grads[n]!, theirs[n]!)])));
+      tf.dispose([grads, theirs]);
+      grads = sum;
+    }
+    this.summed++;
+    return grads;
+  }
+
   /** One solver iteration: iter_size batches, decay, update. */
-  step(lr: number): void {
+  async step(lr: number): Promise<void> {
     setLearningRate(this.optimizer, lr);
     let total: tf.NamedTensorMap | null = null;
     for (let k = 0; k < this.iterSize; k++) {
-      const grads = this.batchGradients();
+      const grads = await this.batchGradients();
       if (!total) total = grads;
       else {
         const prev: tf.NamedTensorMap = total;
-        total = Object.fromEntries(Object.entries(grads).map(([n, g]) => [n, tf.tidy(() => tf.add(prev[n]!, g))]));
+        total = tf.tidy(() => Object.fromEntries(Object.entries(grads).map(([n, g]) => [n, tf.add(prev[n]!, g)])));
         tf.dispose([prev, grads]);
       }
     }
@@ -141,16 +188,18 @@ class TrainLoop {
 
   /** Mean head losses since the last call (one read from the backend). */
   takeMeans(): number[] {
-    const values = this.sums.map((s) => s.dataSync()[0]! / Math.max(1, this.summed));
+    const values = this.sums.map((s, i) => (s.dataSync()[0]! + this.replicaSums[i]!) / Math.max(1, this.summed));
     this.sums.forEach((s) => s.dispose());
     this.sums = this.s.network.heads.map(() => tf.keep(tf.scalar(0)));
+    this.replicaSums = this.replicaSums.map(() => 0);
     this.summed = 0;
     return values;
   }
 
-  dispose(): void {
+  async dispose(): Promise<void> {
     this.sums.forEach((s) => s.dispose());
     disposeOptimizer(this.optimizer);
+    await Promise.all(this.replicas.map((r) => r.close()));
   }
 }
 
@@ -174,12 +223,15 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
   const snapshots: TrainResult['snapshots'] = [];
   let trainMs = 0;
   try {
+    // a replica needs at least one sample of every batch
+    const threads = Math.min(setup.threads ?? 1, setup.batchSize);
+    for (let r = 1; r < threads; r++) loop.replicas.push(await Replica.start(setup, loop.vars, Math.floor(setup.random() * 2 ** 31) + r, setup.batchSize));
     for (let iter = 1; iter <= schedule.maxIter; iter++) {
       if (hooks.signal?.aborted) throw Errors.JOB_ABORTED('training aborted by user');
       // Caffe computes the rate from the iteration count before the update
       const lr = learningRateAt(o.learningRate, o.lrPolicy, (100 * (iter - 1)) / schedule.maxIter);
       const started = performance.now();
-      loop.step(lr);
+      await loop.step(lr);
       trainMs += performance.now() - started;
       const last = iter === schedule.maxIter;
       const epoch = epochOf(iter, schedule.itersPerEpoch);
@@ -197,8 +249,8 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
       await yieldToEventLoop();
     }
   } finally {
-    loop.dispose();
+    await loop.dispose();
   }
   const images = schedule.maxIter * setup.batchSize * iterSize;
-  return { schedule, imagesPerSecond: images / (trainMs / 1000), snapshots };
+  return { schedule, imagesPerSecond: images / (trainMs / 1000), snapshots, threads: 1 + loop.replicas.length };
 }

@@ -1,0 +1,28 @@
+/** Messages between the trainer and its replica threads (data-parallel training on CPU cores). */
+import type { Augmentation } from '@digits-ts/contracts';
+import type { BackendChoice } from '../tf.ts';
+
+/** What a replica needs once: the model, the shared samples and the shared exchange buffers. */
+export interface ReplicaInit {
+  backend: BackendChoice;
+  /** `model.toJSON()` of the training graph (all heads). */
+  topology: string;
+  headWeights: number[];
+  /** Float32 weights of every trainable variable, concatenated in `model.trainableWeights` order; written by the trainer after each update. */
+  weights: SharedArrayBuffer;
+  /** Float32 gradients, same layout; written by the replica. */
+  gradients: SharedArrayBuffer;
+  samples: { pixels: SharedArrayBuffer; labels: SharedArrayBuffer; count: number; height: number; width: number; channels: number };
+  crop: number | null;
+  mirror: boolean;
+  mean: Float32Array | null;
+  augmentation: Augmentation;
+  seed: number;
+  maxBatch: number;
+}
+
+/** Compute the gradients of the samples at `indices` (with the weights now in the buffer). */
+export interface ReplicaStep { indices: number[]; scale: number }
+
+/** Gradients are in the buffer; `losses` are this half's per-head mean losses. */
+export type ReplicaReply = { ok: true; losses: number[] } | { ok: false; message: string };

@@ -1,0 +1,75 @@
+/**
+ * Replica thread entry: holds a copy of the training graph on its own backend, and for each
+ * step reads the trainer's weights, computes the gradients of its share of the batch and writes
+ * them back. The trainer applies the update, so replicas keep no optimizer state.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { createRandom } from '@digits-ts/dataset';
+import '../networks/index.ts'; // registers the custom layers the topology may name
+import { initBackend, tf, tfl } from '../tf.ts';
+import { fillBatch, inputShapeOf } from './batches.ts';
+import type { ReplicaInit, ReplicaReply, ReplicaStep } from './replica-protocol.ts';
+import type { Samples } from './samples.ts';
+
+const init = workerData as ReplicaInit;
+await initBackend(init.backend);
+const model = await tfl.models.modelFromJSON(JSON.parse(init.topology) as never);
+const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+const weights = new Float32Array(init.weights);
+const gradients = new Float32Array(init.gradients);
+const samples: Samples = { ...init.samples, pixels: new Uint8Array(init.samples.pixels), labels: new Int32Array(init.samples.labels) };
+const batch = { crop: init.crop, mirror: init.mirror, mean: init.mean, augmentation: init.augmentation, train: true, random: createRandom(init.seed) };
+const [h, w, c] = inputShapeOf(samples, init.crop);
+const x = new Float32Array(init.maxBatch * h * w * c);
+const y = new Int32Array(init.maxBatch);
+
+function loadWeights(): void {
+  let offset = 0;
+  for (const v of vars) {
+    const size = v.size;
+    tf.tidy(() => v.assign(tf.tensor(weights.subarray(offset, offset + size), v.shape)));
+    offset += size;
+  }
+}
+
+function step({ indices, scale }: ReplicaStep): number[] {
+  loadWeights();
+  const n = indices.length;
+  fillBatch(samples, indices, batch, x, y);
+  return tf.tidy(() => {
+    const input = tf.tensor4d(x.subarray(0, n * h * w * c), [n, h, w, c]);
+    const labels = tf.tensor1d(y.subarray(0, n), 'int32');
+    let losses: tf.Scalar[] = [];
+    const { grads } = tf.variableGrads(() => {
+      const out = model.apply(input, { training: true }) as tf.Tensor | tf.Tensor[];
+      const logits = Array.isArray(out) ? out : [out];
+      const onehot = tf.oneHot(labels, logits[0]!.shape[1]!);
+      losses = logits.map((l) => tf.keep(tf.losses.softmaxCrossEntropy(onehot, l) as tf.Scalar));
+      return tf.addN(losses.map((l, i) => tf.mul(l, init.headWeights[i]! * scale))) as tf.Scalar;
+    }, vars);
+    let offset = 0;
+    for (const v of vars) {
+      gradients.set(grads[v.name]!.dataSync() as Float32Array, offset);
+      offset += v.size;
+    }
+    const values = losses.map((l) => l.dataSync()[0]!);
+    tf.dispose(losses);
+    return values;
+  });
+}
+
+parentPort!.on('message', (message: ReplicaStep | 'close') => {
+  if (message === 'close') {
+    model.dispose();
+    parentPort!.close();
+    return;
+  }
+  let reply: ReplicaReply;
+  try {
+    reply = { ok: true, losses: step(message) };
+  } catch (err) {
+    reply = { ok: false, message: (err as Error).message };
+  }
+  parentPort!.postMessage(reply);
+});
+parentPort!.postMessage({ ok: true, losses: [] } satisfies ReplicaReply);

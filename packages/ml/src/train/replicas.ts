@@ -1,0 +1,93 @@
+/**
+ * The trainer's side of data-parallel training: one replica thread per extra CPU core. Each
+ * step the trainer publishes its weights, hands a replica its share of the batch, computes its
+ * own share meanwhile, then averages the gradients — one update, as if one thread ran the batch.
+ */
+import { Worker } from 'node:worker_threads';
+import { Errors } from '@digits-ts/contracts';
+import { backendInfo, tf, type BackendChoice } from '../tf.ts';
+import type { ReplicaInit, ReplicaReply, ReplicaStep } from './replica-protocol.ts';
+import type { TrainSetup } from './trainer.ts';
+
+/** Copies `samples` into shared memory once, so every replica reads the same bytes. */
+function shared(view: Uint8Array | Int32Array): SharedArrayBuffer {
+  if (view.buffer instanceof SharedArrayBuffer && view.byteOffset === 0 && view.byteLength === view.buffer.byteLength) return view.buffer;
+  const buffer = new SharedArrayBuffer(view.byteLength);
+  new Uint8Array(buffer).set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+  return buffer;
+}
+
+export class Replica {
+  private pending: ((reply: ReplicaReply) => void) | null = null;
+  private failure: Error | null = null;
+  private readonly weights: Float32Array;
+  private readonly gradients: Float32Array;
+
+  private constructor(private readonly worker: Worker, weights: SharedArrayBuffer, gradients: SharedArrayBuffer, private readonly vars: tf.Variable[]) {
+    this.weights = new Float32Array(weights);
+    this.gradients = new Float32Array(gradients);
+    worker.on('message', (reply: ReplicaReply) => this.settle(reply));
+    worker.on('error', (err) => this.settle({ ok: false, message: err.message }));
+    worker.on('exit', (code) => this.settle({ ok: false, message: `replica thread exited with code ${code}` }));
+  }
+
+  private settle(reply: ReplicaReply): void {
+    const resolve = this.pending;
+    this.pending = null;
+    if (!reply.ok) this.failure ??= new Error(reply.message);
+    resolve?.(reply);
+  }
+
+  private next(): Promise<ReplicaReply> {
+    if (this.failure) return Promise.resolve({ ok: false, message: this.failure.message });
+    return new Promise((resolve) => { this.pending = resolve; });
+  }
+
+  /** Starts a replica of `setup.network.model`; resolves when it is ready for its first step. */
+  static async start(setup: TrainSetup, vars: tf.Variable[], seed: number, maxBatch: number): Promise<Replica> {
+    const total = vars.reduce((n, v) => n + v.size, 0);
+    const weights = new SharedArrayBuffer(total * 4);
+    const gradients = new SharedArrayBuffer(total * 4);
+    const init: ReplicaInit = {
+      backend: (backendInfo()?.name ?? 'cpu') as BackendChoice,
+      topology: JSON.stringify(setup.network.model.toJSON(null, false)),
+      headWeights: setup.network.heads.map((h) => h.weight),
+      weights, gradients,
+      samples: { pixels: shared(setup.train.pixels), labels: shared(setup.train.labels), count: setup.train.count, height: setup.train.height, width: setup.train.width, channels: setup.train.channels },
+      crop: setup.crop, mirror: setup.mirror, mean: setup.mean, augmentation: setup.options.augmentation, seed, maxBatch,
+    };
+    const worker = new Worker(new URL('./replica-bootstrap.mjs', import.meta.url), { workerData: { ...init, entry: new URL('./replica-thread.ts', import.meta.url).href } });
+    const replica = new Replica(worker, weights, gradients, vars);
+    const ready = await replica.next();
+    if (!ready.ok) throw Errors.INTERNAL(`a training replica did not start: ${ready.message}`);
+    return replica;
+  }
+
+  /** Publishes the current weights and asks for the gradients of `indices`. */
+  begin(indices: number[], scale: number): Promise<ReplicaReply> {
+    let offset = 0;
+    for (const v of this.vars) {
+      this.weights.set(v.dataSync() as Float32Array, offset);
+      offset += v.size;
+    }
+    const reply = this.next();
+    this.worker.postMessage({ indices, scale } satisfies ReplicaStep);
+    return reply;
+  }
+
+  /** The replica's gradients as tensors keyed like `tf.variableGrads`' result. */
+  gradientTensors(): tf.NamedTensorMap {
+    const out: tf.NamedTensorMap = {};
+    let offset = 0;
+    for (const v of this.vars) {
+      out[v.name] = tf.tensor(this.gradients.slice(offset, offset + v.size), v.shape);
+      offset += v.size;
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    this.worker.postMessage('close');
+    await this.worker.terminate().catch(() => 0);
+  }
+}
