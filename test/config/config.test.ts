@@ -43,9 +43,12 @@ t.test('worker defaults', async (t) => {
     ingestConcurrency: 1,
     datasetThreads: Math.max(1, os.availableParallelism()),
     imageMaxPixels: 8192 * 8192,
+    tfBackend: 'auto',
+    trainThreads: Math.max(1, os.availableParallelism()),
     logLevel: 'info',
     shutdownTimeoutMs: 10_000,
   });
+  t.throws(() => loadWorkerConfig({ TF_BACKEND: 'gpu' }), /TF_BACKEND/);
 });
 
 t.test('values are read and typed', async (t) => {
