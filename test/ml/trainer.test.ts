@@ -10,12 +10,12 @@ await initBackend('wasm');
 const trainSet = await mnistSamples(0, 1280);
 const valSet = await mnistSamples(50_000, 256);
 
-async function run(fields: Record<string, string>, dir: string, hooks: { signal?: AbortSignal } = {}) {
+async function run(fields: Record<string, string>, dir: string, hooks: { signal?: AbortSignal } = {}, threads = 1) {
   const options = formOptions({ random_seed: '3', ...fields });
   const network = buildStandardNetwork('lenet', { inputShape: [28, 28, 1], classes: 10, seed: 3 });
   const reports: { phase: string; epoch: number; outputs: OutputValues }[] = [];
   try {
-    const result = await train(setupFor(network, trainSet, valSet, options, dir), { ...hooks, onOutputs: (phase, epoch, outputs) => { reports.push({ phase, epoch, outputs }); } });
+    const result = await train(setupFor(network, trainSet, valSet, options, dir, { threads }), { ...hooks, onOutputs: (phase, epoch, outputs) => { reports.push({ phase, epoch, outputs }); } });
     return { result, reports };
   } finally {
     network.model.dispose();
@@ -88,4 +88,20 @@ t.test('abort stops at the next iteration with JOB_ABORTED and leaks nothing', a
 
 t.test('a diverging network ends with TRAINING_DIVERGED', async (t) => {
   await t.rejects(run({ train_epochs: '1', learning_rate: '1e6', lr_policy: 'fixed' }, t.testdir()), { code: 'TRAINING_DIVERGED', message: /NaN.*decreasing your learning rate/ });
+});
+
+t.test('two replica threads train like one thread: same losses, one update per batch', async (t) => {
+  const before = tf.memory().numTensors;
+  // LeNet has no dropout and nothing here is augmented, so the two runs see the same numbers
+  const fields = { train_epochs: '1', shuffle: 'false', snapshot_interval: '0' };
+  const one = await run(fields, t.testdir(), {}, 1);
+  const two = await run(fields, t.testdir(), {}, 2);
+  t.equal(one.result.threads, 1);
+  t.equal(two.result.threads, 2);
+  const [a, b] = [losses(one.reports), losses(two.reports)];
+  t.equal(a.length, b.length);
+  a.forEach((loss, i) => t.ok(Math.abs(loss - b[i]!) <= 1e-3 * Math.max(1, loss), `report ${i}: ${loss} vs ${b[i]}`));
+  const accuracy = (r: typeof one) => r.reports.filter((x) => x.phase === 'val').at(-1)!.outputs.accuracy!.value;
+  t.ok(Math.abs(accuracy(one) - accuracy(two)) <= 0.01, `val accuracy ${accuracy(one)} vs ${accuracy(two)}`);
+  t.equal(tf.memory().numTensors, before, 'replicas leave no tensors behind');
 });

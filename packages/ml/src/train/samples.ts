@@ -29,8 +29,9 @@ export async function loadSamples(dbDir: string, shape: ImageShape, decode: Deco
   try {
     const count = reader.count();
     const size = shape.height * shape.width * shape.channels;
-    const pixels = new Uint8Array(count * size);
-    const labels = new Int32Array(count);
+    // shared memory, so replica threads read the same bytes without a copy
+    const pixels = new Uint8Array(new SharedArrayBuffer(count * size));
+    const labels = new Int32Array(new SharedArrayBuffer(count * 4));
     let pending: { index: number; bytes: Uint8Array }[] = [];
     const flush = async () => {
       const decoded = await decode(pending.map((p) => p.bytes), shape);
