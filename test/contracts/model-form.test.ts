@@ -274,3 +274,13 @@ t.test('GPU choice', async (t) => {
   ];
   for (const [fields, lists, gpus] of cases) t.same(ok(t, { ...BASE, ...fields }, lists).jobs[0]!.options.gpus, gpus, JSON.stringify([fields, lists]));
 });
+
+t.test('custom_network must be a TF.js layers topology; code-like texts are refused', async (t) => {
+  const base = { model_name: 'm', dataset: 'd', framework: 'tensorflow', method: 'custom' };
+  for (const text of ['local net = nn.Sequential()', 'def build_model(): pass', 'layer { type: "Convolution" }', '{"layers": []}', '[1, 2]']) {
+    const parsed = parseModelForm({ ...base, custom_network: text }, {}, new Set());
+    t.ok('errors' in parsed && /^Bad network: /.test(parsed.errors.custom_network?.[0] ?? ''), `refused: ${text}`);
+  }
+  const ok = parseModelForm({ ...base, custom_network: '{"class_name": "Sequential", "config": {"layers": []}}' }, {}, new Set());
+  t.ok('form' in ok, 'a layers topology passes the form (the worker builds it)');
+});

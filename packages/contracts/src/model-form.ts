@@ -156,6 +156,26 @@ function lrPolicyOf(values: Values, errors: FormErrors): LrPolicy {
   return { policy, ...byPolicy[policy], stepValues };
 }
 
+/**
+ * Why `definition` is not a TF.js layers model topology, or null when it looks like one (the
+ * worker builds it and reports layer-level problems). Lua, Python and prototxt texts fail here.
+ */
+export function customNetworkProblem(definition: string): string | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(definition);
+  } catch {
+    return 'expected a TF.js layers model as JSON ({"class_name": "Sequential" | "Model", "config": …}); Lua and Python networks are not run';
+  }
+  const top = parsed as Record<string, unknown> | null;
+  const topology = (top && typeof top === 'object' && 'modelTopology' in top ? top.modelTopology : top) as Record<string, unknown> | null;
+  const model = (topology && typeof topology === 'object' && 'model_config' in topology ? topology.model_config : topology) as Record<string, unknown> | null;
+  if (!model || typeof model !== 'object' || typeof model.class_name !== 'string' || typeof model.config !== 'object' || model.config === null) {
+    return 'expected a TF.js layers model topology with "class_name" and "config"';
+  }
+  return null;
+}
+
 /** Reads the `<previous_job_id>-snapshot` epoch (−1 newest, 0 no weights). */
 function networkOf(values: Values, fields: FormFields, errors: FormErrors): NetworkChoice | null {
   const requireField = (field: string): string | null => {
@@ -179,6 +199,8 @@ function networkOf(values: Values, fields: FormFields, errors: FormErrors): Netw
     }
     case 'custom': {
       const definition = requireField('custom_network');
+      const problem = definition === null ? null : customNetworkProblem(definition);
+      if (problem) addFormError(errors, 'custom_network', `Bad network: ${problem}`);
       return definition === null ? null : { method: 'custom', definition };
     }
     case 'pretrained':
