@@ -144,7 +144,7 @@ t.test('required fields', async (t) => {
 
 t.test('each method requires only its own network field', async (t) => {
   const noNetworks = { model_name: 'm', dataset: 'd', framework: 'torch' };
-  t.same(ok(t, { ...noNetworks, method: 'custom', custom_network: '{"layers": []}' }).jobs[0]!.options.network, { method: 'custom', definition: '{"layers": []}' });
+  t.same(ok(t, { ...noNetworks, method: 'custom', custom_network: '{"class_name": "Sequential", "config": {"layers": []}}' }).jobs[0]!.options.network, { method: 'custom', definition: '{"class_name": "Sequential", "config": {"layers": []}}' });
   t.same(ok(t, { ...noNetworks, method: 'previous', previous_networks: 'job-1', 'job-1-snapshot': '3' }).jobs[0]!.options.network, { method: 'previous', jobId: 'job-1', epoch: 3 });
   t.same(ok(t, { ...noNetworks, standard_networks: 'googlenet' }).jobs[0]!.options.network, { method: 'standard', name: 'googlenet' });
 });
