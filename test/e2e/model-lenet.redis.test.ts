@@ -8,7 +8,7 @@ import { writeMnistPngs } from '../../scripts/mnist.ts';
 import { createDataset } from '../helpers/datasets.ts';
 import { login, multipart, startStack, waitForStatus, type Stack } from '../helpers/stack.ts';
 
-const PER_CLASS = 150;
+const PER_CLASS = 200;
 
 async function createModel(stack: Stack, cookie: string, fields: Record<string, string>) {
   const body = multipart({ method: 'standard', standard_networks: 'lenet', framework: 'tensorflow', shuffle: 'true', lr_multistep_values: '50,85', ...fields });
@@ -54,7 +54,7 @@ t.test('LeNet trains on an MNIST subset through the REST API', async (t) => {
   const accuracy = json.val_outputs.accuracy!.values;
   const valLoss = json.val_outputs.loss!.values;
   t.same(json.val_outputs.epoch!.values, [1, 2, 3, 4, 5]);
-  t.ok(accuracy[4]! >= 0.9, `val accuracy after 5 epochs ${accuracy[4]} (1 125 training images)`);
+  t.ok(accuracy[4]! >= 0.9, `val accuracy after 5 epochs ${accuracy[4]} (1 500 training images)`);
   t.ok(valLoss[4]! < valLoss[0]!, `val loss falls: ${valLoss.join(', ')}`);
   const trainLoss = json.train_outputs.loss!.values.filter((v): v is number => v !== null);
   t.ok(trainLoss[trainLoss.length - 1]! < trainLoss[0]! / 3, 'train loss falls');
