@@ -1,4 +1,5 @@
-// AlexNet and GoogLeNet train for one epoch on a small generated colour dataset (wasm backend):
+// AlexNet and GoogLeNet train for one epoch on a small generated colour dataset (wasm backend,
+// two replica threads):
 // their loss on that set (dropout off, every head weighted as in training) falls, and GoogLeNet
 // reports its auxiliary heads under DIGITS' names.
 import t from 'tap';
@@ -19,7 +20,7 @@ function meanImage(samples: Samples): Float32Array {
 // it gets more, smaller images; GoogLeNet needs 223×223 at least, so it gets few.
 const cases = [
   { name: 'alexnet', size: 39, perClass: 96, batch: 8, solver: 'SGD', lr: '0.01' },
-  { name: 'googlenet', size: 224, perClass: 8, batch: 4, solver: 'ADAM', lr: '0.0005' },
+  { name: 'googlenet', size: 224, perClass: 12, batch: 4, solver: 'ADAM', lr: '0.0005' },
 ] as const;
 
 for (const c of cases) {
@@ -29,7 +30,7 @@ for (const c of cases) {
     const network = buildStandardNetwork(c.name, { inputShape: [c.size, c.size, 3], classes: 4, seed: 5 });
     const options = formOptions({ standard_networks: c.name, train_epochs: '1', batch_size: String(c.batch), solver_type: c.solver, learning_rate: c.lr, lr_policy: 'fixed', random_seed: '5', snapshot_interval: '0', val_interval: '0' });
     // the images are already the network's input size: no crop, no mirror
-    const setup = setupFor(network, samples, samples, options, t.testdir(), { crop: null, mirror: false, mean: meanImage(samples) });
+    const setup = setupFor(network, samples, samples, options, t.testdir(), { crop: null, mirror: false, mean: meanImage(samples), threads: 2 });
     const weighted = (o: OutputValues) => network.heads.reduce((sum, h) => sum + h.weight * o[h.loss]!.value, 0);
     const reports: OutputValues[] = [];
     try {

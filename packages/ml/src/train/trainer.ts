@@ -60,6 +60,24 @@ export interface TrainResult {
 /** Weight decay as DIGITS sets it for Caffe: base_lr / 100 (§8.4). */
 const decayOf = (lr: number) => lr / 100;
 
+/** Replicas stay only if shared steps take less than this fraction of solo steps. */
+const REPLICA_GAIN = 0.9;
+/** Iterations that warm both paths up (JIT, XNNPACK's packed weights), then iterations timed each way. */
+const WARM_UP_ITERS = 4;
+const TUNING_ITERS = 3;
+/** The iteration after which the choice is made. */
+const TUNING_END = WARM_UP_ITERS + 2 * TUNING_ITERS;
+
+/**
+ * Alone and shared alternate — during the warm-up, then while timing — so a drift in machine
+ * load hits both alike; after TUNING_END the choice stands.
+ */
+function tuningPhase(iter: number): 'warm-up' | 'solo' | 'shared' | 'done' {
+  if (iter > TUNING_END) return 'done';
+  const phase = iter % 2 === 1 ? 'solo' : 'shared';
+  return iter <= WARM_UP_ITERS ? (phase === 'solo' ? 'warm-up' : 'shared') : phase;
+}
+
 /** Snapshot folder name for an epoch. */
 export const snapshotDirName = (epoch: number) => `snapshot_${epoch}`;
 
@@ -88,6 +106,8 @@ class TrainLoop {
   private replicaSums: number[];
   private summed = 0;
   replicas: Replica[] = [];
+  /** Off while timing one thread alone (see `train`). */
+  useReplicas = true;
 
   constructor(private readonly s: TrainSetup, private readonly schedule: Schedule, private readonly iterSize: number) {
     const o = s.options;
@@ -143,9 +163,10 @@ class TrainLoop {
   /** Gradients of one batch: shares go to the replicas, this thread computes the first. */
   private async batchGradients(): Promise<tf.NamedTensorMap> {
     const indices = this.order.next(this.s.batchSize);
-    const parts = shares(indices, 1 + this.replicas.length);
+    const replicas = this.useReplicas ? this.replicas : [];
+    const parts = shares(indices, 1 + replicas.length);
     const scaleOf = (part: number[]) => part.length / indices.length / this.iterSize;
-    const pending = this.replicas.map((r, i) => r.begin(parts[i + 1]!, scaleOf(parts[i + 1]!)));
+    const pending = replicas.map((r, i) => r.begin(parts[i + 1]!, scaleOf(parts[i + 1]!)));
     let grads = this.ownGradients(parts[0]!, scaleOf(parts[0]!));
     const replies = await Promise.all(pending);
     for (const [i, reply] of replies.entries()) {
@@ -154,7 +175,7 @@ class TrainLoop {
         throw Errors.INTERNAL(`a training replica failed: ${reply.message}`);
       }
       reply.losses.forEach((l, h) => { this.replicaSums[h]! += l * scaleOf(parts[i + 1]!) * this.iterSize; });
-      const theirs = this.replicas[i]!.gradientTensors();
+      const theirs = replicas[i]!.gradientTensors();
       const sum = tf.tidy(() => Object.fromEntries(Object.keys(grads).map((n) => [n, tf.add(grads[n]!, theirs[n]!)])));
       tf.dispose([grads, theirs]);
       grads = sum;
@@ -196,10 +217,17 @@ class TrainLoop {
     return values;
   }
 
+  /** Stops the replica threads; later steps run on this thread alone. */
+  async dropReplicas(): Promise<void> {
+    const replicas = this.replicas;
+    this.replicas = [];
+    await Promise.all(replicas.map((r) => r.close()));
+  }
+
   async dispose(): Promise<void> {
     this.sums.forEach((s) => s.dispose());
     disposeOptimizer(this.optimizer);
-    await Promise.all(this.replicas.map((r) => r.close()));
+    await this.dropReplicas();
   }
 }
 
@@ -222,6 +250,9 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
   const loop = new TrainLoop(setup, schedule, iterSize);
   const snapshots: TrainResult['snapshots'] = [];
   let trainMs = 0;
+  let soloMs = 0;
+  let sharedMs = 0;
+  let threadsUsed = 1;
   try {
     // a replica needs at least one sample of every batch
     const threads = Math.min(setup.threads ?? 1, setup.batchSize);
@@ -230,9 +261,19 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
       if (hooks.signal?.aborted) throw Errors.JOB_ABORTED('training aborted by user');
       // Caffe computes the rate from the iteration count before the update
       const lr = learningRateAt(o.learningRate, o.lrPolicy, (100 * (iter - 1)) / schedule.maxIter);
+      // replicas copy every weight and gradient each step, which costs more than it saves for
+      // networks with many weights and little compute per image: after a warm-up iteration,
+      // time a few iterations alone and a few shared, and keep the faster
+      const phase = loop.replicas.length > 0 ? tuningPhase(iter) : 'done';
+      loop.useReplicas = phase === 'shared' || phase === 'done';
       const started = performance.now();
       await loop.step(lr);
-      trainMs += performance.now() - started;
+      const took = performance.now() - started;
+      trainMs += took;
+      if (phase === 'solo') soloMs += took;
+      if (phase === 'shared' && iter > WARM_UP_ITERS) sharedMs += took;
+      if (iter === TUNING_END && loop.replicas.length > 0 && sharedMs > soloMs * REPLICA_GAIN) await loop.dropReplicas();
+      threadsUsed = 1 + loop.replicas.length;
       const last = iter === schedule.maxIter;
       const epoch = epochOf(iter, schedule.itersPerEpoch);
       if (iter % schedule.display === 0 || last) await hooks.onOutputs?.('train', epoch, trainOutputs(setup, loop.takeMeans(), lr));
@@ -252,5 +293,5 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
     await loop.dispose();
   }
   const images = schedule.maxIter * setup.batchSize * iterSize;
-  return { schedule, imagesPerSecond: images / (trainMs / 1000), snapshots, threads: 1 + loop.replicas.length };
+  return { schedule, imagesPerSecond: images / (trainMs / 1000), snapshots, threads: threadsUsed };
 }
