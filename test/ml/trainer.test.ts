@@ -15,7 +15,7 @@ async function run(fields: Record<string, string>, dir: string, hooks: { signal?
   const network = buildStandardNetwork('lenet', { inputShape: [28, 28, 1], classes: 10, seed: 3 });
   const reports: { phase: string; epoch: number; outputs: OutputValues }[] = [];
   try {
-    const result = await train(setupFor(network, trainSet, valSet, options, dir, { threads }), { ...hooks, onOutputs: (phase, epoch, outputs) => { reports.push({ phase, epoch, outputs }); } });
+    const result = await train(setupFor(network, trainSet, valSet, options, dir, { threads, keepThreads: true }), { ...hooks, onOutputs: (phase, epoch, outputs) => { reports.push({ phase, epoch, outputs }); } });
     return { result, reports };
   } finally {
     network.model.dispose();

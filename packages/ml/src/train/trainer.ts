@@ -35,6 +35,8 @@ export interface TrainSetup {
   random: RandomSource;
   /** Threads sharing each batch (data-parallel replicas on CPU backends); default 1. */
   threads?: number;
+  /** Keep the replicas even when timing says one thread is as fast (tests); default false. */
+  keepThreads?: boolean;
 }
 
 /** One reported value with the layer kind that produced it (§9.1). */
@@ -264,7 +266,7 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
       // replicas copy every weight and gradient each step, which costs more than it saves for
       // networks with many weights and little compute per image: after a warm-up iteration,
       // time a few iterations alone and a few shared, and keep the faster
-      const phase = loop.replicas.length > 0 ? tuningPhase(iter) : 'done';
+      const phase = loop.replicas.length > 0 && !setup.keepThreads ? tuningPhase(iter) : 'done';
       loop.useReplicas = phase === 'shared' || phase === 'done';
       const started = performance.now();
       await loop.step(lr);
