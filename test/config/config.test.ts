@@ -28,6 +28,7 @@ t.test('gateway defaults', async (t) => {
     sessionKey: '',
     uploads: { maxBytes: 64 * 1024 * 1024, maxFiles: 8 },
     serverName: '',
+    inferTimeoutMs: 30_000,
     logLevel: 'info',
     shutdownTimeoutMs: 10_000,
   });
@@ -45,6 +46,7 @@ t.test('worker defaults', async (t) => {
     imageMaxPixels: 8192 * 8192,
     tfBackend: 'auto',
     trainThreads: Math.max(1, os.availableParallelism()),
+    inferCacheModels: 4,
     logLevel: 'info',
     shutdownTimeoutMs: 10_000,
   });
@@ -65,6 +67,7 @@ t.test('values are read and typed', async (t) => {
     sessionKey: 'k',
     uploads: { maxBytes: 1024, maxFiles: 2 },
     serverName: 'box',
+    inferTimeoutMs: 30_000,
     logLevel: 'debug',
     shutdownTimeoutMs: 500,
   });

@@ -6,13 +6,14 @@ import multipart from '@fastify/multipart';
 import secureSession from '@fastify/secure-session';
 import type { GatewayConfig } from '@digits-ts/config';
 import type { Logger } from '@digits-ts/logger';
-import { createRedis, JobStore, QueueProducer } from '@digits-ts/queue';
+import { createRedis, JobStore, QueueProducer, RequestClient } from '@digits-ts/queue';
 import { installErrorHandlers } from './plugins/errors.ts';
 import { loadSessionKey } from './plugins/identity.ts';
 import { recoverJobs } from './recovery.ts';
 import { authRoutes } from './routes/auth.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { modelRoutes } from './routes/models.ts';
+import { inferenceRoutes } from './routes/inference.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
@@ -32,9 +33,11 @@ export async function buildApp({ config, logger }: BuildOptions): Promise<Fastif
     redis,
     store: new JobStore(redis, config.redis.prefix, config.jobsDir),
     producer: new QueueProducer(createRedis(config.redis.url, 'client'), config.redis.prefix),
-  };
+  } as Services;
+  services.inference = new RequestClient(config.redis.url, config.redis.prefix, services.producer, 'infer');
   app.decorate('services', services);
   app.addHook('onClose', async () => {
+    await services.inference.close();
     await services.producer.close();
     await services.store.close();
     await redis.quit().catch(() => redis.disconnect());
@@ -58,6 +61,7 @@ export async function buildApp({ config, logger }: BuildOptions): Promise<Fastif
   await app.register(jobRoutes);
   await app.register(datasetRoutes);
   await app.register(modelRoutes);
+  await app.register(inferenceRoutes);
   await app.register(fileRoutes);
 
   app.addHook('onReady', async () => {

@@ -1,12 +1,14 @@
 /** What routes need from the outside world, built once per app. */
 import type { GatewayConfig } from '@digits-ts/config';
-import type { JobStore, QueueProducer, Redis } from '@digits-ts/queue';
+import type { JobStore, QueueProducer, Redis, RequestClient } from '@digits-ts/queue';
 
 export interface Services {
   config: GatewayConfig;
   redis: Redis;
   store: JobStore;
   producer: QueueProducer;
+  /** Request/reply on the infer queue. */
+  inference: RequestClient;
 }
 
 declare module 'fastify' {

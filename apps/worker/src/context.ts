@@ -3,6 +3,7 @@ import type { WorkerConfig } from '@digits-ts/config';
 import type { Logger } from '@digits-ts/logger';
 import type { JobStore, QueueProducer, Redis } from '@digits-ts/queue';
 import type { ImagePool } from './dataset-build/image-pool.ts';
+import type { ModelCache } from './inference/model-cache.ts';
 
 export interface WorkerContext {
   config: WorkerConfig;
@@ -15,6 +16,10 @@ export interface WorkerContext {
   imagePool(): ImagePool;
   /** DATA_ROOTS as configured and resolved through symlinks. */
   roots: string[];
+  /** Models loaded for inference (LRU, INFER_CACHE_MODELS). */
+  models: ModelCache;
+  /** Where the gateway stores uploaded images for inference (JOBS_DIR/.uploads). */
+  uploadsDir: string;
   /** Abort controllers of the jobs this process is running, by job id. */
   running: Map<string, AbortController>;
 }

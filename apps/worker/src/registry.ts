@@ -4,10 +4,12 @@ import type { Processor } from '@digits-ts/queue';
 import type { WorkerContext } from './context.ts';
 import { createBuildDatasetProcessor } from './processors/build-dataset.ts';
 import { createTrainModelProcessor } from './processors/train-model.ts';
+import { createClassifyImagesProcessor } from './processors/classify-images.ts';
 
 const FACTORIES: Record<JobName, (ctx: WorkerContext) => Processor> = {
   'build-dataset': createBuildDatasetProcessor,
   'train-model': createTrainModelProcessor,
+  'classify-images': createClassifyImagesProcessor,
 };
 
 /** The processors of one queue; throws if the catalogue and the registry disagree. */

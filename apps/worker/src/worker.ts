@@ -1,5 +1,7 @@
 /** Starts the queue runners this process serves; returns a handle whose close() shuts down in order. */
 import fs from 'node:fs/promises';
+import path from 'node:path';
+import { UPLOADS_DIR } from '@digits-ts/contracts';
 import type { Worker } from 'bullmq';
 import type { WorkerConfig } from '@digits-ts/config';
 import type { Logger } from '@digits-ts/logger';
@@ -7,6 +9,7 @@ import { initBackend } from '@digits-ts/ml';
 import { createRedis, JobStore, QueueProducer, startQueueWorker, subscribeAborts } from '@digits-ts/queue';
 import type { WorkerContext } from './context.ts';
 import { createImagePool, type ImagePool } from './dataset-build/image-pool.ts';
+import { ModelCache } from './inference/model-cache.ts';
 import { processorsFor } from './registry.ts';
 
 export interface WorkerHandle {
@@ -39,6 +42,8 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Wo
     imagePool: () => (pool ??= createImagePool(config.datasetThreads)),
     roots: await resolveRoots(config.dataRoots),
     running: new Map(),
+    models: new ModelCache(config.inferCacheModels),
+    uploadsDir: path.join(config.jobsDir, UPLOADS_DIR),
   };
   if (config.queues.includes('ingest')) ctx.imagePool(); // start the image threads now, not in the first build
   const backend = config.queues.includes('train') || config.queues.includes('infer') ? await initBackend(config.tfBackend) : null;
@@ -61,6 +66,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Wo
       // 1. stop fetching and let active jobs finish; 2. close pools; 3. quit Redis
       await Promise.all(runners.map((r) => r.close()));
       await pool?.close();
+      await ctx.models.clear();
       await ctx.producer.close();
       await ctx.store.close();
       await subscriber.quit().catch(() => subscriber.disconnect());

@@ -26,6 +26,7 @@ export const GATEWAY_VARS = {
   UPLOAD_MAX_BYTES: v.int('Largest accepted upload, per file (bytes)', String(64 * 1024 * 1024)),
   UPLOAD_MAX_FILES: v.int('Most files accepted in one request', '8'),
   SERVER_NAME: v.string('Optional server_name reported by /index.json', ''),
+  INFER_TIMEOUT_MS: v.int('Longest an inference request waits for a worker before answering 504 (milliseconds)', '30000'),
 };
 
 export const WORKER_VARS = {
@@ -34,6 +35,7 @@ export const WORKER_VARS = {
   INGEST_CONCURRENCY: v.int('Dataset builds one worker process runs at once', '1'),
   DATASET_THREADS: v.threads('Image-decoding threads per dataset build (empty: one per CPU)'),
   IMAGE_MAX_PIXELS: v.int('Largest image accepted, width x height (pixels); guards against decompression bombs', String(8192 * 8192)),
+  INFER_CACHE_MODELS: v.int('Models a worker keeps loaded for inference (least recently used evicted)', '4'),
   TRAIN_THREADS: v.threads('Threads sharing each training batch on the wasm and cpu backends, as data-parallel replicas (empty: one per CPU); the tensorflow backend runs one'),
   TF_BACKEND: v.choice('TensorFlow.js backend for training and inference: auto tries tensorflow (tfjs-node-gpu, tfjs-node), then wasm, then cpu', 'auto', ['auto', 'tensorflow', 'wasm', 'cpu'] as const),
 };
@@ -53,6 +55,7 @@ export function loadGatewayConfig(env: Env) {
     sessionKey: e.SESSION_KEY,
     uploads: freeze({ maxBytes: e.UPLOAD_MAX_BYTES, maxFiles: e.UPLOAD_MAX_FILES }),
     serverName: e.SERVER_NAME,
+    inferTimeoutMs: e.INFER_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });
@@ -72,6 +75,7 @@ export function loadWorkerConfig(env: Env) {
     imageMaxPixels: e.IMAGE_MAX_PIXELS,
     tfBackend: e.TF_BACKEND,
     trainThreads: e.TRAIN_THREADS,
+    inferCacheModels: e.INFER_CACHE_MODELS,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });

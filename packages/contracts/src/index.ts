@@ -11,3 +11,4 @@ export * from './lr-policy.ts';
 export * from './model-form.ts';
 export * from './dataset-manifest.ts';
 export * from './model-outputs.ts';
+export * from './inference.ts';

@@ -5,6 +5,7 @@
 import { Type, type Static } from 'typebox';
 import { DatasetBuildOptions } from './dataset-form.ts';
 import { TrainModelOptions } from './model-form.ts';
+import { ClassifyImagesPayload } from './inference.ts';
 
 /** Queues follow resource profiles, not job names. */
 export const QUEUES = ['ingest', 'train', 'infer'] as const;
@@ -37,6 +38,13 @@ export const JOBS = {
     queue: 'train',
     payload: TrainModelPayload,
     queueJobId: (jobId: string) => `train-model-${jobId}`,
+    attempts: 1,
+  },
+  'classify-images': {
+    queue: 'infer',
+    payload: ClassifyImagesPayload,
+    queueJobId: (requestId: string) => `classify-images-${requestId}`,
+    // a client waits for the answer; a retry after its timeout would answer nobody
     attempts: 1,
   },
 } as const satisfies Record<string, { queue: QueueName; payload: unknown; queueJobId: (id: string) => string; attempts: number }>;

@@ -5,3 +5,4 @@ export * from './producer.ts';
 export * from './abort.ts';
 export * from './runner.ts';
 export * from './waiters.ts';
+export * from './request-reply.ts';

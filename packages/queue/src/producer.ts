@@ -9,6 +9,8 @@ export interface QueueJobRef { queue: QueueName; id: string }
 
 /** Default retention: completed entries go quickly, failed ones stay a while for inspection. */
 const RETENTION = { removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: { age: 7 * 24 * 3600 } };
+/** Inference answers are read once by the waiting gateway; keep them briefly. */
+const TRANSIENT = { removeOnComplete: { age: 60 }, removeOnFail: { age: 600 } };
 
 export class QueueProducer {
   private readonly queues = new Map<QueueName, Queue>();
@@ -31,7 +33,8 @@ export class QueueProducer {
     payloadCheckers[name]!.parse(payload, `${name} payload`);
     const id = def.queueJobId(payload.jobId);
     try {
-      await this.queue(def.queue).add(name, payload, { jobId: id, attempts: def.attempts, backoff: { type: 'exponential', delay: 2000 }, ...RETENTION });
+      const retention = def.queue === 'infer' ? TRANSIENT : RETENTION;
+      await this.queue(def.queue).add(name, payload, { jobId: id, attempts: def.attempts, backoff: { type: 'exponential', delay: 2000 }, ...retention });
     } catch (err) {
       throw Errors.QUEUE_UNAVAILABLE('the job queue is unavailable; try again', { cause: err });
     }

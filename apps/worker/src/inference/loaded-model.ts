@@ -1,0 +1,36 @@
+/** A model snapshot loaded for inference, with everything needed to prepare its inputs (§10.1). */
+import path from 'node:path';
+import type { DatasetBuildOptions, JobRecord, TrainModelOptions } from '@digits-ts/contracts';
+import { readDatasetManifest } from '@digits-ts/dataset';
+import { loadMean, loadModel, type InputPreparation, type tfl } from '@digits-ts/ml';
+import type { JobStore } from '@digits-ts/queue';
+import { snapshotOf } from '../training/snapshots.ts';
+
+export interface LoadedModel {
+  model: tfl.LayersModel;
+  epoch: number;
+  labels: string[];
+  /** The dataset's image shape and resize mode: every input is prepared to it first. */
+  image: { height: number; width: number; channels: 1 | 3; resizeMode: DatasetBuildOptions['resizeMode'] };
+  prep: InputPreparation;
+}
+
+/** Loads `record`'s snapshot at `epoch` (−1 newest) and its dataset's preprocessing facts. */
+export async function loadForInference(store: JobStore, record: JobRecord, epoch: number): Promise<LoadedModel> {
+  const snapshot = snapshotOf(record, epoch);
+  const options = record.params as TrainModelOptions;
+  const datasetId = record.datasetId ?? '';
+  const datasetDir = store.jobDir(datasetId);
+  const manifest = await readDatasetManifest(datasetDir);
+  const [height, width, channels] = manifest.imageDims!;
+  const dataset = await store.get(datasetId);
+  const resizeMode = (dataset?.params as DatasetBuildOptions | undefined)?.resizeMode ?? 'squash';
+  const shape = { height, width, channels };
+  const mean = manifest.mean ? await loadMean(path.join(datasetDir, manifest.mean), shape, options.useMean) : null;
+  const model = await loadModel(path.join(store.jobDir(record.id), snapshot.dir));
+  return {
+    model, epoch: snapshot.epoch, labels: manifest.labels,
+    image: { height, width, channels: channels as 1 | 3, resizeMode },
+    prep: { crop: options.cropSize, mean, augmentation: options.augmentation },
+  };
+}

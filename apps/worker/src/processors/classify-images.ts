@@ -1,0 +1,70 @@
+/** `classify-images`: one classify_one / classify_many request (contract §10.2–10.3). */
+import fs from 'node:fs/promises';
+import type { Job } from 'bullmq';
+import { ClassifyImagesPayload, compileChecker, Errors, isAppError, isWithinRoots, percent, type ClassifiedImage, type ClassifyImagesResult, type InferImage } from '@digits-ts/contracts';
+import { prepareImage } from '@digits-ts/imaging';
+import { classifySamples, rankClasses, type Samples } from '@digits-ts/ml';
+import type { WorkerContext } from '../context.ts';
+import { loadForInference, type LoadedModel } from '../inference/loaded-model.ts';
+import { snapshotOf } from '../training/snapshots.ts';
+
+export const name = 'classify-images';
+const payloadChecker = compileChecker(ClassifyImagesPayload);
+
+/** Reads one image as the dataset build would, confined to DATA_ROOTS and the gateway's uploads. */
+async function prepare(ctx: WorkerContext, image: InferImage, loaded: LoadedModel): Promise<Uint8Array> {
+  let real: string;
+  try {
+    real = await fs.realpath(image.path);
+  } catch {
+    throw Errors.IMAGE_NOT_FOUND(`"${image.source}" not found`);
+  }
+  if (!isWithinRoots(real, [...ctx.roots, ctx.uploadsDir])) throw Errors.PATH_NOT_ALLOWED(`"${image.source}" is outside DATA_ROOTS`);
+  const { height, width, channels, resizeMode } = loaded.image;
+  const prepared = await prepareImage(await fs.readFile(real), { width, height, channels, resizeMode, encoding: 'none', maxPixels: ctx.config.imageMaxPixels });
+  return prepared.pixels.data;
+}
+
+/** Prepares every image; the unusable ones get an error entry instead of pixels. */
+async function prepareAll(ctx: WorkerContext, images: InferImage[], loaded: LoadedModel): Promise<{ samples: Samples; used: number[]; results: ClassifiedImage[] }> {
+  const { height, width, channels } = loaded.image;
+  const size = height * width * channels;
+  const pixels = new Uint8Array(images.length * size);
+  const used: number[] = [];
+  const results: ClassifiedImage[] = images.map((img) => ({ source: img.source, label: img.label }));
+  for (const [i, image] of images.entries()) {
+    try {
+      pixels.set(await prepare(ctx, image, loaded), used.length * size);
+      used.push(i);
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      results[i]!.error = { code: err.code, message: err.message };
+    }
+  }
+  const samples: Samples = { height, width, channels, count: used.length, pixels: pixels.subarray(0, used.length * size), labels: new Int32Array(used.length) };
+  return { samples, used, results };
+}
+
+export function createClassifyImagesProcessor(ctx: WorkerContext) {
+  return async function process(job: Job): Promise<ClassifyImagesResult> {
+    const payload = payloadChecker.parse(job.data, 'classify-images payload');
+    const record = await ctx.store.get(payload.modelId);
+    if (!record || record.kind !== 'model') throw Errors.JOB_NOT_FOUND('Job not found');
+    const epoch = snapshotOf(record, payload.epoch).epoch;
+    const started = performance.now();
+    const { loaded, hit } = await ctx.models.get(`${record.id}@${epoch}`, () => loadForInference(ctx.store, record, epoch));
+    const loadMs = hit ? 0 : Math.round(performance.now() - started);
+    const { samples, used, results } = await prepareAll(ctx, payload.images, loaded);
+    if (samples.count > 0) {
+      const scores = classifySamples(loaded.model, samples, loaded.prep);
+      scores.forEach((probs, k) => {
+        // scores beyond the label count are dropped, as DIGITS does
+        const ranked = rankClasses(probs).filter((c) => c < loaded.labels.length);
+        const result = results[used[k]!]!;
+        result.ranked = ranked;
+        result.predictions = ranked.slice(0, payload.top).map((c) => [loaded.labels[c]!, percent(probs[c]!)]);
+      });
+    }
+    return { epoch, labels: loaded.labels, images: results, loadMs };
+  };
+}

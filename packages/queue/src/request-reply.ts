@@ -1,0 +1,60 @@
+/**
+ * Request/reply over a queue: enqueue a job and wait for a worker's answer, bounded in time.
+ * A failed job comes back as the AppError its `[CODE] message` names.
+ */
+import { randomBytes } from 'node:crypto';
+import { QueueEvents } from 'bullmq';
+import { AppError, Errors, type JobName, type PayloadOf, type QueueName } from '@digits-ts/contracts';
+import type { QueueProducer } from './producer.ts';
+import { createRedis } from './redis.ts';
+
+export class RequestClient {
+  private events: QueueEvents | null = null;
+  private connection: ReturnType<typeof createRedis> | null = null;
+
+  constructor(private readonly url: string, private readonly prefix: string, private readonly producer: QueueProducer, private readonly queue: QueueName) {}
+
+  /** A fresh request id: time-ordered, unguessable, safe as a BullMQ id and a file name. */
+  static requestId(): string {
+    return `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
+  }
+
+  /** The queue's event stream, opened on first use (it needs its own blocking connection). */
+  private async queueEvents(): Promise<QueueEvents> {
+    if (!this.events) {
+      this.connection = createRedis(this.url, 'worker');
+      this.events = new QueueEvents(this.queue, { connection: this.connection, prefix: this.prefix });
+      await this.events.waitUntilReady();
+    }
+    return this.events;
+  }
+
+  /** Enqueues `name` and resolves with the processor's return value; INFERENCE_TIMEOUT after `timeoutMs`. */
+  async request<N extends JobName>(name: N, payload: PayloadOf<N>, timeoutMs: number): Promise<unknown> {
+    const events = await this.queueEvents();
+    const ref = await this.producer.enqueue(name, payload);
+    const job = await this.producer.queue(ref.queue).getJob(ref.id);
+    if (!job) throw Errors.QUEUE_UNAVAILABLE('the request vanished from its queue');
+    try {
+      return await job.waitUntilFinished(events, timeoutMs);
+    } catch (err) {
+      const message = (err as Error).message ?? '';
+      const coded = /^\[([A-Z_]+)\] (.*)$/s.exec(message);
+      const factory = coded ? (Errors as Record<string, ((m: string) => AppError) | undefined>)[coded[1]!] : undefined;
+      if (factory) throw factory(coded![2]!);
+      if (/timed out/i.test(message)) {
+        await this.producer.removeWaiting(ref).catch(() => false);
+        throw Errors.INFERENCE_TIMEOUT(`no worker answered within ${timeoutMs} ms; is a worker serving the ${this.queue} queue?`);
+      }
+      throw Errors.INTERNAL('the request failed; the worker log has the details', { cause: err });
+    }
+  }
+
+  async close(): Promise<void> {
+    const { events, connection } = this;
+    this.events = null;
+    this.connection = null;
+    await events?.close();
+    await connection?.quit().catch(() => connection.disconnect());
+  }
+}

@@ -1,0 +1,86 @@
+// classify_one / classify_many through the real stack on a LeNet trained on an MNIST subset:
+// DIGITS' JSON shapes, labelled-list statistics, and a clear 4xx for every bad input.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import t from 'tap';
+import { writeMnistPngs } from '../../scripts/mnist.ts';
+import { createDataset } from '../helpers/datasets.ts';
+import { login, multipart, startStack, waitForStatus } from '../helpers/stack.ts';
+
+t.test('classify_one and classify_many answer with DIGITS shapes', async (t) => {
+  const stack = await startStack(t);
+  const mnistDir = path.join(stack.dataDir, 'mnist');
+  await writeMnistPngs(mnistDir, { splits: ['train', 'test'], perClass: 100 });
+  const cookie = await login(stack.app, 'alice');
+  const ds = (await createDataset(stack.app, cookie, { dataset_name: 'mnist', folder_train: path.join(mnistDir, 'train'), resize_channels: '1', resize_width: '28', resize_height: '28' })).json() as { id: string };
+  const post = (url: string, fields: Record<string, string>, files: Parameters<typeof multipart>[1] = {}) => {
+    const body = multipart(fields, files);
+    return stack.app.inject({ method: 'POST', url, payload: body.payload, headers: { ...body.headers, cookie } });
+  };
+  const model = (await post('/models/images/classification.json', { model_name: 'lenet', dataset: ds.id, framework: 'tensorflow', method: 'standard', standard_networks: 'lenet', train_epochs: '5', shuffle: 'true', random_seed: '1' })).json() as { id: string };
+  t.equal(await waitForStatus(stack.app, model.id, 180_000), 'Done');
+
+  const testDir = path.join(mnistDir, 'test');
+  const seven = path.join(testDir, '7', (await fs.readdir(path.join(testDir, '7')))[0]!);
+  const one = await post('/models/images/classification/classify_one.json', { job_id: model.id }, { image_file: { filename: 'seven.png', data: await fs.readFile(seven) } });
+  t.equal(one.statusCode, 200, one.body);
+  const predictions = (one.json() as { predictions: [string, number][] }).predictions;
+  t.equal(predictions.length, 5);
+  t.equal(predictions[0]![0], '7', `top prediction for a 7: ${JSON.stringify(predictions)}`);
+  for (const [label, pct] of predictions) {
+    t.match(label, /^\d$/);
+    t.equal(pct, Math.round(pct * 100) / 100, 'two decimals');
+  }
+  t.ok(predictions.every((p, i) => i === 0 || p[1] <= predictions[i - 1]![1]), 'best first');
+  t.same(await fs.readdir(path.join(stack.jobsDir, '.uploads')), [], 'the upload is removed after the call');
+
+  const byPath = await post('/models/images/classification/classify_one.json', { job_id: model.id, image_path: seven, snapshot_epoch: '5' });
+  t.same(byPath.json(), one.json(), 'image_path inside DATA_ROOTS gives the same answer');
+
+  // a labelled list of 300 test images, plus lines that cannot be used
+  const lines: string[] = [];
+  for (let digit = 0; digit < 10; digit++) {
+    const files = (await fs.readdir(path.join(testDir, String(digit)))).slice(0, 30);
+    for (const f of files) lines.push(`${digit}/${f} ${digit}`);
+  }
+  lines.push('missing.png 3', '/etc/passwd 1');
+  const many = await post('/models/images/classification/classify_many.json', { job_id: model.id, image_folder: testDir }, { image_list: { filename: 'list.txt', data: lines.join('\n') } });
+  t.equal(many.statusCode, 200, many.body.slice(0, 500));
+  const body = many.json() as { classifications: Record<string, [string, number][]>; errors: Record<string, { code: string }>; statistics: Record<string, unknown> & { 'confusion matrix': number[][] } };
+  t.equal(Object.keys(body.classifications).length, 300);
+  t.equal(body.classifications['7/' + path.basename(seven)]?.length, 5);
+  t.match(body.errors, { 'missing.png': { code: 'IMAGE_NOT_FOUND' }, '/etc/passwd': { code: 'PATH_NOT_ALLOWED' } });
+  t.equal(body.statistics.images, 300);
+  t.ok((body.statistics['top-1 accuracy'] as number) >= 80, `top-1 ${body.statistics['top-1 accuracy']} %`);
+  t.ok((body.statistics['top-5 accuracy'] as number) >= (body.statistics['top-1 accuracy'] as number));
+  t.equal(body.statistics['confusion matrix'].flat().reduce((a, b) => a + b, 0), 300);
+
+  await t.test('bad inputs get clear 4xx answers', async (t) => {
+    const url = '/models/images/classification/classify_one.json';
+    const png = { image_file: { filename: 'x.png', data: await fs.readFile(seven) } };
+    const cases: [string, Record<string, string>, Parameters<typeof multipart>[1], number, string][] = [
+      ['no job_id', {}, png, 400, 'BAD_REQUEST'],
+      ['unknown job', { job_id: '20200101-000000-abcd' }, png, 404, 'JOB_NOT_FOUND'],
+      ['a dataset id', { job_id: ds.id }, png, 404, 'JOB_NOT_FOUND'],
+      ['no image', { job_id: model.id }, {}, 400, 'BAD_REQUEST'],
+      ['corrupt upload', { job_id: model.id }, { image_file: { filename: 'x.png', data: (await fs.readFile(seven)).subarray(0, 40) } }, 422, 'IMAGE_DECODE_FAILED'],
+      ['not an image', { job_id: model.id }, { image_file: { filename: 'x.png', data: 'hello, world' } }, 422, 'IMAGE_DECODE_FAILED'],
+      ['unknown epoch', { job_id: model.id, snapshot_epoch: '9' }, png, 404, 'SNAPSHOT_NOT_FOUND'],
+      ['path outside DATA_ROOTS', { job_id: model.id, image_path: '/etc/hostname' }, {}, 400, 'PATH_NOT_ALLOWED'],
+    ];
+    for (const [label, fields, files, status, code] of cases) {
+      const res = await post(url, fields, files);
+      t.equal(res.statusCode, status, `${label}: ${res.body.slice(0, 200)}`);
+      t.equal((res.json() as { error?: { code: string }; code?: string }).error?.code ?? (res.json() as { code?: string }).code, code, label);
+    }
+    const empty = await post('/models/images/classification/classify_many.json', { job_id: model.id }, { image_list: { filename: 'l.txt', data: 'nothing.png\n' } });
+    t.equal(empty.statusCode, 400);
+    t.match(empty.json(), { error: { description: /Unable to classify any image from the file/, code: 'BAD_REQUEST' } });
+
+    const fresh = (await post('/models/images/classification.json', { model_name: 'untrained', dataset: ds.id, framework: 'tensorflow', method: 'standard', standard_networks: 'lenet', train_epochs: '30' })).json() as { id: string };
+    await stack.app.inject({ method: 'POST', url: `/models/${fresh.id}/abort`, headers: { cookie } });
+    const notReady = await post(url, { job_id: fresh.id }, png);
+    t.equal(notReady.statusCode, 409, notReady.body);
+    t.equal((notReady.json() as { error: { code: string } }).error.code, 'MODEL_NOT_READY');
+  });
+});
