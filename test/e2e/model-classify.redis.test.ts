@@ -3,6 +3,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import t from 'tap';
+import { gunzipSync } from 'node:zlib';
+import tar from 'tar-stream';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { decodeImage } from '@digits-ts/imaging';
 import { writeMnistPngs } from '../../scripts/mnist.ts';
 import { createDataset } from '../helpers/datasets.ts';
 import { login, multipart, startStack, waitForStatus } from '../helpers/stack.ts';
@@ -54,6 +59,51 @@ t.test('classify_one and classify_many answer with DIGITS shapes', async (t) => 
   t.ok((body.statistics['top-1 accuracy'] as number) >= 80, `top-1 ${body.statistics['top-1 accuracy']} %`);
   t.ok((body.statistics['top-5 accuracy'] as number) >= (body.statistics['top-1 accuracy'] as number));
   t.equal(body.statistics['confusion matrix'].flat().reduce((a, b) => a + b, 0), 300);
+
+  await t.test('the downloaded archive runs in plain TF.js and agrees with the server', async (t) => {
+    const res = await stack.app.inject(`/models/${model.id}/download`);
+    t.equal(res.statusCode, 200);
+    t.equal(res.headers['content-disposition'], `attachment; filename=${model.id}_epoch_-1.tar.gz`);
+    const files = new Map<string, Buffer>();
+    const extract = tar.extract();
+    extract.on('entry', (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
+      stream.on('end', () => { files.set(header.name, Buffer.concat(chunks)); next(); });
+    });
+    await new Promise<void>((resolve, reject) => { extract.on('finish', resolve).on('error', reject); extract.end(gunzipSync(res.rawPayload)); });
+    t.same([...files.keys()].sort(), ['info.json', 'labels.txt', 'mean.binaryproto', 'mean.json', 'model.json', 'network.json', 'weights.bin']);
+    const info = JSON.parse(files.get('info.json')!.toString()) as Record<string, unknown>;
+    t.match(info, { id: model.id, 'snapshot file': 'snapshot_5', 'snapshot epoch': 5, framework: 'tensorflow' });
+    t.same(Object.keys(info), Object.keys(info).sort(), 'info.json keys sorted');
+
+    // what a user does: load model.json + weights.bin with tfjs-layers, subtract mean.json, predict
+    const json = JSON.parse(files.get('model.json')!.toString()) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
+    const weights = files.get('weights.bin')!;
+    const net = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest.flatMap((g) => g.weights), weightData: new Uint8Array(weights).buffer }));
+    const mean = JSON.parse(files.get('mean.json')!.toString()) as { shape: number[]; values: number[] };
+    const labels = files.get('labels.txt')!.toString().trim().split('\n');
+    const pixels = (await decodeImage(await fs.readFile(seven), { maxPixels: 1e6 })).data;
+    const input = Float32Array.from(pixels, (v, i) => v - mean.values[i]!);
+    const probs = tf.tidy(() => (net.predict(tf.tensor4d(input, [1, 28, 28, 1])) as tf.Tensor).dataSync() as Float32Array);
+    net.dispose();
+    const top = Array.from(probs.keys()).sort((a, b) => probs[b]! - probs[a]!).slice(0, 5).map((c) => [labels[c], Number((probs[c]! * 100).toFixed(2))]);
+    const server = (one.json() as { predictions: [string, number][] }).predictions;
+    t.same(top.map((p) => p[0]), server.map((p) => p[0]), 'same top-5 labels');
+    top.forEach((p, i) => t.ok(Math.abs((p[1] as number) - server[i]![1]) <= 0.02, `${p[0]}: ${p[1]} vs ${server[i]![1]}`));
+
+    const zip = await stack.app.inject(`/models/${model.id}/download.zip?epoch=5`);
+    t.equal(zip.statusCode, 200);
+    t.equal(zip.headers['content-disposition'], `attachment; filename=${model.id}_epoch_5.zip`);
+    t.equal(zip.rawPayload.subarray(0, 2).toString(), 'PK');
+    const plain = await stack.app.inject({ method: 'POST', url: `/models/${model.id}/download.tar`, payload: 'snapshot_epoch=5', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    t.equal(plain.statusCode, 200);
+    t.equal(plain.rawPayload.subarray(257, 262).toString(), 'ustar');
+    t.equal((await stack.app.inject(`/models/${model.id}/download.tar.bz2`)).statusCode, 400);
+    t.equal((await stack.app.inject(`/models/${model.id}/download.rar`)).statusCode, 400);
+    t.equal((await stack.app.inject(`/models/${model.id}/download?epoch=7`)).statusCode, 404);
+    t.equal((await stack.app.inject(`/models/${ds.id}/download`)).statusCode, 404);
+  });
 
   await t.test('bad inputs get clear 4xx answers', async (t) => {
     const url = '/models/images/classification/classify_one.json';

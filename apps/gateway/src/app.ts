@@ -14,6 +14,7 @@ import { authRoutes } from './routes/auth.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { modelRoutes } from './routes/models.ts';
 import { inferenceRoutes } from './routes/inference.ts';
+import { modelDownloadRoutes } from './routes/model-download.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
@@ -62,6 +63,7 @@ export async function buildApp({ config, logger }: BuildOptions): Promise<Fastif
   await app.register(datasetRoutes);
   await app.register(modelRoutes);
   await app.register(inferenceRoutes);
+  await app.register(modelDownloadRoutes);
   await app.register(fileRoutes);
 
   app.addHook('onReady', async () => {

@@ -21,6 +21,10 @@ async function updateModel(ctx: WorkerContext, jobId: string, change: (m: ModelS
   await ctx.store.update(jobId, (r: JobRecord) => (r.model ? { ...r, model: change(r.model) } : r));
 }
 
+function inputShapeOfDataset(setup: { train: { height: number; width: number; channels: number } }): number[] {
+  return [setup.train.height, setup.train.width, setup.train.channels];
+}
+
 export function createTrainModelProcessor(ctx: WorkerContext) {
   return async function process(job: Job): Promise<unknown> {
     const { jobId, datasetId, options } = payloadChecker.parse(job.data, 'train-model payload');
@@ -36,6 +40,8 @@ export function createTrainModelProcessor(ctx: WorkerContext) {
       const inputShape = setup.network.model.inputs[0]!.shape.slice(1) as number[];
       // the model's architecture as TF.js layers JSON: the job JSON's `model file`
       await fs.writeFile(path.join(ctx.store.jobDir(jobId), 'network.json'), JSON.stringify(setup.network.deploy.toJSON(null, false)));
+      // the mean as plain JSON (HWC, RGB), so a downloaded model runs without a protobuf reader
+      if (setup.mean) await fs.writeFile(path.join(ctx.store.jobDir(jobId), 'mean.json'), JSON.stringify({ mode: options.useMean, shape: inputShapeOfDataset(setup), layout: 'HWC', channels: 'RGB', values: Array.from(setup.mean, (v) => Math.round(v * 1e4) / 1e4) }));
       await ctx.store.update(jobId, (r) => ({ ...r, model: initialState(inputShape, setup.batchSize) }));
       log.info({ network: description, backend: backendInfo(), train: setup.train.count, val: setup.val?.count ?? 0, batchSize: setup.batchSize, threads: setup.threads }, 'training started');
       let lastProgress = 0;

@@ -1,0 +1,40 @@
+/**
+ * Model downloads (contract §11.4): a flat archive of the chosen snapshot in TF.js layers format
+ * (`model.json` + `weights.bin`), `labels.txt`, the mean (`mean.binaryproto` and `mean.json`),
+ * `network.json` and `info.json` — enough to run the model with plain `tf.loadLayersModel`.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import tar from 'tar-stream';
+import yazl from 'yazl';
+
+export const ARCHIVE_TYPES = { 'tar.gz': 'application/gzip', tgz: 'application/gzip', tar: 'application/x-tar', zip: 'application/zip' } as const;
+export type ArchiveType = keyof typeof ARCHIVE_TYPES;
+
+export interface ArchiveMember { name: string; data: Buffer }
+
+/** Reads the members that exist: `files` maps member names to absolute paths. */
+export async function readMembers(files: Record<string, string>): Promise<ArchiveMember[]> {
+  const members: ArchiveMember[] = [];
+  for (const [name, file] of Object.entries(files)) {
+    const data = await fs.readFile(file).catch(() => null);
+    if (data) members.push({ name: path.basename(name), data });
+  }
+  return members;
+}
+
+/** A stream of the archive holding `members`. */
+export function archiveStream(type: ArchiveType, members: ArchiveMember[]): Readable {
+  if (type === 'zip') {
+    const zip = new yazl.ZipFile();
+    for (const m of members) zip.addBuffer(m.data, m.name, { mtime: new Date() });
+    zip.end();
+    return zip.outputStream as Readable;
+  }
+  const pack = tar.pack();
+  for (const m of members) pack.entry({ name: m.name, size: m.data.length, mode: 0o644, mtime: new Date() }, m.data);
+  pack.finalize();
+  return type === 'tar' ? pack.pipe(new PassThrough()) : pack.pipe(createGzip());
+}
