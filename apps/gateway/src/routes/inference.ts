@@ -45,9 +45,11 @@ async function listImages(services: Services, lines: { path: string; label: numb
   const realRoots = await Promise.all(roots.map((r) => fs.realpath(r).catch(() => r)));
   const images: InferImage[] = [];
   const refused: Record<string, { code: string; message: string }> = {};
-  for (const line of lines) {
+  const resolved = await Promise.all(lines.map(async (line) => {
     const full = path.isAbsolute(line.path) ? line.path : folder ? path.join(folder, line.path) : null;
-    const real = full ? await fs.realpath(full).catch(() => null) : null;
+    return { line, full, real: full ? await fs.realpath(full).catch(() => null) : null };
+  }));
+  for (const { line, full, real } of resolved) {
     if (!full || /^[a-z]+:\/\//i.test(line.path)) refused[line.path] = { code: 'PATH_NOT_ALLOWED', message: 'only absolute paths (or paths under image_folder) inside DATA_ROOTS are read; URLs are not fetched' };
     else if (!real) refused[line.path] = { code: 'IMAGE_NOT_FOUND', message: `"${line.path}" not found` };
     else if (!isWithinRoots(real, realRoots)) refused[line.path] = { code: 'PATH_NOT_ALLOWED', message: `"${line.path}" is outside DATA_ROOTS` };

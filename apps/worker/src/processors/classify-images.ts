@@ -10,6 +10,8 @@ import { snapshotOf } from '../training/snapshots.ts';
 
 export const name = 'classify-images';
 const payloadChecker = compileChecker(ClassifyImagesPayload);
+/** Images read and decoded at once. */
+const PREPARE_CONCURRENCY = 32;
 
 /** Reads one image as the dataset build would, confined to DATA_ROOTS and the gateway's uploads. */
 async function prepare(ctx: WorkerContext, image: InferImage, loaded: LoadedModel): Promise<Uint8Array> {
@@ -32,15 +34,23 @@ async function prepareAll(ctx: WorkerContext, images: InferImage[], loaded: Load
   const pixels = new Uint8Array(images.length * size);
   const used: number[] = [];
   const results: ClassifiedImage[] = images.map((img) => ({ source: img.source, label: img.label }));
-  for (const [i, image] of images.entries()) {
-    try {
-      pixels.set(await prepare(ctx, image, loaded), used.length * size);
-      used.push(i);
-    } catch (err) {
-      if (!isAppError(err)) throw err;
-      results[i]!.error = { code: err.code, message: err.message };
-    }
+  // reads and decodes overlap (file I/O and sharp run off the main thread); pixels keep list order
+  const slots = new Array<Uint8Array | null>(images.length).fill(null);
+  for (let start = 0; start < images.length; start += PREPARE_CONCURRENCY) {
+    await Promise.all(images.slice(start, start + PREPARE_CONCURRENCY).map(async (image, k) => {
+      try {
+        slots[start + k] = await prepare(ctx, image, loaded);
+      } catch (err) {
+        if (!isAppError(err)) throw err;
+        results[start + k]!.error = { code: err.code, message: err.message };
+      }
+    }));
   }
+  slots.forEach((data, i) => {
+    if (!data) return;
+    pixels.set(data, used.length * size);
+    used.push(i);
+  });
   const samples: Samples = { height, width, channels, count: used.length, pixels: pixels.subarray(0, used.length * size), labels: new Int32Array(used.length) };
   return { samples, used, results };
 }
