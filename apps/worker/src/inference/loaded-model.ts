@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { DatasetBuildOptions, JobRecord, TrainModelOptions } from '@digits-ts/contracts';
 import { readDatasetManifest } from '@digits-ts/dataset';
+import { prepareImage } from '@digits-ts/imaging';
 import { loadMean, loadModel, type InputPreparation, type tfl } from '@digits-ts/ml';
 import type { JobStore } from '@digits-ts/queue';
 import { snapshotOf } from '../training/snapshots.ts';
@@ -33,4 +34,15 @@ export async function loadForInference(store: JobStore, record: JobRecord, epoch
     image: { height, width, channels: channels as 1 | 3, resizeMode },
     prep: { crop: options.cropSize, mean, augmentation: options.augmentation },
   };
+}
+
+/**
+ * An input image as the dataset build stored its images: decoded, channels converted, resized
+ * by the dataset's mode (§10.1 step 2). `fill`/`half_crop` pad with fixed mid-grey instead of
+ * the build's random noise, so one image always classifies the same.
+ */
+export async function prepareForModel(bytes: Buffer, image: LoadedModel['image'], maxPixels: number): Promise<Uint8Array> {
+  const { height, width, channels, resizeMode } = image;
+  const prepared = await prepareImage(bytes, { width, height, channels, resizeMode, encoding: 'none', maxPixels, random: () => 0.5 });
+  return prepared.pixels.data;
 }

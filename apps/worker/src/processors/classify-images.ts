@@ -2,10 +2,9 @@
 import fs from 'node:fs/promises';
 import type { Job } from 'bullmq';
 import { ClassifyImagesPayload, compileChecker, Errors, isAppError, isWithinRoots, percent, type ClassifiedImage, type ClassifyImagesResult, type InferImage } from '@digits-ts/contracts';
-import { prepareImage } from '@digits-ts/imaging';
 import { classifySamples, rankClasses, type Samples } from '@digits-ts/ml';
 import type { WorkerContext } from '../context.ts';
-import { loadForInference, type LoadedModel } from '../inference/loaded-model.ts';
+import { loadForInference, prepareForModel, type LoadedModel } from '../inference/loaded-model.ts';
 import { snapshotOf } from '../training/snapshots.ts';
 
 export const name = 'classify-images';
@@ -13,7 +12,7 @@ const payloadChecker = compileChecker(ClassifyImagesPayload);
 /** Images read and decoded at once. */
 const PREPARE_CONCURRENCY = 32;
 
-/** Reads one image as the dataset build would, confined to DATA_ROOTS and the gateway's uploads. */
+/** Reads one image, confined to DATA_ROOTS and the gateway's uploads, prepared as the dataset's images were. */
 async function prepare(ctx: WorkerContext, image: InferImage, loaded: LoadedModel): Promise<Uint8Array> {
   let real: string;
   try {
@@ -22,9 +21,7 @@ async function prepare(ctx: WorkerContext, image: InferImage, loaded: LoadedMode
     throw Errors.IMAGE_NOT_FOUND(`"${image.source}" not found`);
   }
   if (!isWithinRoots(real, [...ctx.roots, ctx.uploadsDir])) throw Errors.PATH_NOT_ALLOWED(`"${image.source}" is outside DATA_ROOTS`);
-  const { height, width, channels, resizeMode } = loaded.image;
-  const prepared = await prepareImage(await fs.readFile(real), { width, height, channels, resizeMode, encoding: 'none', maxPixels: ctx.config.imageMaxPixels });
-  return prepared.pixels.data;
+  return prepareForModel(await fs.readFile(real), loaded.image, ctx.config.imageMaxPixels);
 }
 
 /** Prepares every image; the unusable ones get an error entry instead of pixels. */
