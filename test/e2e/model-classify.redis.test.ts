@@ -60,6 +60,31 @@ t.test('classify_one and classify_many answer with DIGITS shapes', async (t) => 
   t.ok((body.statistics['top-5 accuracy'] as number) >= (body.statistics['top-1 accuracy'] as number));
   t.equal(body.statistics['confusion matrix'].flat().reduce((a, b) => a + b, 0), 300);
 
+  await t.test('show_visualizations and top_n', async (t) => {
+    const vis = await post('/models/images/classification/classify_one.json', { job_id: model.id, image_path: seven, show_visualizations: '1' });
+    t.equal(vis.statusCode, 200, vis.body.slice(0, 300));
+    const layers = (vis.json() as { visualizations: { name: string; type: string; activations: { shape: number[]; histogram: { counts: number[] } }; weights: { shape: number[] } | null; parameters: number }[] }).visualizations;
+    t.same(layers.map((l) => l.name).slice(0, 3), ['scale', 'conv1', 'pool1']);
+    const conv1 = layers.find((l) => l.name === 'conv1')!;
+    t.same(conv1.activations.shape, [24, 24, 20]);
+    t.equal(conv1.parameters, 5 * 5 * 20 + 20);
+    t.same(conv1.weights?.shape, [520], 'kernel and bias together');
+    t.equal(conv1.activations.histogram.counts.reduce((a, b) => a + b, 0), 24 * 24 * 20);
+    t.equal(layers.reduce((n, l) => n + l.parameters, 0), 431_080, 'every parameter of LeNet is accounted for');
+    t.same(layers.at(-1)!.activations.shape, [10]);
+
+    const topList = lines.slice(0, 100).join('\n');
+    const top = await post('/models/images/classification/top_n.json', { job_id: model.id, image_folder: testDir, top_n: '3' }, { image_list: { filename: 'l.txt', data: topList } });
+    t.equal(top.statusCode, 200, top.body.slice(0, 300));
+    const perClass = (top.json() as { top_n: Record<string, [string, number][]> }).top_n;
+    t.same(Object.keys(perClass), ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    for (const [label, entries] of Object.entries(perClass)) {
+      t.equal(entries.length, 3);
+      t.ok(entries.every((e, i) => i === 0 || e[1] <= entries[i - 1]![1]), `${label}: best first`);
+    }
+    t.ok(perClass['0']!.filter(([p]) => p.startsWith('0/')).length >= 2, `the top "0" images are mostly zeros: ${JSON.stringify(perClass['0'])}`);
+  });
+
   await t.test('the downloaded archive runs in plain TF.js and agrees with the server', async (t) => {
     const res = await stack.app.inject(`/models/${model.id}/download`);
     t.equal(res.statusCode, 200);

@@ -24,6 +24,10 @@ export const ClassifyImagesPayload = Type.Object({
   images: Type.Array(InferImage, { minItems: 1 }),
   /** Predictions kept per image. */
   top: Type.Integer({ minimum: 1 }),
+  /** Return every class's probability per image (top_n needs them). */
+  scores: Type.Optional(Type.Boolean()),
+  /** Per-layer statistics for the first image (show_visualizations). */
+  visualize: Type.Optional(Type.Boolean()),
 }, { additionalProperties: false });
 export type ClassifyImagesPayload = Static<typeof ClassifyImagesPayload>;
 
@@ -37,6 +41,8 @@ export interface ClassifiedImage {
   predictions?: Prediction[];
   /** Index of every class by score, best first (top-5 accuracy and confusion need the ranks). */
   ranked?: number[];
+  /** Every class's probability, when asked for. */
+  scores?: number[];
   error?: { code: string; message: string };
 }
 
@@ -46,6 +52,8 @@ export interface ClassifyImagesResult {
   images: ClassifiedImage[];
   /** Milliseconds spent loading the model (0 when it was cached). */
   loadMs: number;
+  /** Per-layer activation and weight statistics of the first image, when asked for. */
+  visualizations?: unknown[];
 }
 
 /** Python 2's round(100·p, 2) on the binary value (toFixed rounds the exact decimal expansion). */

@@ -14,4 +14,5 @@ export { createOptimizer, disposeOptimizer, setLearningRate } from './train/opti
 export { loadModel, saveModel, MODEL_FILE, WEIGHTS_FILE } from './train/snapshot.ts';
 export { evaluate } from './train/evaluate.ts';
 export { snapshotDirName, train, type OutputValues, type TrainHooks, type TrainResult, type TrainSetup } from './train/trainer.ts';
-export { classifySamples, inferenceBatchOptions, rankClasses, type InputPreparation } from './infer/classify.ts';
+export { classifySamples, inferenceBatchOptions, inputTensor, rankClasses, type InputPreparation } from './infer/classify.ts';
+export { visualizeLayers, type LayerVisualization, type TensorStats } from './infer/visualize.ts';

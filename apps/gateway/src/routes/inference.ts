@@ -2,7 +2,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Errors, isWithinRoots, parseInferenceList, UPLOADS_DIR, type ClassifyImagesResult, type InferImage, type JobRecord } from '@digits-ts/contracts';
+import { Errors, isWithinRoots, parseInferenceList, percent, UPLOADS_DIR, type ClassifyImagesResult, type InferImage, type JobRecord } from '@digits-ts/contracts';
 import { RequestClient } from '@digits-ts/queue';
 import { arg, readForm, type RequestForm } from '../plugins/form.ts';
 import { checkServerPaths } from '../server-paths.ts';
@@ -35,8 +35,20 @@ async function storeUpload(services: Services, requestId: string, data: Buffer):
   return file;
 }
 
-async function classify(services: Services, record: JobRecord, epoch: number, images: InferImage[], requestId: string): Promise<ClassifyImagesResult> {
-  return (await services.inference.request('classify-images', { v: 1, jobId: requestId, modelId: record.id, epoch, images, top: TOP }, services.config.inferTimeoutMs)) as ClassifyImagesResult;
+async function classify(services: Services, record: JobRecord, epoch: number, images: InferImage[], requestId: string, extra: { scores?: boolean; visualize?: boolean } = {}): Promise<ClassifyImagesResult> {
+  return (await services.inference.request('classify-images', { v: 1, jobId: requestId, modelId: record.id, epoch, images, top: TOP, ...extra }, services.config.inferTimeoutMs)) as ClassifyImagesResult;
+}
+
+/** classify_many's and top_n's list: the upload, resolved against image_folder, cut at num_test_images. */
+async function listFromForm(services: Services, request: FastifyRequest, form: RequestForm) {
+  const list = form.files.get('image_list');
+  if (!list) throw Errors.BAD_REQUEST('image_list is a required field');
+  const folder = arg(request, form, 'image_folder')?.trim() || null;
+  if (folder) await checkServerPaths([{ field: 'image_folder', path: folder, kind: 'dir' }], services.config.dataRoots);
+  const limitText = arg(request, form, 'num_test_images')?.trim() ?? '';
+  const limit = limitText === '' ? Number.POSITIVE_INFINITY : Number(limitText);
+  if (!Number.isInteger(limit) && limit !== Number.POSITIVE_INFINITY) throw Errors.VALIDATION_FAILED('num_test_images must be an integer');
+  return listImages(services, parseInferenceList(list.data.toString('utf8')).slice(0, limit), folder);
 }
 
 /** List lines → images; paths outside DATA_ROOTS are reported, not sent. */
@@ -74,10 +86,11 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
       file = await fs.realpath(imagePath);
     } else throw Errors.BAD_REQUEST('must provide image_path or image_file');
     try {
-      const result = await classify(services, record, epoch, [{ source: upload?.filename ?? imagePath, path: file, label: null }], requestId);
+      const visualize = (arg(request, form, 'show_visualizations') ?? '') !== '';
+      const result = await classify(services, record, epoch, [{ source: upload?.filename ?? imagePath, path: file, label: null }], requestId, { visualize });
       const image = result.images[0]!;
       if (image.error) throw (Errors as Record<string, (m: string) => Error>)[image.error.code]?.(image.error.message) ?? Errors.IMAGE_DECODE_FAILED(image.error.message);
-      return { predictions: image.predictions };
+      return { predictions: image.predictions, ...(result.visualizations ? { visualizations: result.visualizations } : {}) };
     } finally {
       if (upload) await fs.rm(file, { force: true });
     }
@@ -90,15 +103,7 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
   const classifyMany = async (request: FastifyRequest) => {
     const form = await readForm(request);
     const { record, epoch } = await modelAndEpoch(services, request, form);
-    const list = form.files.get('image_list');
-    if (!list) throw Errors.BAD_REQUEST('image_list is a required field');
-    const folder = arg(request, form, 'image_folder')?.trim() || null;
-    if (folder) await checkServerPaths([{ field: 'image_folder', path: folder, kind: 'dir' }], services.config.dataRoots);
-    const limitText = arg(request, form, 'num_test_images')?.trim() ?? '';
-    const limit = limitText === '' ? Number.POSITIVE_INFINITY : Number(limitText);
-    if (!Number.isInteger(limit) && limit !== Number.POSITIVE_INFINITY) throw Errors.VALIDATION_FAILED('num_test_images must be an integer');
-    const lines = parseInferenceList(list.data.toString('utf8')).slice(0, limit);
-    const { images, refused } = await listImages(services, lines, folder);
+    const { images, refused } = await listFromForm(services, request, form);
     const result = images.length > 0 ? await classify(services, record, epoch, images, RequestClient.requestId()) : null;
     const classifications: Record<string, unknown> = {};
     const errors: Record<string, { code: string; message: string }> = { ...refused };
@@ -114,4 +119,23 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     app.post(route, classifyMany);
     app.get(route, classifyMany);
   }
+
+  // §10.4 is an HTML page in DIGITS; until the pages land (issue #7) it answers its data as JSON
+  const topN = async (request: FastifyRequest) => {
+    const form = await readForm(request);
+    const { record, epoch } = await modelAndEpoch(services, request, form);
+    const nText = arg(request, form, 'top_n')?.trim() ?? '';
+    const n = nText === '' ? 9 : Number(nText);
+    if (!Number.isInteger(n) || n < 1) throw Errors.VALIDATION_FAILED('top_n must be a positive integer');
+    const { images } = await listFromForm(services, request, form);
+    const result = images.length > 0 ? await classify(services, record, epoch, images, RequestClient.requestId(), { scores: true }) : null;
+    const scored = (result?.images ?? []).filter((i) => i.scores);
+    if (scored.length === 0) throw Errors.BAD_REQUEST('Unable to classify any image from the file');
+    const top = Object.fromEntries(result!.labels.map((label, c) => [label, [...scored]
+      .sort((a, b) => b.scores![c]! - a.scores![c]!)
+      .slice(0, n)
+      .map((i) => [i.source, percent(i.scores![c]!)])]));
+    return { top_n: top };
+  };
+  for (const route of ['/models/images/classification/top_n', '/models/images/classification/top_n.json']) app.post(route, topN);
 }

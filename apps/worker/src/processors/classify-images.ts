@@ -2,7 +2,7 @@
 import fs from 'node:fs/promises';
 import type { Job } from 'bullmq';
 import { ClassifyImagesPayload, compileChecker, Errors, isAppError, isWithinRoots, percent, type ClassifiedImage, type ClassifyImagesResult, type InferImage } from '@digits-ts/contracts';
-import { classifySamples, rankClasses, type Samples } from '@digits-ts/ml';
+import { classifySamples, inputTensor, rankClasses, visualizeLayers, type Samples } from '@digits-ts/ml';
 import type { WorkerContext } from '../context.ts';
 import { loadForInference, prepareForModel, type LoadedModel } from '../inference/loaded-model.ts';
 import { snapshotOf } from '../training/snapshots.ts';
@@ -70,8 +70,18 @@ export function createClassifyImagesProcessor(ctx: WorkerContext) {
         const result = results[used[k]!]!;
         result.ranked = ranked;
         result.predictions = ranked.slice(0, payload.top).map((c) => [loaded.labels[c]!, percent(probs[c]!)]);
+        if (payload.scores) result.scores = Array.from(probs.subarray(0, loaded.labels.length));
       });
     }
-    return { epoch, labels: loaded.labels, images: results, loadMs };
+    let visualizations: unknown[] | undefined;
+    if (payload.visualize && samples.count > 0) {
+      const input = inputTensor(samples, 0, loaded.prep);
+      try {
+        visualizations = visualizeLayers(loaded.model, input);
+      } finally {
+        input.dispose();
+      }
+    }
+    return { epoch, labels: loaded.labels, images: results, loadMs, ...(visualizations ? { visualizations } : {}) };
   };
 }

@@ -47,3 +47,11 @@ export function classifySamples(model: tfl.LayersModel, samples: Samples, prep: 
 export function rankClasses(scores: Float32Array): number[] {
   return Array.from(scores.keys()).sort((a, b) => scores[b]! - scores[a]! || a - b);
 }
+
+/** Sample `index` as the network's input tensor (one image), prepared like a classification. */
+export function inputTensor(samples: Samples, index: number, prep: InputPreparation): tf.Tensor4D {
+  const [h, w, c] = inputShapeOf(samples, prep.crop);
+  const x = new Float32Array(h * w * c);
+  fillBatch(samples, [index], inferenceBatchOptions(prep), x, new Int32Array(1));
+  return tf.tensor4d(x, [1, h, w, c]);
+}
