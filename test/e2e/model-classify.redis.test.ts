@@ -7,13 +7,14 @@ import { gunzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { decodeImage } from '@digits-ts/imaging';
+import { decodeImage, encodeImage } from '@digits-ts/imaging';
 import { writeMnistPngs } from '../../scripts/mnist.ts';
 import { createDataset } from '../helpers/datasets.ts';
 import { login, multipart, startStack, waitForStatus } from '../helpers/stack.ts';
 
 t.test('classify_one and classify_many answer with DIGITS shapes', async (t) => {
-  const stack = await startStack(t);
+  // a 1-megapixel cap, so the pixel-cap case needs no huge upload
+  const stack = await startStack(t, { env: { IMAGE_MAX_PIXELS: '1000000' } });
   const mnistDir = path.join(stack.dataDir, 'mnist');
   await writeMnistPngs(mnistDir, { splits: ['train', 'test'], perClass: 100 });
   const cookie = await login(stack.app, 'alice');
@@ -140,6 +141,7 @@ t.test('classify_one and classify_many answer with DIGITS shapes', async (t) => 
       ['no image', { job_id: model.id }, {}, 400, 'BAD_REQUEST'],
       ['corrupt upload', { job_id: model.id }, { image_file: { filename: 'x.png', data: (await fs.readFile(seven)).subarray(0, 40) } }, 422, 'IMAGE_DECODE_FAILED'],
       ['not an image', { job_id: model.id }, { image_file: { filename: 'x.png', data: 'hello, world' } }, 422, 'IMAGE_DECODE_FAILED'],
+      ['oversized image (pixel cap)', { job_id: model.id }, { image_file: { filename: 'big.png', data: await encodeImage({ data: Buffer.alloc(1200 * 1000), width: 1200, height: 1000, channels: 1 }, 'png') } }, 422, 'IMAGE_TOO_LARGE'],
       ['unknown epoch', { job_id: model.id, snapshot_epoch: '9' }, png, 404, 'SNAPSHOT_NOT_FOUND'],
       ['path outside DATA_ROOTS', { job_id: model.id, image_path: '/etc/hostname' }, {}, 400, 'PATH_NOT_ALLOWED'],
     ];
