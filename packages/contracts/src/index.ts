@@ -12,3 +12,4 @@ export * from './model-form.ts';
 export * from './dataset-manifest.ts';
 export * from './model-outputs.ts';
 export * from './inference.ts';
+export * from './data-extensions.ts';
