@@ -17,8 +17,20 @@ function creationTime(unixSeconds: number): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds() * 1000, 6)}`;
 }
 
+/** Detailed generic dataset dict (§5.3): its three create-DB tasks and the feature shape. */
+function genericDatasetDetail(record: JobRecord, jobsDir: string) {
+  return {
+    ...baseDict(record),
+    directory: path.join(jobsDir, record.id),
+    create_db_tasks: record.generic?.createDbTasks ?? [],
+    feature_dims: record.generic?.featureDims ?? null,
+    ...(record.error ? { error: record.error } : {}),
+  };
+}
+
 /** Detailed dataset dict (§5.3): tasks and directory, for `GET /datasets/<id>.json`. */
 export function datasetDetail(record: JobRecord, jobsDir: string) {
+  if (record.type === 'Generic Dataset') return genericDatasetDetail(record, jobsDir);
   const state = record.dataset;
   return {
     ...baseDict(record),

@@ -3,11 +3,13 @@ import { JOBS, type JobName, type QueueName } from '@digits-ts/contracts';
 import type { Processor } from '@digits-ts/queue';
 import type { WorkerContext } from './context.ts';
 import { createBuildDatasetProcessor } from './processors/build-dataset.ts';
+import { createBuildGenericDatasetProcessor } from './processors/build-generic-dataset.ts';
 import { createTrainModelProcessor } from './processors/train-model.ts';
 import { createClassifyImagesProcessor } from './processors/classify-images.ts';
 
 const FACTORIES: Record<JobName, (ctx: WorkerContext) => Processor> = {
   'build-dataset': createBuildDatasetProcessor,
+  'build-generic-dataset': createBuildGenericDatasetProcessor,
   'train-model': createTrainModelProcessor,
   'classify-images': createClassifyImagesProcessor,
 };

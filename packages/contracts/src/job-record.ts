@@ -46,6 +46,19 @@ export const DatasetState = Type.Object({
 });
 export type DatasetState = Static<typeof DatasetState>;
 
+/** A generic dataset's tasks as §5.3 reports them, and its feature shape [H, W, C]. */
+export const GenericDatasetState = Type.Object({
+  createDbTasks: Type.Array(Type.Object({
+    name: Type.String(),
+    stage: Type.String(),
+    entry_count: Nullable(Type.Integer()),
+    feature_db_path: Nullable(Type.String()),
+    label_db_path: Nullable(Type.String()),
+  })),
+  featureDims: Nullable(Type.Array(Type.Integer())),
+});
+export type GenericDatasetState = Static<typeof GenericDatasetState>;
+
 /** One reported series (§9.1): the layer kind that produced it and a value per `epoch` entry. */
 export const OutputSeries = Type.Object({ kind: Type.String(), values: Type.Array(Nullable(Type.Number())) });
 export type OutputSeries = Static<typeof OutputSeries>;
@@ -101,6 +114,8 @@ export const JobRecord = Type.Object({
   queueJob: Nullable(Type.Object({ queue: Type.Union([Type.Literal('ingest'), Type.Literal('train'), Type.Literal('infer')]), id: Type.String() })),
   datasetId: Nullable(Type.String()),
   dataset: Nullable(DatasetState),
+  /** Generic (extension) datasets only. */
+  generic: Type.Optional(Nullable(GenericDatasetState)),
   /** Absent on dataset records and on records written before models existed. */
   model: Type.Optional(Nullable(ModelState)),
   /** Everything the worker needs to (re)do the work. */
@@ -112,4 +127,5 @@ export type JobRecord = Static<typeof JobRecord>;
 export const JOB_TYPES = {
   imageClassificationDataset: 'Image Classification Dataset',
   imageClassificationModel: 'Image Classification Model',
+  genericDataset: 'Generic Dataset',
 } as const;

@@ -2,20 +2,20 @@
  * The queue catalogue: every job name, the queue that runs it and its payload schema.
  * Payloads are small (ids and parameters) and carry `v: 1`.
  */
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import { DatasetBuildOptions } from './dataset-form.ts';
 import { TrainModelOptions } from './model-form.ts';
 import { ClassifyImagesPayload } from './inference.ts';
+import { GenericDatasetOptions } from './data-extensions.ts';
 
 /** Queues follow resource profiles, not job names. */
 export const QUEUES = ['ingest', 'train', 'infer'] as const;
 export type QueueName = (typeof QUEUES)[number];
 
-export const BuildDatasetPayload = Type.Object({
-  v: Type.Literal(1),
-  jobId: Type.String(),
-  options: DatasetBuildOptions,
-}, { additionalProperties: false });
+/** A build payload: the job record's id and the validated form options. */
+const buildPayload = <T extends TSchema>(options: T) => Type.Object({ v: Type.Literal(1), jobId: Type.String(), options }, { additionalProperties: false });
+
+export const BuildDatasetPayload = buildPayload(DatasetBuildOptions);
 export type BuildDatasetPayload = Static<typeof BuildDatasetPayload>;
 
 export const TrainModelPayload = Type.Object({
@@ -26,12 +26,21 @@ export const TrainModelPayload = Type.Object({
 }, { additionalProperties: false });
 export type TrainModelPayload = Static<typeof TrainModelPayload>;
 
+export const BuildGenericDatasetPayload = buildPayload(GenericDatasetOptions);
+export type BuildGenericDatasetPayload = Static<typeof BuildGenericDatasetPayload>;
+
 /** Job name → queue, payload schema and the deterministic BullMQ id rule. */
 export const JOBS = {
   'build-dataset': {
     queue: 'ingest',
     payload: BuildDatasetPayload,
     queueJobId: (jobId: string) => `build-dataset-${jobId}`,
+    attempts: 1,
+  },
+  'build-generic-dataset': {
+    queue: 'ingest',
+    payload: BuildGenericDatasetPayload,
+    queueJobId: (jobId: string) => `build-generic-dataset-${jobId}`,
     attempts: 1,
   },
   'train-model': {

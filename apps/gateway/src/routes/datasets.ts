@@ -2,7 +2,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { DATASET_UPLOAD_FIELDS, JOB_TYPES, JOBS, parseDatasetForm, statusName, type JobRecord, type ParsedDatasetForm } from '@digits-ts/contracts';
+import { DATASET_UPLOAD_FIELDS, Errors, JOB_TYPES, JOBS, parseDatasetForm, parseGenericDatasetForm, statusName, type JobRecord, type ParsedDatasetForm, type ParsedGenericDatasetForm } from '@digits-ts/contracts';
 import { page, table } from '../html.ts';
 import { FormError } from '../plugins/errors.ts';
 import { readForm, type RequestForm } from '../plugins/form.ts';
@@ -33,27 +33,55 @@ async function storeUploads(dir: string, form: RequestForm, parsed: ParsedDatase
   }
 }
 
-/** Creates the job, then enqueues its build; a failure on the way leaves nothing behind. */
-async function createDataset(services: Services, username: string, form: RequestForm, parsed: ParsedDatasetForm): Promise<JobRecord> {
-  const { store, producer } = services;
-  const id = await store.reserveId();
+/** Runs `create` for a fresh job id; a failure on the way removes whatever it left behind. */
+async function withNewJob(services: Services, create: (id: string) => Promise<JobRecord>): Promise<JobRecord> {
+  const id = await services.store.reserveId();
   try {
-    await storeUploads(store.jobDir(id), form, parsed);
-    const record = newDatasetRecord(id, username, parsed);
-    await store.create(record);
-    await producer.enqueue('build-dataset', { v: 1, jobId: id, options: parsed.options });
-    return record;
+    return await create(id);
   } catch (err) {
-    await store.remove(id);
+    await services.store.remove(id);
     throw err;
   }
+}
+
+/** Creates the job, then enqueues its build. */
+function createDataset(services: Services, username: string, form: RequestForm, parsed: ParsedDatasetForm): Promise<JobRecord> {
+  return withNewJob(services, async (id) => {
+    await storeUploads(services.store.jobDir(id), form, parsed);
+    const record = newDatasetRecord(id, username, parsed);
+    await services.store.create(record);
+    await services.producer.enqueue('build-dataset', { v: 1, jobId: id, options: parsed.options });
+    return record;
+  });
+}
+
+/** Creates a generic (extension) dataset job and enqueues its build (§7.2). */
+function createGenericDataset(services: Services, username: string, parsed: ParsedGenericDatasetForm): Promise<JobRecord> {
+  return withNewJob(services, async (id) => {
+    const now = Date.now() / 1000;
+    const def = JOBS['build-generic-dataset'];
+    const record: JobRecord = {
+      v: 1, rev: 0, id, kind: 'dataset', type: JOB_TYPES.genericDataset,
+      name: parsed.name, group: parsed.group, username, notes: null, created: now,
+      status: 'I', statusHistory: [['I', now]], progress: 0, error: null, form: parsed.saved,
+      queueJob: { queue: def.queue, id: def.queueJobId(id) }, datasetId: null, dataset: null, generic: null, params: parsed.options,
+    };
+    await services.store.create(record);
+    await services.producer.enqueue('build-generic-dataset', { v: 1, jobId: id, options: parsed.options });
+    return record;
+  });
 }
 
 function datasetPage(record: JobRecord, jobsDir: string): string {
   const dict = datasetDetail(record, jobsDir);
   const rows: Array<[string, unknown]> = [['Status', statusName(record.status)], ['Progress', `${Math.round(record.progress * 100)}%`]];
-  for (const task of dict.ParseFolderTasks) rows.push([task.name, `${task.label_count ?? '?'} labels, ${task.train_count ?? '?'} train, ${task.val_count ?? '?'} val, ${task.test_count ?? '?'} test`]);
-  for (const task of dict.CreateDbTasks) rows.push([task.name, `${task.entries ?? '?'} entries, ${task.image_height}x${task.image_width}x${task.image_channels}, ${task.encoding}`]);
+  if ('create_db_tasks' in dict) {
+    for (const task of dict.create_db_tasks) rows.push([task.name, `${task.entry_count ?? '?'} entries`]);
+    if (dict.feature_dims) rows.push(['Feature dims', dict.feature_dims.join('x')]);
+  } else {
+    for (const task of dict.ParseFolderTasks) rows.push([task.name, `${task.label_count ?? '?'} labels, ${task.train_count ?? '?'} train, ${task.val_count ?? '?'} val, ${task.test_count ?? '?'} test`]);
+    for (const task of dict.CreateDbTasks) rows.push([task.name, `${task.entries ?? '?'} entries, ${task.image_height}x${task.image_width}x${task.image_channels}, ${task.encoding}`]);
+  }
   if (record.error) rows.push(['Error', record.error.message]);
   return page(record.name, table(rows));
 }
@@ -74,6 +102,21 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
   };
   app.post('/datasets/images/classification', create);
   app.post('/datasets/images/classification.json', create);
+
+  const createGeneric = async (request: FastifyRequest<{ Params: { extension: string } }>, reply: import('fastify').FastifyReply) => {
+    const form = await readForm(request);
+    const username = requireUsername(request, form);
+    const extension = request.params.extension.replace(/\.json$/, '');
+    const parsed = parseGenericDatasetForm(extension, form.fields);
+    // DIGITS answers an unknown extension with a 500 ValueError; it is the client's mistake
+    if (!parsed) throw Errors.NOT_FOUND(`unknown data extension "${extension}"`);
+    if ('errors' in parsed) throw new FormError(parsed.errors);
+    const record = await createGenericDataset(services, username, parsed.form);
+    request.log.info({ jobId: record.id, extension }, 'generic dataset created');
+    if (wantsJson(request)) return baseDict(record);
+    return reply.redirect(`/datasets/${record.id}`, 302);
+  };
+  app.post('/datasets/generic/create/:extension', createGeneric);
 
   app.get('/datasets/:id', async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const record = await loadJob(services, request.params.id, 'dataset');

@@ -4,8 +4,7 @@ import { BuildDatasetPayload, compileChecker, type DatasetState } from '@digits-
 import { createRandom } from '@digits-ts/dataset';
 import { buildDataset } from '../dataset-build/build.ts';
 import type { WorkerContext } from '../context.ts';
-import { releaseWaitingModels } from '../training/release-waiting.ts';
-import { recordFailure, startJob } from './job-lifecycle.ts';
+import { runDatasetBuild } from './job-lifecycle.ts';
 
 export const name = 'build-dataset';
 const payloadChecker = compileChecker(BuildDatasetPayload);
@@ -17,13 +16,10 @@ export function createBuildDatasetProcessor(ctx: WorkerContext) {
   return async function process(job: Job): Promise<unknown> {
     const payload = payloadChecker.parse(job.data, 'build-dataset payload');
     const { jobId } = payload;
-    const started = await startJob(ctx, job, jobId);
-    if ('result' in started) return started.result;
-    const { log, signal } = started;
-    log.info('dataset build started');
-    const startedAt = Date.now();
-    let lastProgress = 0;
-    try {
+    return runDatasetBuild(ctx, job, jobId, 'dataset build', async ({ log, signal }) => {
+      log.info('dataset build started');
+      const startedAt = Date.now();
+      let lastProgress = 0;
       const state = await buildDataset({
         jobDir: ctx.store.jobDir(jobId), options: payload.options, pool: ctx.imagePool(), maxPixels: ctx.config.imageMaxPixels,
         roots: ctx.roots, random: createRandom(Date.now() >>> 0), signal,
@@ -34,17 +30,8 @@ export function createBuildDatasetProcessor(ctx: WorkerContext) {
           void ctx.store.setProgress(jobId, fraction).catch((err: unknown) => log.warn({ err }, 'progress not saved'));
         },
       });
-      await ctx.store.setStatus(jobId, 'D');
-      await releaseWaitingModels(ctx, jobId, true);
       log.info({ ms: Date.now() - startedAt, skipped: state.skippedCount, imagesPerSecond: state.imagesPerSecond }, 'dataset build done');
       return { entries: state.createDbTasks.map((t) => [t.stage, t.entries]), skipped: state.skippedCount };
-    } catch (err) {
-      const aborted = await recordFailure(ctx, jobId, err, log, 'dataset build');
-      await releaseWaitingModels(ctx, jobId, false);
-      if (aborted) return { aborted: true };
-      throw err;
-    } finally {
-      started.release();
-    }
+    });
   };
 }

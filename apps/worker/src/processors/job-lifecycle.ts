@@ -3,6 +3,7 @@ import type { Job } from 'bullmq';
 import { Errors, isAppError, type JobRecord } from '@digits-ts/contracts';
 import { isAbortRequested } from '@digits-ts/queue';
 import type { WorkerContext } from '../context.ts';
+import { releaseWaitingModels } from '../training/release-waiting.ts';
 
 export interface StartedJob {
   record: JobRecord;
@@ -45,4 +46,26 @@ export async function recordFailure(ctx: WorkerContext, jobId: string, err: unkn
   await ctx.store.setStatus(jobId, 'E', failure);
   log.error({ err }, `${what} failed`);
   return false;
+}
+
+/**
+ * Runs a dataset build job: start, `build`, then Done — or Aborted/Error — and in every case
+ * releases the models waiting for this dataset (they start, or end with it).
+ */
+export async function runDatasetBuild<T>(ctx: WorkerContext, job: Job, jobId: string, what: string, build: (started: StartedJob) => Promise<T>): Promise<T | unknown> {
+  const started = await startJob(ctx, job, jobId);
+  if ('result' in started) return started.result;
+  try {
+    const result = await build(started);
+    await ctx.store.setStatus(jobId, 'D');
+    await releaseWaitingModels(ctx, jobId, true);
+    return result;
+  } catch (err) {
+    const aborted = await recordFailure(ctx, jobId, err, started.log, what);
+    await releaseWaitingModels(ctx, jobId, false);
+    if (aborted) return { aborted: true };
+    throw err;
+  } finally {
+    started.release();
+  }
 }
