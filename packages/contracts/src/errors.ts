@@ -99,3 +99,9 @@ export function assert(condition: unknown, message: () => string): asserts condi
 export function expected(what: string, name: string, value: unknown): string {
   return `Expected ${what} for ${name} but received ${String(value)} of type ${typeof value}`;
 }
+
+/** The catalogue's error for `code` with `message`, or null for a code it does not have. */
+export function errorOfCode(code: string, message: string): AppError | null {
+  const factory = Object.hasOwn(Errors, code) ? (Errors as Record<string, ErrorFactory>)[code] : undefined;
+  return factory ? factory(message) : null;
+}

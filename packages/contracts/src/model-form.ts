@@ -157,23 +157,24 @@ function lrPolicyOf(values: Values, errors: FormErrors): LrPolicy {
 }
 
 /**
- * Why `definition` is not a TF.js layers model topology, or null when it looks like one (the
- * worker builds it and reports layer-level problems). Lua, Python and prototxt texts fail here.
+ * The layers model topology (`{class_name, config}`) inside `definition`: a bare topology, a
+ * `model.toJSON()` string or a whole model.json. Otherwise why not — Lua, Python and prototxt
+ * texts fail here; layer-level problems are the worker's to report when it builds the model.
  */
-export function customNetworkProblem(definition: string): string | null {
+export function readLayersTopology(definition: string): { topology: Record<string, unknown> } | { problem: string } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(definition);
   } catch {
-    return 'expected a TF.js layers model as JSON ({"class_name": "Sequential" | "Model", "config": …}); Lua and Python networks are not run';
+    return { problem: 'expected a TF.js layers model as JSON ({"class_name": "Sequential" | "Model", "config": …}); Lua and Python networks are not run' };
   }
   const top = parsed as Record<string, unknown> | null;
   const topology = (top && typeof top === 'object' && 'modelTopology' in top ? top.modelTopology : top) as Record<string, unknown> | null;
   const model = (topology && typeof topology === 'object' && 'model_config' in topology ? topology.model_config : topology) as Record<string, unknown> | null;
   if (!model || typeof model !== 'object' || typeof model.class_name !== 'string' || typeof model.config !== 'object' || model.config === null) {
-    return 'expected a TF.js layers model topology with "class_name" and "config"';
+    return { problem: 'expected a TF.js layers model topology with "class_name" and "config"' };
   }
-  return null;
+  return { topology: model };
 }
 
 /** Reads the `<previous_job_id>-snapshot` epoch (−1 newest, 0 no weights). */
@@ -199,8 +200,8 @@ function networkOf(values: Values, fields: FormFields, errors: FormErrors): Netw
     }
     case 'custom': {
       const definition = requireField('custom_network');
-      const problem = definition === null ? null : customNetworkProblem(definition);
-      if (problem) addFormError(errors, 'custom_network', `Bad network: ${problem}`);
+      const read = definition === null ? null : readLayersTopology(definition);
+      if (read && 'problem' in read) addFormError(errors, 'custom_network', `Bad network: ${read.problem}`);
       return definition === null ? null : { method: 'custom', definition };
     }
     case 'pretrained':

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { QueueEvents } from 'bullmq';
-import { AppError, Errors, type JobName, type PayloadOf, type QueueName } from '@digits-ts/contracts';
+import { errorOfCode, Errors, type JobName, type PayloadOf, type QueueName } from '@digits-ts/contracts';
 import type { QueueProducer } from './producer.ts';
 import { createRedis } from './redis.ts';
 
@@ -40,8 +40,8 @@ export class RequestClient {
     } catch (err) {
       const message = (err as Error).message ?? '';
       const coded = /^\[([A-Z_]+)\] (.*)$/s.exec(message);
-      const factory = coded ? (Errors as Record<string, ((m: string) => AppError) | undefined>)[coded[1]!] : undefined;
-      if (factory) throw factory(coded![2]!);
+      const known = coded ? errorOfCode(coded[1]!, coded[2]!) : null;
+      if (known) throw known;
       if (/timed out/i.test(message)) {
         await this.producer.removeWaiting(ref).catch(() => false);
         throw Errors.INFERENCE_TIMEOUT(`no worker answered within ${timeoutMs} ms; is a worker serving the ${this.queue} queue?`);

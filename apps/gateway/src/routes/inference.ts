@@ -2,7 +2,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Errors, isWithinRoots, parseInferenceList, percent, UPLOADS_DIR, type ClassifyImagesResult, type InferImage, type JobRecord } from '@digits-ts/contracts';
+import { errorOfCode, Errors, isWithinRoots, parseInferenceList, percent, UPLOADS_DIR, type ClassifyImagesResult, type InferImage, type JobRecord } from '@digits-ts/contracts';
 import { RequestClient } from '@digits-ts/queue';
 import { arg, readForm, type RequestForm } from '../plugins/form.ts';
 import { checkServerPaths } from '../server-paths.ts';
@@ -89,7 +89,7 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
       const visualize = (arg(request, form, 'show_visualizations') ?? '') !== '';
       const result = await classify(services, record, epoch, [{ source: upload?.filename ?? imagePath, path: file, label: null }], requestId, { visualize });
       const image = result.images[0]!;
-      if (image.error) throw (Errors as Record<string, (m: string) => Error>)[image.error.code]?.(image.error.message) ?? Errors.IMAGE_DECODE_FAILED(image.error.message);
+      if (image.error) throw errorOfCode(image.error.code, image.error.message) ?? Errors.IMAGE_DECODE_FAILED(image.error.message);
       return { predictions: image.predictions, ...(result.visualizations ? { visualizations: result.visualizations } : {}) };
     } finally {
       if (upload) await fs.rm(file, { force: true });

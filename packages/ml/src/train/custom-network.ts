@@ -1,29 +1,12 @@
 /**
- * `method=custom` with a TF.js / Keras layers model topology (JSON). Declarative only: the JSON
+ * `method=custom` with a TF.js / Keras layers model topology (JSON, read as the form reads it). Declarative only: the JSON
  * names layer classes TF.js knows; nothing in it is executed (contract §14).
  */
-import { Errors } from '@digits-ts/contracts';
+import { Errors, readLayersTopology } from '@digits-ts/contracts';
 import type { BuiltNetwork } from '../networks/index.ts';
 import { tfl } from '../tf.ts';
 
 type Json = Record<string, unknown>;
-
-/** The topology object inside a model.json, a `model.toJSON()` string or a bare topology. */
-function topologyOf(definition: string): Json {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(definition);
-  } catch (err) {
-    throw Errors.NETWORK_INVALID(`Bad network: custom_network is not JSON (${(err as Error).message})`);
-  }
-  const top = parsed as Json | null;
-  const topology = (top && typeof top === 'object' && 'modelTopology' in top ? top.modelTopology : top) as Json | null;
-  const model = (topology && typeof topology === 'object' && 'model_config' in topology ? topology.model_config : topology) as Json | null;
-  if (!model || typeof model !== 'object' || typeof model.class_name !== 'string' || typeof model.config !== 'object') {
-    throw Errors.NETWORK_INVALID('Bad network: expected a TF.js layers model topology ({"class_name": "Sequential" | "Model", "config": …})');
-  }
-  return model;
-}
 
 /** The last layer's config, whose softmax we move out of the training graph (we train on logits). */
 function lastLayerConfig(model: Json): Json | null {
@@ -35,7 +18,9 @@ function lastLayerConfig(model: Json): Json | null {
 
 /** Builds a custom network: training graph emitting logits, deploy graph ending in softmax. */
 export async function buildCustomNetwork(definition: string, inputShape: [number, number, number], classes: number): Promise<BuiltNetwork> {
-  const topology = topologyOf(definition);
+  const read = readLayersTopology(definition);
+  if ('problem' in read) throw Errors.NETWORK_INVALID(`Bad network: ${read.problem}`);
+  const topology = read.topology;
   const last = lastLayerConfig(topology);
   if (last?.activation === 'softmax') last.activation = 'linear';
   let model: tfl.LayersModel;
