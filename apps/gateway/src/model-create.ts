@@ -3,7 +3,7 @@
  * record per sweep combination, and each job either queued (dataset Done) or left Waiting
  * until its dataset build ends.
  */
-import { addFormError, isRunningStatus, JOB_TYPES, JOBS, trainPayloadOf, type FormErrors, type JobRecord, type ModelJobSpec, type ParsedModelForm } from '@digits-ts/contracts';
+import { addFormError, isRunningStatus, JOB_TYPES, JOBS, snapshotOf, trainPayloadOf, type FormErrors, type JobRecord, type ModelJobSpec, type ParsedModelForm } from '@digits-ts/contracts';
 import { addDatasetWaiter, takeDatasetWaiters } from '@digits-ts/queue';
 import { FormError } from './plugins/errors.ts';
 import type { Services } from './services.ts';
@@ -20,10 +20,13 @@ async function checkReferences(services: Services, form: ParsedModelForm): Promi
   if (network.method === 'previous') {
     const previous = await services.store.get(network.jobId);
     if (!previous || previous.kind !== 'model' || previous.type !== JOB_TYPES.imageClassificationModel) addFormError(errors, 'previous_networks', STALE_JOB);
-    else if (network.epoch !== 0 && network.epoch !== -1 && !(previous.model?.snapshots ?? []).some((s) => s.epoch === network.epoch)) {
-      addFormError(errors, 'previous_networks', `${network.jobId}-snapshot: Invalid epoch ${network.epoch}`);
-    } else if (network.epoch === -1 && (previous.model?.snapshots ?? []).length === 0) {
-      addFormError(errors, 'previous_networks', `${network.jobId}-snapshot: that model has no snapshots`);
+    else if (network.epoch !== 0) {
+      // 0 asks for no weights; −1 for the newest snapshot, which must exist
+      try {
+        snapshotOf(previous, network.epoch);
+      } catch (err) {
+        addFormError(errors, 'previous_networks', `${network.jobId}-snapshot: ${(err as Error).message}`);
+      }
     }
   }
   if (Object.keys(errors).length > 0) throw new FormError(errors);

@@ -1,4 +1,5 @@
 /** DIGITS' training series (contract §9.1) as stored on a model record. */
+import { Errors } from './errors.ts';
 import type { Outputs } from './job-record.ts';
 import type { TrainModelPayload } from './jobs.ts';
 import type { JobRecord } from './job-record.ts';
@@ -33,4 +34,18 @@ export function lastOutput(outputs: Outputs, name: string): number | null {
 /** The train-model payload for a model record (its options are stored as the record's params). */
 export function trainPayloadOf(record: JobRecord): TrainModelPayload {
   return { v: 1, jobId: record.id, datasetId: record.datasetId ?? '', options: record.params as TrainModelOptions };
+}
+
+/**
+ * A model's snapshot by epoch (contract §9.2): −1 is the newest, and so is 0 where
+ * `zeroIsNewest` (downloads, task statistics; inference looks 0 up literally); any other epoch
+ * must match exactly. Throws SNAPSHOT_NOT_FOUND when none does.
+ */
+export function snapshotOf(record: JobRecord, epoch: number, zeroIsNewest = true): { epoch: number; dir: string } {
+  const snapshots = record.model?.snapshots ?? [];
+  if (snapshots.length === 0) throw Errors.SNAPSHOT_NOT_FOUND(`model ${record.id} has no snapshots`);
+  if (epoch === -1 || (zeroIsNewest && epoch === 0)) return snapshots[snapshots.length - 1]!;
+  const match = snapshots.find((s) => s.epoch === epoch);
+  if (!match) throw Errors.SNAPSHOT_NOT_FOUND(`Invalid epoch ${epoch} for model ${record.id}; it has ${snapshots.map((s) => s.epoch).join(', ')}`);
+  return match;
 }

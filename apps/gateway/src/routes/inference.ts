@@ -2,7 +2,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { errorOfCode, Errors, isWithinRoots, parseInferenceList, percent, UPLOADS_DIR, type ClassifyImagesResult, type InferImage, type JobRecord } from '@digits-ts/contracts';
+import { errorOfCode, Errors, isWithinRoots, snapshotOf, parseInferenceList, percent, UPLOADS_DIR, type ClassifyImagesResult, type InferImage, type JobRecord } from '@digits-ts/contracts';
 import { RequestClient } from '@digits-ts/queue';
 import { arg, readForm, type RequestForm } from '../plugins/form.ts';
 import { checkServerPaths } from '../server-paths.ts';
@@ -22,7 +22,8 @@ async function modelAndEpoch(services: Services, request: FastifyRequest, form: 
   const raw = arg(request, form, 'snapshot_epoch')?.trim() ?? '';
   const epoch = raw === '' ? -1 : Number(raw);
   if (!Number.isFinite(epoch)) throw Errors.VALIDATION_FAILED('snapshot_epoch must be a number');
-  if (epoch !== -1 && !snapshots.some((s) => s.epoch === epoch)) throw Errors.SNAPSHOT_NOT_FOUND(`Invalid epoch ${epoch}; model ${record.id} has ${snapshots.map((s) => s.epoch).join(', ')}`);
+  snapshotOf(record, epoch, false); // an unknown epoch is refused here, before the queue
+
   return { record, epoch };
 }
 

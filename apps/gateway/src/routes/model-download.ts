@@ -1,7 +1,7 @@
 /** `GET|POST /models/<id>/download[.<ext>]` (contract §11.4). */
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Errors } from '@digits-ts/contracts';
+import { Errors, snapshotOf } from '@digits-ts/contracts';
 import { ARCHIVE_TYPES, archiveStream, readMembers, type ArchiveType } from '../model-archive.ts';
 import { arg, readForm } from '../plugins/form.ts';
 import type { Services } from '../services.ts';
@@ -29,9 +29,8 @@ export async function modelDownloadRoutes(app: FastifyInstance): Promise<void> {
     if (snapshots.length === 0) throw Errors.MODEL_NOT_READY(`model ${record.id} has no snapshot to download yet`);
     const raw = (arg(request, null, 'epoch') ?? form?.fields.snapshot_epoch ?? '').trim();
     const asked = raw === '' ? -1 : Number(raw);
-    // −1, 0 or missing: the newest (§9.2)
-    const snapshot = asked === -1 || asked === 0 ? snapshots[snapshots.length - 1] : snapshots.find((s) => s.epoch === asked);
-    if (!snapshot || !Number.isFinite(asked)) throw Errors.SNAPSHOT_NOT_FOUND(`Invalid epoch ${raw}`);
+    if (!Number.isFinite(asked)) throw Errors.SNAPSHOT_NOT_FOUND(`Invalid epoch ${raw}`);
+    const snapshot = snapshotOf(record, asked);
     const jobDir = services.store.jobDir(record.id);
     const dataset = record.datasetId ? await services.store.get(record.datasetId) : null;
     const datasetDir = record.datasetId ? services.store.jobDir(record.datasetId) : null;

@@ -1,11 +1,10 @@
 /** A model snapshot loaded for inference, with everything needed to prepare its inputs (§10.1). */
 import path from 'node:path';
-import type { DatasetBuildOptions, JobRecord, TrainModelOptions } from '@digits-ts/contracts';
+import { snapshotOf, type DatasetBuildOptions, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
 import { readDatasetManifest } from '@digits-ts/dataset';
 import { prepareImage } from '@digits-ts/imaging';
 import { loadMean, loadModel, type InputPreparation, type tfl } from '@digits-ts/ml';
 import type { JobStore } from '@digits-ts/queue';
-import { snapshotOf } from '../training/snapshots.ts';
 
 export interface LoadedModel {
   model: tfl.LayersModel;

@@ -1,11 +1,10 @@
 /** `classify-images`: one classify_one / classify_many request (contract §10.2–10.3). */
 import fs from 'node:fs/promises';
 import type { Job } from 'bullmq';
-import { ClassifyImagesPayload, compileChecker, Errors, isAppError, isWithinRoots, percent, type ClassifiedImage, type ClassifyImagesResult, type InferImage } from '@digits-ts/contracts';
+import { ClassifyImagesPayload, compileChecker, Errors, isAppError, isWithinRoots, percent, snapshotOf, type ClassifiedImage, type ClassifyImagesResult, type InferImage } from '@digits-ts/contracts';
 import { classifySamples, inputTensor, rankClasses, visualizeLayers, type Samples } from '@digits-ts/ml';
 import type { WorkerContext } from '../context.ts';
 import { loadForInference, prepareForModel, type LoadedModel } from '../inference/loaded-model.ts';
-import { snapshotOf } from '../training/snapshots.ts';
 
 export const name = 'classify-images';
 const payloadChecker = compileChecker(ClassifyImagesPayload);
@@ -57,7 +56,8 @@ export function createClassifyImagesProcessor(ctx: WorkerContext) {
     const payload = payloadChecker.parse(job.data, 'classify-images payload');
     const record = await ctx.store.get(payload.modelId);
     if (!record || record.kind !== 'model') throw Errors.JOB_NOT_FOUND('Job not found');
-    const epoch = snapshotOf(record, payload.epoch).epoch;
+    // inference looks epoch 0 up literally (§9.2)
+    const epoch = snapshotOf(record, payload.epoch, false).epoch;
     const started = performance.now();
     const { loaded, hit } = await ctx.models.get(`${record.id}@${epoch}`, () => loadForInference(ctx.store, record, epoch));
     const loadMs = hit ? 0 : Math.round(performance.now() - started);

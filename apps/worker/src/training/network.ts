@@ -3,10 +3,9 @@
  * JSON, or (method=previous) the previous model's architecture with its snapshot's weights.
  */
 import path from 'node:path';
-import { Errors, type JobRecord, type NetworkChoice, type TrainModelOptions } from '@digits-ts/contracts';
+import { Errors, snapshotOf, type JobRecord, type NetworkChoice, type TrainModelOptions } from '@digits-ts/contracts';
 import type { JobStore } from '@digits-ts/queue';
 import { buildCustomNetwork, buildStandardNetwork, loadPreviousWeights, type BuiltNetwork } from '@digits-ts/ml';
-import { snapshotOf } from './snapshots.ts';
 
 export interface ResolvedNetwork {
   network: BuiltNetwork;
