@@ -96,10 +96,11 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
       if (upload) await fs.rm(file, { force: true });
     }
   };
-  for (const route of ['/models/images/classification/classify_one', '/models/images/classification/classify_one.json']) {
-    app.post(route, classifyOne);
-    app.get(route, classifyOne);
-  }
+  // each route answers at `<path>` and `<path>.json`; DIGITS took GET as well as POST for classify
+  const serve = (route: string, handler: (request: FastifyRequest) => Promise<unknown>, methods: ('GET' | 'POST')[]) => {
+    for (const url of [route, `${route}.json`]) app.route({ method: methods, url, handler });
+  };
+  serve('/models/images/classification/classify_one', classifyOne, ['GET', 'POST']);
 
   const classifyMany = async (request: FastifyRequest) => {
     const form = await readForm(request);
@@ -116,10 +117,7 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     const stats = result ? classificationStats(result) : null;
     return { classifications, ...(Object.keys(errors).length > 0 ? { errors } : {}), ...(stats ? { statistics: stats } : {}) };
   };
-  for (const route of ['/models/images/classification/classify_many', '/models/images/classification/classify_many.json']) {
-    app.post(route, classifyMany);
-    app.get(route, classifyMany);
-  }
+  serve('/models/images/classification/classify_many', classifyMany, ['GET', 'POST']);
 
   // §10.4 is an HTML page in DIGITS; until the pages land (issue #7) it answers its data as JSON
   const topN = async (request: FastifyRequest) => {
@@ -138,5 +136,5 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
       .map((i) => [i.source, percent(i.scores![c]!)])]));
     return { top_n: top };
   };
-  for (const route of ['/models/images/classification/top_n', '/models/images/classification/top_n.json']) app.post(route, topN);
+  serve('/models/images/classification/top_n', topN, ['POST']);
 }

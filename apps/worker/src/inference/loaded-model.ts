@@ -1,10 +1,10 @@
 /** A model snapshot loaded for inference, with everything needed to prepare its inputs (§10.1). */
 import path from 'node:path';
 import { snapshotOf, type DatasetBuildOptions, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
-import { readDatasetManifest } from '@digits-ts/dataset';
 import { prepareImage } from '@digits-ts/imaging';
-import { loadMean, loadModel, type InputPreparation, type tfl } from '@digits-ts/ml';
+import { loadModel, type InputPreparation, type tfl } from '@digits-ts/ml';
 import type { JobStore } from '@digits-ts/queue';
+import { readDatasetInputs } from '../training/dataset-inputs.ts';
 
 export interface LoadedModel {
   model: tfl.LayersModel;
@@ -20,13 +20,10 @@ export async function loadForInference(store: JobStore, record: JobRecord, epoch
   const snapshot = snapshotOf(record, epoch);
   const options = record.params as TrainModelOptions;
   const datasetId = record.datasetId ?? '';
-  const datasetDir = store.jobDir(datasetId);
-  const manifest = await readDatasetManifest(datasetDir);
-  const [height, width, channels] = manifest.imageDims!;
+  const { manifest, shape, mean } = await readDatasetInputs(store, datasetId, options.useMean);
+  const { height, width, channels } = shape;
   const dataset = await store.get(datasetId);
   const resizeMode = (dataset?.params as DatasetBuildOptions | undefined)?.resizeMode ?? 'squash';
-  const shape = { height, width, channels };
-  const mean = manifest.mean ? await loadMean(path.join(datasetDir, manifest.mean), shape, options.useMean) : null;
   const model = await loadModel(path.join(store.jobDir(record.id), snapshot.dir));
   return {
     model, epoch: snapshot.epoch, labels: manifest.labels,

@@ -1,9 +1,10 @@
 /** Everything a training needs, read from the model's dataset and form (contract §8, §13). */
 import path from 'node:path';
 import { Errors, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
-import { createRandom, readDatasetManifest } from '@digits-ts/dataset';
-import { backendInfo, inputShapeOf, loadMean, loadSamples, type Samples, type TrainSetup } from '@digits-ts/ml';
+import { createRandom } from '@digits-ts/dataset';
+import { backendInfo, inputShapeOf, loadSamples, type Samples, type TrainSetup } from '@digits-ts/ml';
 import type { WorkerContext } from '../context.ts';
+import { readDatasetInputs } from './dataset-inputs.ts';
 import { datumDecoder } from './decode.ts';
 import { resolveNetwork } from './network.ts';
 
@@ -20,19 +21,13 @@ function checkCrop(crop: number | null, height: number, width: number): void {
 
 /** Reads the dataset, builds the network and resolves DIGITS' defaults for one model job. */
 export async function prepareTraining(ctx: WorkerContext, record: JobRecord, datasetId: string, options: TrainModelOptions, signal: AbortSignal): Promise<PreparedTraining> {
-  const datasetDir = ctx.store.jobDir(datasetId);
-  const manifest = await readDatasetManifest(datasetDir);
-  const train = manifest.stages.train;
-  if (!train || !manifest.imageDims) throw Errors.DATASET_NOT_READY(`dataset ${datasetId} has no train database`);
-  const [height, width, channels] = manifest.imageDims;
-  checkCrop(options.cropSize, height, width);
+  const { dir: datasetDir, manifest, shape, mean } = await readDatasetInputs(ctx.store, datasetId, options.useMean);
+  checkCrop(options.cropSize, shape.height, shape.width);
   const classes = manifest.labels.length;
-  const shape = { height, width, channels };
   const decode = datumDecoder(ctx.config.imageMaxPixels);
-  const trainSamples = await loadSamples(path.join(datasetDir, train.db), shape, decode, signal);
+  const trainSamples = await loadSamples(path.join(datasetDir, manifest.stages.train!.db), shape, decode, signal);
   if (trainSamples.count === 0) throw Errors.DATASET_NOT_READY(`dataset ${datasetId} has no training images`);
   const val: Samples | null = manifest.stages.val ? await loadSamples(path.join(datasetDir, manifest.stages.val.db), shape, decode, signal) : null;
-  const mean = manifest.mean ? await loadMean(path.join(datasetDir, manifest.mean), shape, options.useMean) : null;
   const probeShape = inputShapeOf(shape, options.cropSize);
   const { network, description } = await resolveNetwork(ctx.store, options, probeShape, classes);
   const defaults = network.defaults;

@@ -12,9 +12,8 @@
  */
 import { backend_util, Conv2DBackpropFilter, type Conv2DBackpropFilterAttrs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { maxPatchElements } from './flags.ts';
 import { heapLoops } from './heap-loops.ts';
-import { patchGeometry, patchSize } from './patch-geometry.ts';
+import { imagesPerSlice, patchGeometry, patchSize } from './patch-geometry.ts';
 import { callWasmKernel, copyRows, disposeAll, heapOffset, transposeInfo, viewAs } from './wasm-kernel-calls.ts';
 
 type Shape4D = [number, number, number, number];
@@ -52,11 +51,11 @@ function viaIm2colGemm(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info
   const rowLength = patchSize(geometry);
   const { batchSize, outHeight, outWidth, outChannels } = info;
   const rowsPerImage = outHeight * outWidth;
-  const imagesPerSlice = Math.max(1, Math.min(batchSize, Math.floor(maxPatchElements() / (rowsPerImage * rowLength))));
+  const sliceImages = imagesPerSlice(info, rowLength);
   const loops = heapLoops(backend);
   let dW: TensorInfo | null = null;
-  for (let first = 0; first < batchSize; first += imagesPerSlice) {
-    const images = Math.min(imagesPerSlice, batchSize - first);
+  for (let first = 0; first < batchSize; first += sliceImages) {
+    const images = Math.min(sliceImages, batchSize - first);
     const rows = images * rowsPerImage;
     const colsT = backend.makeOutput([rowLength, rows], 'float32');
     loops.im2colTransposed(heapOffset(backend, x), heapOffset(backend, colsT), images, first, geometry);

@@ -10,9 +10,8 @@
 import { backend_util, Conv2DBackpropInput, type Conv2DBackpropInputAttrs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { dilateSpatial } from './dilate-spatial.ts';
-import { maxPatchElements } from './flags.ts';
 import { heapLoops } from './heap-loops.ts';
-import { patchGeometry, patchSize } from './patch-geometry.ts';
+import { imagesPerSlice, patchGeometry, patchSize } from './patch-geometry.ts';
 import { callWasmKernel, copyRows, disposeAll, heapFloat32, heapOffset, transposeInfo, viewAs } from './wasm-kernel-calls.ts';
 
 type Shape4D = [number, number, number, number];
@@ -58,13 +57,13 @@ function viaGemmCol2im(backend: BackendWasm, dy: TensorInfo, filter: TensorInfo,
   const rowLength = patchSize(geometry);
   const { batchSize, outHeight, outWidth, outChannels } = info;
   const rowsPerImage = outHeight * outWidth;
-  const imagesPerSlice = Math.max(1, Math.min(batchSize, Math.floor(maxPatchElements() / (rowsPerImage * rowLength))));
+  const sliceImages = imagesPerSlice(info, rowLength);
   // Wᵀ [co, fh·fw·ci] stays one tensor for every slice, so XNNPACK packs it once.
   const filterT = transposeInfo(backend, viewAs(filter, [rowLength, outChannels]), [1, 0]);
   const dx = backend.makeOutput(info.inShape, 'float32');
   heapFloat32(backend, dx).fill(0);
-  for (let first = 0; first < batchSize; first += imagesPerSlice) {
-    const images = Math.min(imagesPerSlice, batchSize - first);
+  for (let first = 0; first < batchSize; first += sliceImages) {
+    const images = Math.min(sliceImages, batchSize - first);
     const dyRows = images === batchSize
       ? viewAs(dy, [batchSize * rowsPerImage, outChannels])
       : copyRows(backend, dy, first * rowsPerImage, images * rowsPerImage, outChannels);

@@ -4,6 +4,7 @@
  * which is also the layout of an HWIO filter seen as a [fh·fw·ci, co] matrix.
  */
 import type { backend_util } from '@tensorflow/tfjs-core';
+import { maxPatchElements } from './flags.ts';
 
 /** Sizes and offsets of a 2-D convolution, as plain numbers for tight loops. */
 export interface PatchGeometry {
@@ -40,4 +41,13 @@ export function patchGeometry(info: backend_util.Conv2DInfo): PatchGeometry {
 /** Values in one patch row. */
 export function patchSize(g: PatchGeometry): number {
   return g.filterHeight * g.filterWidth * g.channels;
+}
+
+/**
+ * Images whose patch matrix (rows = output pixels, columns = `rowLength`) fits in the
+ * WASM_TRAINING_MAX_PATCH_ELEMENTS budget at once; at least one, at most the batch.
+ */
+export function imagesPerSlice(info: backend_util.Conv2DInfo, rowLength: number): number {
+  const rowsPerImage = info.outHeight * info.outWidth;
+  return Math.max(1, Math.min(info.batchSize, Math.floor(maxPatchElements() / (rowsPerImage * rowLength))));
 }

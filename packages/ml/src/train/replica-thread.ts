@@ -8,6 +8,7 @@ import { createRandom } from '@digits-ts/dataset';
 import '../networks/index.ts'; // registers the custom layers the topology may name
 import { initBackend, tf, tfl } from '../tf.ts';
 import { fillBatch, inputShapeOf } from './batches.ts';
+import { headLosses } from './losses.ts';
 import type { ReplicaInit, ReplicaReply, ReplicaStep } from './replica-protocol.ts';
 import type { Samples } from './samples.ts';
 
@@ -41,10 +42,7 @@ function step({ indices, scale }: ReplicaStep): number[] {
     const labels = tf.tensor1d(y.subarray(0, n), 'int32');
     let losses: tf.Scalar[] = [];
     const { grads } = tf.variableGrads(() => {
-      const out = model.apply(input, { training: true }) as tf.Tensor | tf.Tensor[];
-      const logits = Array.isArray(out) ? out : [out];
-      const onehot = tf.oneHot(labels, logits[0]!.shape[1]!);
-      losses = logits.map((l) => tf.keep(tf.losses.softmaxCrossEntropy(onehot, l) as tf.Scalar));
+      losses = headLosses(model, input, labels).map((l) => tf.keep(l));
       return tf.addN(losses.map((l, i) => tf.mul(l, init.headWeights[i]! * scale))) as tf.Scalar;
     }, vars);
     let offset = 0;

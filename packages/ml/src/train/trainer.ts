@@ -16,6 +16,7 @@ import type { Samples } from './samples.ts';
 import { epochOf, scheduleOf, type Schedule } from './schedule.ts';
 import { saveModel } from './snapshot.ts';
 import { evaluate } from './evaluate.ts';
+import { headLosses } from './losses.ts';
 import { Replica } from './replicas.ts';
 
 export interface TrainSetup {
@@ -127,14 +128,6 @@ class TrainLoop {
     this.replicaSums = s.network.heads.map(() => 0);
   }
 
-  /** Loss of every head on one batch, weighted sum first; `training` turns dropout on. */
-  private headLosses(x: tf.Tensor, labels: tf.Tensor): tf.Scalar[] {
-    const outputs = this.s.network.model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[];
-    const logits = Array.isArray(outputs) ? outputs : [outputs];
-    const onehot = tf.oneHot(labels as tf.Tensor1D, logits[0]!.shape[1]!);
-    return logits.map((l) => tf.losses.softmaxCrossEntropy(onehot, l) as tf.Scalar);
-  }
-
   /**
    * Gradients of this thread's share of a batch, scaled by `scale` (its share of the batch over
    * iter_size); adds its head losses, scaled alike, to the running sums.
@@ -149,7 +142,7 @@ class TrainLoop {
       const labels = tf.tensor1d(y.subarray(0, n), 'int32');
       let losses: tf.Scalar[] = [];
       const { grads } = tf.variableGrads(() => {
-        losses = this.headLosses(input, labels);
+        losses = headLosses(this.s.network.model, input, labels);
         losses.forEach((l) => tf.keep(l));
         const weighted = losses.map((l, i) => tf.mul(l, this.s.network.heads[i]!.weight * scale));
         return tf.addN(weighted) as tf.Scalar;
