@@ -105,3 +105,10 @@ t.test('two replica threads train like one thread: same losses, one update per b
   t.ok(Math.abs(accuracy(one) - accuracy(two)) <= 0.01, `val accuracy ${accuracy(one)} vs ${accuracy(two)}`);
   t.equal(tf.memory().numTensors, before, 'replicas leave no tensors behind');
 });
+
+t.test('with batch accumulation, replicas reuse the published weights and still match one thread', async (t) => {
+  const fields = { train_epochs: '1', batch_size: '32', batch_accumulation: '2', shuffle: 'false', snapshot_interval: '0', val_interval: '0' };
+  const [a, b] = [losses((await run(fields, t.testdir(), {}, 1)).reports), losses((await run(fields, t.testdir(), {}, 2)).reports)];
+  t.equal(a.length, b.length);
+  a.forEach((loss, i) => t.ok(Math.abs(loss - b[i]!) <= 1e-3 * Math.max(1, loss), `report ${i}: ${loss} vs ${b[i]}`));
+});

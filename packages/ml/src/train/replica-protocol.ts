@@ -21,8 +21,8 @@ export interface ReplicaInit {
   maxBatch: number;
 }
 
-/** Compute the gradients of the samples at `indices` (with the weights now in the buffer). */
-export interface ReplicaStep { indices: number[]; scale: number }
+/** Compute the gradients of the samples at `indices`; `fresh`: load the weights now in the buffer first. */
+export interface ReplicaStep { indices: number[]; scale: number; fresh: boolean }
 
 /** Gradients are in the buffer; `losses` are this half's per-head mean losses. */
 export type ReplicaReply = { ok: true; losses: number[] } | { ok: false; message: string };

@@ -33,8 +33,8 @@ function loadWeights(): void {
   }
 }
 
-function step({ indices, scale }: ReplicaStep): number[] {
-  loadWeights();
+function step({ indices, scale, fresh }: ReplicaStep): number[] {
+  if (fresh) loadWeights();
   const n = indices.length;
   fillBatch(samples, indices, batch, x, y);
   return tf.tidy(() => {

@@ -63,15 +63,18 @@ export class Replica {
     return replica;
   }
 
-  /** Publishes the current weights and asks for the gradients of `indices`. */
-  begin(indices: number[], scale: number): Promise<ReplicaReply> {
+  /**
+   * Asks for the gradients of `indices`, first publishing the current weights unless they are
+   * unchanged since the last call (the later batches of one accumulated iteration).
+   */
+  begin(indices: number[], scale: number, publish: boolean): Promise<ReplicaReply> {
     let offset = 0;
-    for (const v of this.vars) {
+    for (const v of publish ? this.vars : []) {
       this.weights.set(v.dataSync() as Float32Array, offset);
       offset += v.size;
     }
     const reply = this.next();
-    this.worker.postMessage({ indices, scale } satisfies ReplicaStep);
+    this.worker.postMessage({ indices, scale, fresh: publish } satisfies ReplicaStep);
     return reply;
   }
 

@@ -156,12 +156,12 @@ class TrainLoop {
   }
 
   /** Gradients of one batch: shares go to the replicas, this thread computes the first. */
-  private async batchGradients(): Promise<tf.NamedTensorMap> {
+  private async batchGradients(weightsChanged: boolean): Promise<tf.NamedTensorMap> {
     const indices = this.order.next(this.s.batchSize);
     const replicas = this.useReplicas ? this.replicas : [];
     const parts = shares(indices, 1 + replicas.length);
     const scaleOf = (part: number[]) => part.length / indices.length / this.iterSize;
-    const pending = replicas.map((r, i) => r.begin(parts[i + 1]!, scaleOf(parts[i + 1]!)));
+    const pending = replicas.map((r, i) => r.begin(parts[i + 1]!, scaleOf(parts[i + 1]!), weightsChanged));
     let grads = this.ownGradients(parts[0]!, scaleOf(parts[0]!));
     const replies = await Promise.all(pending);
     for (const [i, reply] of replies.entries()) {
@@ -184,7 +184,7 @@ class TrainLoop {
     setLearningRate(this.optimizer, lr);
     let total: tf.NamedTensorMap | null = null;
     for (let k = 0; k < this.iterSize; k++) {
-      const grads = await this.batchGradients();
+      const grads = await this.batchGradients(k === 0);
       if (!total) total = grads;
       else {
         const prev: tf.NamedTensorMap = total;
