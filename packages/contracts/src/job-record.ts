@@ -81,7 +81,7 @@ export const ModelState = Type.Object({
   /** Input as fed to the network [height, width, channels] (after cropping). */
   inputShape: Type.Array(Type.Integer()),
   batchSize: Nullable(Type.Integer()),
-  /** Training worker processes that shared the work (data-parallel replicas). */
+  /** Threads that shared each training batch (1 + data-parallel replicas kept after tuning). */
   replicas: Nullable(Type.Integer()),
 });
 export type ModelState = Static<typeof ModelState>;
