@@ -44,6 +44,7 @@ t.test('defaults when only the required fields are sent', async (t) => {
   t.equal(form.jobs.length, 1);
   t.equal(form.jobs[0]!.name, 'lenet-1');
   t.same(form.jobs[0]!.options, {
+    task: 'classification',
     framework: 'tensorflow',
     network: { method: 'standard', name: 'lenet' },
     trainEpochs: 30,
@@ -275,12 +276,33 @@ t.test('GPU choice', async (t) => {
   for (const [fields, lists, gpus] of cases) t.same(ok(t, { ...BASE, ...fields }, lists).jobs[0]!.options.gpus, gpus, JSON.stringify([fields, lists]));
 });
 
-t.test('custom_network must be a TF.js layers topology; code-like texts are refused', async (t) => {
+t.test('custom_network: a layers JSON or a Caffe prototxt; code and broken texts are refused by name', async (t) => {
   const base = { model_name: 'm', dataset: 'd', framework: 'tensorflow', method: 'custom' };
-  for (const text of ['local net = nn.Sequential()', 'def build_model(): pass', 'layer { type: "Convolution" }', '{"layers": []}', '[1, 2]']) {
+  const refused: [string, RegExp][] = [
+    ['local net = nn.Sequential()', /^Bad network: Lua \(Torch\) network definitions are code/],
+    ["require 'nn'\nreturn function(p) end", /^Bad network: Lua/],
+    ['def build_model(): pass', /^Bad network: Python network definitions are code/],
+    ['from model import Tower\nclass UserModel(Tower):\n    pass', /^Bad network: Python/],
+    ['layer { type: "Convolution" ', /^Bad network: line 1, column \d+: /],
+    ['layer { name: "py" type: "Python" top: "x" }', /^Bad network: layer "py" has type "Python", which is not supported/],
+    ['layers { name: "c" type: CONVOLUTION }', /^Bad network: .*upgrade_net_proto_text/],
+    ['just some words', /^Bad network: the network is neither JSON nor a Caffe prototxt/],
+    ['{"layers": []}', /^Bad network: expected a TF.js layers model topology/],
+    ['[1, 2]', /^Bad network: /],
+  ];
+  for (const [text, message] of refused) {
     const parsed = parseModelForm({ ...base, custom_network: text }, {}, new Set());
-    t.ok('errors' in parsed && /^Bad network: /.test(parsed.errors.custom_network?.[0] ?? ''), `refused: ${text}`);
+    t.match('errors' in parsed ? parsed.errors.custom_network : null, [message], `refused: ${text}`);
   }
-  const ok = parseModelForm({ ...base, custom_network: '{"class_name": "Sequential", "config": {"layers": []}}' }, {}, new Set());
-  t.ok('form' in ok, 'a layers topology passes the form (the worker builds it)');
+  const json = parseModelForm({ ...base, custom_network: '{"class_name": "Sequential", "config": {"layers": []}}' }, {}, new Set());
+  t.ok('form' in json, 'a layers topology passes the form (the worker builds it)');
+  const prototxt = parseModelForm({ ...base, framework: 'caffe', custom_network: '# a comment\nlayer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc" inner_product_param { num_output: 2 } }' }, {}, new Set());
+  t.ok('form' in prototxt, 'a prototxt of supported layers passes the form');
+});
+
+t.test('generic model forms have no standard networks', async (t) => {
+  const parsed = parseModelForm({ model_name: 'm', dataset: 'd', framework: 'tensorflow', method: 'standard', standard_networks: 'lenet' }, {}, new Set(), { task: 'generic' });
+  t.same('errors' in parsed && parsed.errors.standard_networks, ['Not a valid choice']);
+  const custom = parseModelForm({ model_name: 'm', dataset: 'd', framework: 'tensorflow', method: 'custom', custom_network: '{"class_name": "Sequential", "config": {"layers": []}}' }, {}, new Set(), { task: 'generic' });
+  t.equal('form' in custom && custom.form.jobs[0]!.options.task, 'generic');
 });

@@ -9,7 +9,7 @@ await initBackend('wasm');
 
 function tiny(): LoadedModel {
   const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [2], units: 2 })] });
-  return { model, epoch: 1, labels: ['a', 'b'], image: { height: 1, width: 2, channels: 1, resizeMode: 'squash' }, prep: { crop: null, mean: null, augmentation: { flip: 'none', quadRot: 'none', rot: 0, scale: 0, noise: 0, contrast: 0, whitening: false, hsv: null } } };
+  return { model, epoch: 1, labels: ['a', 'b'], outputs: ['softmax'], image: { height: 1, width: 2, channels: 1, resizeMode: 'squash' }, prep: { crop: null, mean: null, augmentation: { flip: 'none', quadRot: 'none', rot: 0, scale: 0, noise: 0, contrast: 0, whitening: false, hsv: null } } };
 }
 
 t.test('LRU cache of loaded models', async (t) => {

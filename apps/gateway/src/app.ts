@@ -13,6 +13,7 @@ import { recoverJobs } from './recovery.ts';
 import { authRoutes } from './routes/auth.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { modelRoutes } from './routes/models.ts';
+import { networkToolRoutes } from './routes/network-tools.ts';
 import { inferenceRoutes } from './routes/inference.ts';
 import { modelDownloadRoutes } from './routes/model-download.ts';
 import { fileRoutes } from './routes/files.ts';
@@ -62,6 +63,7 @@ export async function buildApp({ config, logger }: BuildOptions): Promise<Fastif
   await app.register(jobRoutes);
   await app.register(datasetRoutes);
   await app.register(modelRoutes);
+  await app.register(networkToolRoutes);
   await app.register(inferenceRoutes);
   await app.register(modelDownloadRoutes);
   await app.register(fileRoutes);

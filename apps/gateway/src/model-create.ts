@@ -3,23 +3,35 @@
  * record per sweep combination, and each job either queued (dataset Done) or left Waiting
  * until its dataset build ends.
  */
-import { addFormError, isRunningStatus, JOB_TYPES, JOBS, snapshotOf, trainPayloadOf, type FormErrors, type JobRecord, type ModelJobSpec, type ParsedModelForm } from '@digits-ts/contracts';
+import { addFormError, isRunningStatus, JOB_TYPES, JOBS, snapshotOf, trainPayloadOf, type FormErrors, type JobRecord, type ModelJobSpec, type ModelTask, type ParsedModelForm } from '@digits-ts/contracts';
 import { addDatasetWaiter, takeDatasetWaiters } from '@digits-ts/queue';
 import { FormError } from './plugins/errors.ts';
 import type { Services } from './services.ts';
 
 const STALE_JOB = "Selected job doesn't exist. Maybe it was deleted by another user.";
 
+/** Dataset types a model form accepts, and the model type it creates (§8.1). */
+const KINDS = {
+  classification: { datasets: [JOB_TYPES.imageClassificationDataset] as string[], model: JOB_TYPES.imageClassificationModel },
+  generic: { datasets: [JOB_TYPES.genericDataset, JOB_TYPES.genericImageDataset] as string[], model: JOB_TYPES.genericImageModel },
+};
+
+/** Whether `dataset` can feed a model of `task`; a generic form under an extension's URL takes only that extension's datasets. */
+function datasetFits(dataset: JobRecord, task: ModelTask, extension: string | null): boolean {
+  if (!KINDS[task].datasets.includes(dataset.type)) return false;
+  return extension === null || (dataset.params as { extension?: string } | null)?.extension === extension;
+}
+
 /** The dataset and previous-model fields name jobs; they must exist and be of the right kind. */
-async function checkReferences(services: Services, form: ParsedModelForm): Promise<JobRecord> {
+async function checkReferences(services: Services, form: ParsedModelForm, task: ModelTask, extension: string | null): Promise<JobRecord> {
   const errors: FormErrors = {};
   const dataset = await services.store.get(form.datasetId);
-  const usable = dataset && dataset.kind === 'dataset' && dataset.type === JOB_TYPES.imageClassificationDataset && (isRunningStatus(dataset.status) || dataset.status === 'D');
+  const usable = dataset && dataset.kind === 'dataset' && datasetFits(dataset, task, extension) && (isRunningStatus(dataset.status) || dataset.status === 'D');
   if (!usable) addFormError(errors, 'dataset', 'Not a valid choice');
   const network = form.jobs[0]!.options.network;
   if (network.method === 'previous') {
     const previous = await services.store.get(network.jobId);
-    if (!previous || previous.kind !== 'model' || previous.type !== JOB_TYPES.imageClassificationModel) addFormError(errors, 'previous_networks', STALE_JOB);
+    if (!previous || previous.kind !== 'model' || previous.type !== KINDS[task].model) addFormError(errors, 'previous_networks', STALE_JOB);
     else if (network.epoch !== 0) {
       // 0 asks for no weights; −1 for the newest snapshot, which must exist
       try {
@@ -37,7 +49,7 @@ function newModelRecord(id: string, username: string, form: ParsedModelForm, job
   const now = Date.now() / 1000;
   const status = waiting ? 'W' : 'I';
   return {
-    v: 1, rev: 0, id, kind: 'model', type: JOB_TYPES.imageClassificationModel,
+    v: 1, rev: 0, id, kind: 'model', type: KINDS[job.options.task ?? 'classification'].model,
     name: job.name, group: form.group, username, notes: null, created: now,
     status, statusHistory: [[status, now]], progress: 0, error: null, form: form.saved,
     queueJob: { queue: JOBS['train-model'].queue, id: JOBS['train-model'].queueJobId(id) },
@@ -63,8 +75,8 @@ export async function settleWaitingModels(services: Services, datasetId: string)
 }
 
 /** Creates one job per sweep combination; returns their records in form order. */
-export async function createModels(services: Services, username: string, form: ParsedModelForm): Promise<JobRecord[]> {
-  const dataset = await checkReferences(services, form);
+export async function createModels(services: Services, username: string, form: ParsedModelForm, task: ModelTask, extension: string | null): Promise<JobRecord[]> {
+  const dataset = await checkReferences(services, form, task, extension);
   const waiting = dataset.status !== 'D';
   const { store, producer, redis, config } = services;
   const records: JobRecord[] = [];

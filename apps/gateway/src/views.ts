@@ -1,6 +1,6 @@
 /** DIGITS' JSON shapes (contract §5) built from job records. */
 import path from 'node:path';
-import { isRunningStatus, statusName, type ClassifyImagesResult, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
+import { isRunningStatus, JOB_TYPES, statusName, type ClassifyImagesResult, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
 
 /** DIGITS' version string, which clients may check. */
 export const DIGITS_VERSION = '6.1.1';
@@ -28,9 +28,20 @@ function genericDatasetDetail(record: JobRecord, jobsDir: string) {
   };
 }
 
+/** Prebuilt-LMDB dataset (§5.3: DIGITS shows the base keys only); ours adds what its Analyze-DB tasks found. */
+function prebuiltDatasetDetail(record: JobRecord, jobsDir: string) {
+  return {
+    ...baseDict(record),
+    directory: path.join(jobsDir, record.id),
+    analyze_db_tasks: record.analyzeDbTasks ?? [],
+    ...(record.error ? { error: record.error } : {}),
+  };
+}
+
 /** Detailed dataset dict (§5.3): tasks and directory, for `GET /datasets/<id>.json`. */
 export function datasetDetail(record: JobRecord, jobsDir: string) {
-  if (record.type === 'Generic Dataset') return genericDatasetDetail(record, jobsDir);
+  if (record.type === JOB_TYPES.genericDataset) return genericDatasetDetail(record, jobsDir);
+  if (record.type === JOB_TYPES.genericImageDataset) return prebuiltDatasetDetail(record, jobsDir);
   const state = record.dataset;
   return {
     ...baseDict(record),
@@ -70,9 +81,21 @@ function engineOf(record: JobRecord): Record<string, string> {
  * Model dict, non-detailed (§5.4, TensorFlow variant): base keys, dataset and creation facts,
  * and the task statistics of the newest snapshot. `dataset` is the model's dataset record.
  */
+/** A dataset's feature dims `[H, W, C]`, whichever kind it is (§5.4 `image dimensions`). */
+function datasetDims(dataset: JobRecord | null): number[] | null {
+  if (!dataset) return null;
+  if (dataset.generic) return dataset.generic.featureDims;
+  const analyzed = dataset.analyzeDbTasks?.[0]?.shape;
+  if (analyzed) {
+    const [w, h, c] = analyzed.split('x').map(Number);
+    return [h!, w!, c!];
+  }
+  return dataset.dataset?.createDbTasks[0]?.image_dims ?? null;
+}
+
 export function modelDict(record: JobRecord, dataset: JobRecord | null) {
   const options = record.params as TrainModelOptions;
-  const dims = dataset?.dataset?.createDbTasks[0]?.image_dims;
+  const dims = datasetDims(dataset);
   const resizeMode = (dataset?.params as { resizeMode?: string } | undefined)?.resizeMode;
   return {
     ...baseDict(record),
@@ -89,7 +112,8 @@ export function modelDict(record: JobRecord, dataset: JobRecord | null) {
     ...engineOf(record),
     'digits version': DIGITS_VERSION,
     ...(resizeMode ? { 'image resize mode': resizeMode } : {}),
-    ...(dataset ? { 'labels file': 'labels.txt' } : {}),
+    // only classification datasets have labels
+    ...(dataset?.type === JOB_TYPES.imageClassificationDataset ? { 'labels file': 'labels.txt' } : {}),
   };
 }
 

@@ -3,15 +3,19 @@ import { JOBS, type JobName, type QueueName } from '@digits-ts/contracts';
 import type { Processor } from '@digits-ts/queue';
 import type { WorkerContext } from './context.ts';
 import { createBuildDatasetProcessor } from './processors/build-dataset.ts';
+import { createAnalyzePrebuiltDatasetProcessor } from './processors/analyze-prebuilt-dataset.ts';
 import { createBuildGenericDatasetProcessor } from './processors/build-generic-dataset.ts';
 import { createTrainModelProcessor } from './processors/train-model.ts';
 import { createClassifyImagesProcessor } from './processors/classify-images.ts';
+import { createDrawNetworkProcessor } from './processors/draw-network.ts';
 
 const FACTORIES: Record<JobName, (ctx: WorkerContext) => Processor> = {
   'build-dataset': createBuildDatasetProcessor,
   'build-generic-dataset': createBuildGenericDatasetProcessor,
+  'analyze-prebuilt-dataset': createAnalyzePrebuiltDatasetProcessor,
   'train-model': createTrainModelProcessor,
   'classify-images': createClassifyImagesProcessor,
+  'draw-network': createDrawNetworkProcessor,
 };
 
 /** The processors of one queue; throws if the catalogue and the registry disagree. */

@@ -48,6 +48,8 @@ export interface DataExtension {
   /** The extension's own dataset form fields (§7.3 for image-gradients). */
   form: FormSpec;
   options(values: Record<string, unknown>): ImageGradientsOptions;
+  /** The form of `/models/images/generic/infer_extension` (§7.3). */
+  inferenceForm: FormSpec;
 }
 
 /** The data extensions this build knows, by id. */
@@ -70,6 +72,11 @@ export const DATA_EXTENSIONS: Readonly<Record<string, DataExtension>> = {
       width: v.image_width as number,
       height: v.image_height as number,
     }),
+    inferenceForm: {
+      gradient_x: { kind: 'float', default: 0, min: -0.5, max: 0.5 },
+      gradient_y: { kind: 'float', default: 0, min: -0.5, max: 0.5 },
+      test_image_count: { kind: 'int', optional: true, min: 1 },
+    },
   },
 };
 

@@ -14,6 +14,19 @@ export const InferImage = Type.Object({
 }, { additionalProperties: false });
 export type InferImage = Static<typeof InferImage>;
 
+/** Inputs that are not image files (§10.5): an LMDB's entries, or entries an extension generates. */
+export const InferSource = Type.Union([
+  Type.Object({ kind: Type.Literal('db'), path: Type.String() }, { additionalProperties: false }),
+  Type.Object({
+    kind: Type.Literal('image-gradients'),
+    gradientX: Type.Number(), gradientY: Type.Number(),
+    /** Random entries to generate; null → one entry with the given slopes (§7.3). */
+    count: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+    width: Type.Integer({ minimum: 1 }), height: Type.Integer({ minimum: 1 }),
+  }, { additionalProperties: false }),
+]);
+export type InferSource = Static<typeof InferSource>;
+
 export const ClassifyImagesPayload = Type.Object({
   v: Type.Literal(1),
   /** The request's own id (its queue entry); the model is `modelId`. */
@@ -21,7 +34,13 @@ export const ClassifyImagesPayload = Type.Object({
   modelId: Type.String(),
   /** Snapshot epoch; −1 = newest (§9.2). */
   epoch: Type.Number(),
-  images: Type.Array(InferImage, { minItems: 1 }),
+  /** Image files; empty when `source` gives the inputs. */
+  images: Type.Array(InferImage),
+  source: Type.Optional(InferSource),
+  /** `classify` (default): top predictions (§10.2–10.4); `outputs`: every deploy output per input (§10.5). */
+  mode: Type.Optional(Type.Union([Type.Literal('classify'), Type.Literal('outputs')])),
+  /** False for generic `dont_resize`: only channels are converted, and the input must already have the model's size. */
+  resize: Type.Optional(Type.Boolean()),
   /** Predictions kept per image. */
   top: Type.Integer({ minimum: 1 }),
   /** Return every class's probability per image (top_n needs them). */
@@ -43,6 +62,8 @@ export interface ClassifiedImage {
   ranked?: number[];
   /** Every class's probability, when asked for. */
   scores?: number[];
+  /** Every deploy output by blob name, as nested lists without the batch dimension (mode `outputs`). */
+  outputs?: Record<string, unknown>;
   error?: { code: string; message: string };
 }
 
@@ -72,3 +93,16 @@ export function parseInferenceList(text: string): { path: string; label: number 
   }
   return out;
 }
+
+/** `POST /models/visualize-network` (§11.6): a worker draws the network (the gateway renders no images). */
+export const DrawNetworkPayload = Type.Object({
+  v: Type.Literal(1),
+  jobId: Type.String({ pattern: '^[A-Za-z0-9_-]+$' }),
+  /** The definition text: a Caffe prototxt or a TF.js layers JSON. */
+  network: Type.String(),
+  format: Type.Union([Type.Literal('svg'), Type.Literal('png')]),
+}, { additionalProperties: false });
+export type DrawNetworkPayload = Static<typeof DrawNetworkPayload>;
+
+/** The picture: SVG text, or PNG bytes as base64 (a job's return value is JSON). */
+export interface DrawNetworkResult { format: 'svg' | 'png'; data: string }

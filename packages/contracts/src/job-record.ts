@@ -3,6 +3,7 @@
  * status. Validated whenever it is read from disk (a jobs folder is untrusted input).
  */
 import { Type, type Static } from 'typebox';
+import { AnalyzeDbTask } from './prebuilt-dataset.ts';
 
 const StatusCodeSchema = Type.Union([Type.Literal('I'), Type.Literal('W'), Type.Literal('R'), Type.Literal('D'), Type.Literal('A'), Type.Literal('E')]);
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -114,6 +115,8 @@ export const JobRecord = Type.Object({
   queueJob: Nullable(Type.Object({ queue: Type.Union([Type.Literal('ingest'), Type.Literal('train'), Type.Literal('infer')]), id: Type.String() })),
   datasetId: Nullable(Type.String()),
   dataset: Nullable(DatasetState),
+  /** Prebuilt-LMDB datasets only: one Analyze-DB task per DB (§7.4). */
+  analyzeDbTasks: Type.Optional(Type.Array(AnalyzeDbTask)),
   /** Generic (extension) datasets only. */
   generic: Type.Optional(Nullable(GenericDatasetState)),
   /** Absent on dataset records and on records written before models existed. */
@@ -128,4 +131,6 @@ export const JOB_TYPES = {
   imageClassificationDataset: 'Image Classification Dataset',
   imageClassificationModel: 'Image Classification Model',
   genericDataset: 'Generic Dataset',
+  genericImageDataset: 'Generic Image Dataset',
+  genericImageModel: 'Generic Image Model',
 } as const;

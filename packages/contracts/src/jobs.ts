@@ -5,8 +5,9 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { DatasetBuildOptions } from './dataset-form.ts';
 import { TrainModelOptions } from './model-form.ts';
-import { ClassifyImagesPayload } from './inference.ts';
+import { ClassifyImagesPayload, DrawNetworkPayload } from './inference.ts';
 import { GenericDatasetOptions } from './data-extensions.ts';
+import { PrebuiltDatasetOptions } from './prebuilt-dataset.ts';
 
 /** Queues follow resource profiles, not job names. */
 export const QUEUES = ['ingest', 'train', 'infer'] as const;
@@ -29,6 +30,9 @@ export type TrainModelPayload = Static<typeof TrainModelPayload>;
 export const BuildGenericDatasetPayload = buildPayload(GenericDatasetOptions);
 export type BuildGenericDatasetPayload = Static<typeof BuildGenericDatasetPayload>;
 
+export const AnalyzePrebuiltDatasetPayload = buildPayload(PrebuiltDatasetOptions);
+export type AnalyzePrebuiltDatasetPayload = Static<typeof AnalyzePrebuiltDatasetPayload>;
+
 /** Job name → queue, payload schema and the deterministic BullMQ id rule. */
 export const JOBS = {
   'build-dataset': {
@@ -43,6 +47,12 @@ export const JOBS = {
     queueJobId: (jobId: string) => `build-generic-dataset-${jobId}`,
     attempts: 1,
   },
+  'analyze-prebuilt-dataset': {
+    queue: 'ingest',
+    payload: AnalyzePrebuiltDatasetPayload,
+    queueJobId: (jobId: string) => `analyze-prebuilt-dataset-${jobId}`,
+    attempts: 1,
+  },
   'train-model': {
     queue: 'train',
     payload: TrainModelPayload,
@@ -54,6 +64,12 @@ export const JOBS = {
     payload: ClassifyImagesPayload,
     queueJobId: (requestId: string) => `classify-images-${requestId}`,
     // a client waits for the answer; a retry after its timeout would answer nobody
+    attempts: 1,
+  },
+  'draw-network': {
+    queue: 'infer',
+    payload: DrawNetworkPayload,
+    queueJobId: (requestId: string) => `draw-network-${requestId}`,
     attempts: 1,
   },
 } as const satisfies Record<string, { queue: QueueName; payload: unknown; queueJobId: (id: string) => string; attempts: number }>;

@@ -5,9 +5,14 @@
 import { Type, type Static } from 'typebox';
 import { addFormError, parseForm, REQUIRED, type FormErrors, type FormFields, type FormSpec } from './form.ts';
 import { LR_POLICIES, LrPolicy } from './lr-policy.ts';
+import { prototxtProblem } from './caffe/check.ts';
+import { detectNetworkFormat } from './network-format.ts';
 
 export const FRAMEWORKS = ['tensorflow', 'caffe', 'torch'] as const;
 export const STANDARD_NETWORK_NAMES = ['lenet', 'alexnet', 'googlenet'] as const;
+
+/** Whether `name` is one of {@link STANDARD_NETWORK_NAMES}. */
+export const isStandardNetworkName = (name: string): name is (typeof STANDARD_NETWORK_NAMES)[number] => (STANDARD_NETWORK_NAMES as readonly string[]).includes(name);
 /** §8.7's solvers that TF.js has an optimizer for (ADAGRADDA and FTRL it has not). */
 export const SOLVER_TYPES = ['SGD', 'NESTEROV', 'MOMENTUM', 'ADAGRAD', 'RMSPROP', 'ADADELTA', 'ADAM'] as const;
 export const MEAN_MODES = ['none', 'image', 'pixel'] as const;
@@ -97,6 +102,8 @@ export type NetworkChoice = Static<typeof NetworkChoice>;
 
 /** What one training job needs, validated again when a worker picks it up. */
 export const TrainModelOptions = Type.Object({
+  /** Image classification (§8) or generic image model (regression and the like); absent → classification. */
+  task: Type.Optional(literals(['classification', 'generic'])),
   /** The framework the client asked for; the engine that really runs is TF.js (reported in the JSON). */
   framework: literals([...FRAMEWORKS]),
   network: NetworkChoice,
@@ -119,6 +126,9 @@ export const TrainModelOptions = Type.Object({
   gpus: Type.Object({ list: Type.Array(Type.Integer({ minimum: 0 })), count: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
 }, { additionalProperties: false });
 export type TrainModelOptions = Static<typeof TrainModelOptions>;
+
+/** Which model form: `/models/images/classification` or `/models/images/generic`. */
+export type ModelTask = 'classification' | 'generic';
 
 /** One job of a (possibly swept) model form. */
 export interface ModelJobSpec { name: string; options: TrainModelOptions }
@@ -177,8 +187,17 @@ export function readLayersTopology(definition: string): { topology: Record<strin
   return { topology: model };
 }
 
+/** Why a custom network text cannot be used (format, syntax, layers), or null. */
+export function customNetworkProblem(definition: string): string | null {
+  const detected = detectNetworkFormat(definition);
+  if ('refused' in detected) return detected.refused;
+  if (detected.format === 'prototxt') return prototxtProblem(definition);
+  const read = readLayersTopology(definition);
+  return 'problem' in read ? read.problem : null;
+}
+
 /** Reads the `<previous_job_id>-snapshot` epoch (−1 newest, 0 no weights). */
-function networkOf(values: Values, fields: FormFields, errors: FormErrors): NetworkChoice | null {
+function networkOf(values: Values, fields: FormFields, errors: FormErrors, opts: ModelFormOptions): NetworkChoice | null {
   const requireField = (field: string): string | null => {
     const value = String(values[field]).trim();
     if (value === '') addFormError(errors, field, REQUIRED);
@@ -186,6 +205,11 @@ function networkOf(values: Values, fields: FormFields, errors: FormErrors): Netw
   };
   switch (values.method) {
     case 'standard': {
+      if (opts.task === 'generic') {
+        // generic models have no standard networks (§8.1)
+        addFormError(errors, 'standard_networks', 'Not a valid choice');
+        return null;
+      }
       const name = requireField('standard_networks');
       if (name !== null && !(STANDARD_NETWORK_NAMES as readonly string[]).includes(name)) addFormError(errors, 'standard_networks', 'Not a valid choice');
       return name === null ? null : { method: 'standard', name: name as (typeof STANDARD_NETWORK_NAMES)[number] };
@@ -200,8 +224,8 @@ function networkOf(values: Values, fields: FormFields, errors: FormErrors): Netw
     }
     case 'custom': {
       const definition = requireField('custom_network');
-      const read = definition === null ? null : readLayersTopology(definition);
-      if (read && 'problem' in read) addFormError(errors, 'custom_network', `Bad network: ${read.problem}`);
+      const problem = definition === null ? null : customNetworkProblem(definition);
+      if (problem !== null) addFormError(errors, 'custom_network', problem.startsWith('Bad network') ? problem : `Bad network: ${problem}`);
       return definition === null ? null : { method: 'custom', definition };
     }
     case 'pretrained':
@@ -248,11 +272,15 @@ function refuseCode(values: Values, uploads: ReadonlySet<string>, errors: FormEr
  * (`select_gpus`), `uploads` the file fields that arrived. Returns WTForms-shaped errors or
  * one job spec per batch-size × learning-rate combination (batch size outer, §8.2).
  */
-export function parseModelForm(fields: FormFields, lists: Readonly<Record<string, readonly string[]>>, uploads: ReadonlySet<string>): { errors: FormErrors } | { form: ParsedModelForm } {
+export interface ModelFormOptions {
+  task: ModelTask;
+}
+
+export function parseModelForm(fields: FormFields, lists: Readonly<Record<string, readonly string[]>>, uploads: ReadonlySet<string>, opts: ModelFormOptions = { task: 'classification' }): { errors: FormErrors } | { form: ParsedModelForm } {
   const { values, errors } = parseForm(MODEL_FORM, fields);
   const framework = String(values.framework).trim();
   if (!(FRAMEWORKS as readonly string[]).includes(framework)) addFormError(errors, 'framework', 'The framework you choose is not currently supported.');
-  const network = networkOf(values, fields, errors);
+  const network = networkOf(values, fields, errors, opts);
   if (String(values.custom_network_snapshot).trim() !== '') addFormError(errors, 'custom_network_snapshot', 'custom_network_snapshot is not supported; fine-tune with method=previous instead');
   refuseCode(values, uploads, errors);
   const lrPolicy = lrPolicyOf(values, errors);
@@ -268,6 +296,7 @@ export function parseModelForm(fields: FormFields, lists: Readonly<Record<string
       jobs.push({
         name: name + suffix,
         options: {
+          task: opts.task,
           framework: framework as TrainModelOptions['framework'], network,
           trainEpochs: values.train_epochs as number, snapshotInterval: values.snapshot_interval as number, valInterval: values.val_interval as number,
           randomSeed: values.random_seed as number | null, batchSize, batchAccumulation: values.batch_accumulation as number | null,

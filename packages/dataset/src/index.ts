@@ -10,4 +10,4 @@ export * from './list-files.ts';
 export * from './parse-folder.ts';
 export { DATA_FILE, LOCK_FILE, WRITE_BATCH_SIZE, createDbWriter, formatDatumKey, formatSequenceKey, type DbWriter } from './lmdb-store.ts';
 export { openDbReader, type DbEntry, type DbReader, type DbStat, type EntriesOptions } from './lmdb-reader.ts';
-export { readDatasetManifest } from './manifest.ts';
+export { readDatasetManifest, stageDbPath, writeDatasetManifest } from './manifest.ts';

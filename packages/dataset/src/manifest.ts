@@ -5,6 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { compileChecker, DatasetManifest, Errors, MANIFEST_FILE } from '@digits-ts/contracts';
+import type { DatasetManifest as Manifest } from '@digits-ts/contracts';
 
 const checker = compileChecker(DatasetManifest);
 
@@ -18,3 +19,11 @@ export async function readDatasetManifest(jobDir: string): Promise<DatasetManife
   }
   return checker.parse(JSON.parse(text), `dataset ${path.basename(jobDir)} manifest`);
 }
+
+/** Publishes a finished build's manifest (the last file a build writes). */
+export async function writeDatasetManifest(jobDir: string, manifest: Manifest): Promise<void> {
+  await fs.writeFile(path.join(jobDir, MANIFEST_FILE), JSON.stringify(checker.parse(manifest, 'dataset manifest'), null, 1));
+}
+
+/** A stage database's folder: manifest paths are relative to the dataset folder unless absolute. */
+export const stageDbPath = (jobDir: string, db: string): string => path.resolve(jobDir, db);

@@ -10,3 +10,4 @@ export { planResize, resizeImage, type ResizePlan } from './resize.ts';
 export { encodeImage, JPEG_QUALITY } from './encode.ts';
 export { prepareImage } from './prepare.ts';
 export { sniffImageType } from './sniff.ts';
+export { rasteriseSvg } from './svg.ts';

@@ -1,4 +1,4 @@
-import { assert, expected } from '@digits-ts/contracts';
+import { assert, Errors, expected } from '@digits-ts/contracts';
 import { checkMaxPixels, decodePng, decodeImage } from './decode.ts';
 import { encodeImage } from './encode.ts';
 import { checkPositiveInt, toChannels } from './pixels.ts';
@@ -57,6 +57,9 @@ export async function prepareImage(bytes: Buffer, opts: PrepareOptions): Promise
     return { pixels, encoded: await encodeOrNull(pixels, opts.encoding), reused: false };
   }
   const decoded = png !== null ? await decodePng(bytes, png, opts.maxPixels) : await decodeImage(bytes, { maxPixels: opts.maxPixels });
+  if (opts.requireSize && (decoded.width !== opts.width || decoded.height !== opts.height)) {
+    throw Errors.MODEL_SHAPE_MISMATCH(`the image is ${decoded.width}x${decoded.height} but the model takes ${opts.width}x${opts.height}; resize it or leave dont_resize unset`);
+  }
   const pixels = await resizeImage(toChannels(decoded, opts.channels), { width: opts.width, height: opts.height, mode: opts.resizeMode, random: opts.random });
   return { pixels, encoded: await encodeOrNull(pixels, opts.encoding), reused: false };
 }

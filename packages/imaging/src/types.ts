@@ -26,6 +26,8 @@ export interface PrepareOptions {
   maxPixels: number;
   /** Uniform source in [0, 1) for fill / half_crop noise; default Math.random. */
   random?: () => number;
+  /** Refuse an image of another size instead of resizing it (generic inference's `dont_resize`). */
+  requireSize?: boolean;
 }
 
 /** What {@link prepareImage} produced. */

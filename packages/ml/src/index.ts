@@ -3,16 +3,19 @@
  * snapshots. Knows tensors and LMDB Datums; no queues, no HTTP, no image codecs.
  */
 export { BACKEND_CHOICES, backendInfo, initBackend, tf, tfl, type BackendChoice, type BackendInfo } from './tf.ts';
-export { buildStandardNetwork, isStandardNetwork, minimumInputSize, STANDARD_NETWORKS, type BuiltNetwork, type StandardNetwork } from './networks/index.ts';
+export { buildStandardNetwork, standardNetworkJson, isStandardNetwork, minimumInputSize, STANDARD_NETWORKS, type BuiltNetwork, type StandardNetwork } from './networks/index.ts';
 export { buildCustomNetwork } from './train/custom-network.ts';
+export { buildCaffeNetwork, caffeNetworkGraph, LAYER_FACTORIES, type CaffeBuildOptions } from './networks/index.ts';
 export { loadPreviousWeights } from './train/fine-tune.ts';
 export { loadSamples, type DecodeImages, type ImageShape, type Samples } from './train/samples.ts';
 export { loadMean, type MeanMode } from './train/mean.ts';
 export { fillBatch, inputShapeOf, type BatchOptions } from './train/batches.ts';
 export { scheduleOf, epochOf, type Schedule } from './train/schedule.ts';
 export { createOptimizer, disposeOptimizer, setLearningRate } from './train/optimizers.ts';
-export { loadModel, saveModel, MODEL_FILE, WEIGHTS_FILE } from './train/snapshot.ts';
+export { loadModel, readSnapshotMetadata, saveModel, MODEL_FILE, WEIGHTS_FILE } from './train/snapshot.ts';
 export { evaluate } from './train/evaluate.ts';
 export { snapshotDirName, train, type OutputValues, type TrainHooks, type TrainResult, type TrainSetup } from './train/trainer.ts';
-export { classifySamples, inferenceBatchOptions, inputTensor, rankClasses, type InputPreparation } from './infer/classify.ts';
+export { classifySamples, forwardSamples, nestedList, type SampleOutput, inferenceBatchOptions, inputTensor, rankClasses, type InputPreparation } from './infer/classify.ts';
 export { visualizeLayers, type LayerVisualization, type TensorStats } from './infer/visualize.ts';
+export { layersTopologyGraph, networkDot, networkSvg, pngSizedSvg } from './networks/draw.ts';
+export type { GraphLayer, NetworkGraph } from './networks/graph.ts';

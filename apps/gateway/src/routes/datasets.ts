@@ -2,7 +2,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { DATASET_UPLOAD_FIELDS, Errors, JOB_TYPES, JOBS, parseDatasetForm, parseGenericDatasetForm, statusName, type JobRecord, type ParsedDatasetForm, type ParsedGenericDatasetForm } from '@digits-ts/contracts';
+import { DATASET_UPLOAD_FIELDS, Errors, JOB_TYPES, JOBS, parseDatasetForm, parseGenericDatasetForm, parsePrebuiltDatasetForm, statusName, type JobRecord, type ParsedDatasetForm, type PayloadOf } from '@digits-ts/contracts';
 import { page, table } from '../html.ts';
 import { FormError } from '../plugins/errors.ts';
 import { readForm, type RequestForm } from '../plugins/form.ts';
@@ -55,19 +55,22 @@ function createDataset(services: Services, username: string, form: RequestForm, 
   });
 }
 
-/** Creates a generic (extension) dataset job and enqueues its build (§7.2). */
-function createGenericDataset(services: Services, username: string, parsed: ParsedGenericDatasetForm): Promise<JobRecord> {
+/** A dataset job whose worker job takes the form's options as they are: generic (§7.2) and prebuilt (§7.4) datasets. */
+type OptionsJob = 'build-generic-dataset' | 'analyze-prebuilt-dataset';
+
+/** Creates the job record (with its kind's empty state) and enqueues its work. */
+function createOptionsDataset<N extends OptionsJob>(services: Services, username: string, parsed: { name: string; group: string; saved: Record<string, unknown>; options: PayloadOf<N>['options'] }, name: N, type: string, state: Partial<JobRecord>): Promise<JobRecord> {
   return withNewJob(services, async (id) => {
     const now = Date.now() / 1000;
-    const def = JOBS['build-generic-dataset'];
+    const def = JOBS[name];
     const record: JobRecord = {
-      v: 1, rev: 0, id, kind: 'dataset', type: JOB_TYPES.genericDataset,
+      v: 1, rev: 0, id, kind: 'dataset', type,
       name: parsed.name, group: parsed.group, username, notes: null, created: now,
       status: 'I', statusHistory: [['I', now]], progress: 0, error: null, form: parsed.saved,
-      queueJob: { queue: def.queue, id: def.queueJobId(id) }, datasetId: null, dataset: null, generic: null, params: parsed.options,
+      queueJob: { queue: def.queue, id: def.queueJobId(id) }, datasetId: null, dataset: null, ...state, params: parsed.options,
     };
     await services.store.create(record);
-    await services.producer.enqueue('build-generic-dataset', { v: 1, jobId: id, options: parsed.options });
+    await services.producer.enqueue(name, { v: 1, jobId: id, options: parsed.options } as PayloadOf<N>);
     return record;
   });
 }
@@ -78,6 +81,8 @@ function datasetPage(record: JobRecord, jobsDir: string): string {
   if ('create_db_tasks' in dict) {
     for (const task of dict.create_db_tasks) rows.push([task.name, `${task.entry_count ?? '?'} entries`]);
     if (dict.feature_dims) rows.push(['Feature dims', dict.feature_dims.join('x')]);
+  } else if ('analyze_db_tasks' in dict) {
+    for (const task of dict.analyze_db_tasks) rows.push([task.name, `${task.entries ?? '?'} entries, ${task.shape ?? '?'}`]);
   } else {
     for (const task of dict.ParseFolderTasks) rows.push([task.name, `${task.label_count ?? '?'} labels, ${task.train_count ?? '?'} train, ${task.val_count ?? '?'} val, ${task.test_count ?? '?'} test`]);
     for (const task of dict.CreateDbTasks) rows.push([task.name, `${task.entries ?? '?'} entries, ${task.image_height}x${task.image_width}x${task.image_channels}, ${task.encoding}`]);
@@ -111,12 +116,27 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
     // DIGITS answers an unknown extension with a 500 ValueError; it is the client's mistake
     if (!parsed) throw Errors.NOT_FOUND(`unknown data extension "${extension}"`);
     if ('errors' in parsed) throw new FormError(parsed.errors);
-    const record = await createGenericDataset(services, username, parsed.form);
+    const record = await createOptionsDataset(services, username, parsed.form, 'build-generic-dataset', JOB_TYPES.genericDataset, { generic: null });
     request.log.info({ jobId: record.id, extension }, 'generic dataset created');
     if (wantsJson(request)) return baseDict(record);
     return reply.redirect(`/datasets/${record.id}`, 302);
   };
   app.post('/datasets/generic/create/:extension', createGeneric);
+
+  const createPrebuilt = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
+    const form = await readForm(request);
+    const username = requireUsername(request, form);
+    const parsed = parsePrebuiltDatasetForm(form.fields);
+    if ('errors' in parsed) throw new FormError(parsed.errors);
+    await checkServerPaths(parsed.form.serverPaths, services.config.dataRoots);
+    const record = await createOptionsDataset(services, username, parsed.form, 'analyze-prebuilt-dataset', JOB_TYPES.genericImageDataset, { analyzeDbTasks: [] });
+    request.log.info({ jobId: record.id }, 'prebuilt dataset created');
+    // generic image datasets expose only the base keys (§5.3)
+    if (wantsJson(request)) return baseDict(record);
+    return reply.redirect(`/datasets/${record.id}`, 302);
+  };
+  app.post('/datasets/images/generic', createPrebuilt);
+  app.post('/datasets/images/generic.json', createPrebuilt);
 
   app.get('/datasets/:id', async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const record = await loadJob(services, request.params.id, 'dataset');

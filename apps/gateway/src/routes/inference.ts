@@ -1,9 +1,10 @@
-/** Classification inference: classify_one and classify_many (contract §10.2–10.3), JSON. */
+/** Inference: classification's classify_one / classify_many / top_n (§10.2–10.4) and generic models' infer_* (§10.5), JSON. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { errorOfCode, Errors, isWithinRoots, snapshotOf, parseInferenceList, percent, UPLOADS_DIR, type ClassifyImagesResult, type InferImage, type JobRecord } from '@digits-ts/contracts';
+import { DATA_EXTENSIONS, errorOfCode, Errors, isWithinRoots, parseForm, parseInferenceList, percent, snapshotOf, UPLOADS_DIR, type ClassifiedImage, type ClassifyImagesPayload, type ClassifyImagesResult, type GenericDatasetOptions, type InferImage, type JobRecord } from '@digits-ts/contracts';
 import { RequestClient } from '@digits-ts/queue';
+import { FormError } from '../plugins/errors.ts';
 import { arg, readForm, type RequestForm } from '../plugins/form.ts';
 import { checkServerPaths } from '../server-paths.ts';
 import type { Services } from '../services.ts';
@@ -36,8 +37,45 @@ async function storeUpload(services: Services, requestId: string, data: Buffer):
   return file;
 }
 
-async function classify(services: Services, record: JobRecord, epoch: number, images: InferImage[], requestId: string, extra: { scores?: boolean; visualize?: boolean } = {}): Promise<ClassifyImagesResult> {
+type InferExtras = Partial<Pick<ClassifyImagesPayload, 'scores' | 'visualize' | 'mode' | 'resize' | 'source'>>;
+
+async function classify(services: Services, record: JobRecord, epoch: number, images: InferImage[], requestId: string, extra: InferExtras = {}): Promise<ClassifyImagesResult> {
   return (await services.inference.request('classify-images', { v: 1, jobId: requestId, modelId: record.id, epoch, images, top: TOP, ...extra }, services.config.inferTimeoutMs)) as ClassifyImagesResult;
+}
+
+/** The image of classify_one / infer_one: an upload (stored for the worker) or a server path in DATA_ROOTS. */
+async function singleImage(services: Services, request: FastifyRequest, form: RequestForm, requestId: string): Promise<{ image: InferImage; cleanup: () => Promise<void> }> {
+  const upload = form.files.get('image_file');
+  const imagePath = arg(request, form, 'image_path')?.trim() ?? '';
+  if (upload) {
+    const file = await storeUpload(services, requestId, upload.data);
+    return { image: { source: upload.filename, path: file, label: null }, cleanup: () => fs.rm(file, { force: true }) };
+  }
+  if (imagePath === '') throw Errors.BAD_REQUEST('must provide image_path or image_file');
+  await checkServerPaths([{ field: 'image_path', path: imagePath, kind: 'file' }], services.config.dataRoots);
+  return { image: { source: imagePath, path: await fs.realpath(imagePath), label: null }, cleanup: async () => {} };
+}
+
+/** An input the worker could not use, as the error it reported. */
+function inputError(image: ClassifiedImage): Error {
+  return errorOfCode(image.error!.code, image.error!.message) ?? Errors.IMAGE_DECODE_FAILED(image.error!.message);
+}
+
+/** Generic inference's options: outputs by name, resized unless `dont_resize` is set (§10.5). */
+function outputsMode(request: FastifyRequest, form: RequestForm): InferExtras {
+  return { mode: 'outputs', resize: (arg(request, form, 'dont_resize') ?? '') === '' };
+}
+
+/** `{key: outputs}` of every input that ran, and the reasons the others did not. */
+function outputsByKey(result: ClassifyImagesResult | null, refused: Record<string, { code: string; message: string }>, none: string) {
+  const outputs: Record<string, unknown> = {};
+  const errors: Record<string, { code: string; message: string }> = { ...refused };
+  for (const image of result?.images ?? []) {
+    if (image.outputs) outputs[image.source] = image.outputs;
+    else if (image.error) errors[image.source] = image.error;
+  }
+  if (Object.keys(outputs).length === 0) throw Errors.BAD_REQUEST(none, { details: { errors } });
+  return { outputs, ...(Object.keys(errors).length > 0 ? { errors } : {}) };
 }
 
 /** classify_many's and top_n's list: the upload, resolved against image_folder, cut at num_test_images. */
@@ -74,27 +112,25 @@ async function listImages(services: Services, lines: { path: string; label: numb
 export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
   const services: Services = app.services;
 
-  const classifyOne = async (request: FastifyRequest) => {
-    const form = await readForm(request);
+  /** One image (upload or path) through the worker; the upload is removed afterwards. */
+  const inferSingle = async (request: FastifyRequest, form: RequestForm, extras: InferExtras) => {
     const { record, epoch } = await modelAndEpoch(services, request, form);
     const requestId = RequestClient.requestId();
-    const upload = form.files.get('image_file');
-    const imagePath = arg(request, form, 'image_path')?.trim() ?? '';
-    let file: string;
-    if (upload) file = await storeUpload(services, requestId, upload.data);
-    else if (imagePath !== '') {
-      await checkServerPaths([{ field: 'image_path', path: imagePath, kind: 'file' }], services.config.dataRoots);
-      file = await fs.realpath(imagePath);
-    } else throw Errors.BAD_REQUEST('must provide image_path or image_file');
+    const { image: input, cleanup } = await singleImage(services, request, form, requestId);
     try {
       const visualize = (arg(request, form, 'show_visualizations') ?? '') !== '';
-      const result = await classify(services, record, epoch, [{ source: upload?.filename ?? imagePath, path: file, label: null }], requestId, { visualize });
+      const result = await classify(services, record, epoch, [input], requestId, { ...extras, visualize });
       const image = result.images[0]!;
-      if (image.error) throw errorOfCode(image.error.code, image.error.message) ?? Errors.IMAGE_DECODE_FAILED(image.error.message);
-      return { predictions: image.predictions, ...(result.visualizations ? { visualizations: result.visualizations } : {}) };
+      if (image.error) throw inputError(image);
+      return { image, ...(result.visualizations ? { visualizations: result.visualizations } : {}) };
     } finally {
-      if (upload) await fs.rm(file, { force: true });
+      await cleanup();
     }
+  };
+
+  const classifyOne = async (request: FastifyRequest) => {
+    const { image, visualizations } = await inferSingle(request, await readForm(request), {});
+    return { predictions: image.predictions, ...(visualizations ? { visualizations } : {}) };
   };
   // each route answers at `<path>` and `<path>.json`; DIGITS took GET as well as POST for classify
   const serve = (route: string, handler: (request: FastifyRequest) => Promise<unknown>, methods: ('GET' | 'POST')[]) => {
@@ -137,4 +173,56 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     return { top_n: top };
   };
   serve('/models/images/classification/top_n', topN, ['POST']);
+
+  // generic image models (§10.5): every deploy output by blob name
+  const inferOne = async (request: FastifyRequest) => {
+    const form = await readForm(request);
+    const { image, visualizations } = await inferSingle(request, form, outputsMode(request, form));
+    // infer_one keeps the batch dimension of 1
+    const outputs = Object.fromEntries(Object.entries(image.outputs!).map(([name, value]) => [name, [value]]));
+    return { outputs, ...(visualizations ? { visualizations } : {}) };
+  };
+  serve('/models/images/generic/infer_one', inferOne, ['POST']);
+
+  const inferMany = async (request: FastifyRequest) => {
+    const form = await readForm(request);
+    const { record, epoch } = await modelAndEpoch(services, request, form);
+    const { images, refused } = await listFromForm(services, request, form);
+    // ground truths at the line ends mean nothing to generic models
+    const unlabelled = images.map((i) => ({ ...i, label: null }));
+    const result = images.length > 0 ? await classify(services, record, epoch, unlabelled, RequestClient.requestId(), outputsMode(request, form)) : null;
+    return outputsByKey(result, refused, 'Unable to infer any image from the file');
+  };
+  serve('/models/images/generic/infer_many', inferMany, ['POST']);
+
+  const inferDb = async (request: FastifyRequest) => {
+    const form = await readForm(request);
+    const { record, epoch } = await modelAndEpoch(services, request, form);
+    const dbPath = arg(request, form, 'db_path')?.trim() ?? '';
+    if (dbPath === '') throw Errors.BAD_REQUEST('db_path is a required field');
+    // DIGITS' message, typo included (§10.5); confinement is checked once the path exists
+    const exists = await fs.stat(dbPath).then((st) => st.isDirectory(), () => false);
+    if (!path.isAbsolute(dbPath) || !exists) throw Errors.BAD_REQUEST(`DB "${dbPath}" does not exit`);
+    await checkServerPaths([{ field: 'db_path', path: dbPath, kind: 'dir' }], services.config.dataRoots);
+    const result = await classify(services, record, epoch, [], RequestClient.requestId(), { ...outputsMode(request, form), source: { kind: 'db', path: await fs.realpath(dbPath) } });
+    return outputsByKey(result, {}, `No entry of DB "${dbPath}" could be used`);
+  };
+  serve('/models/images/generic/infer_db', inferDb, ['POST']);
+
+  const inferExtension = async (request: FastifyRequest) => {
+    const form = await readForm(request);
+    const { record, epoch } = await modelAndEpoch(services, request, form);
+    const dataset = record.datasetId ? await services.store.get(record.datasetId) : null;
+    const options = dataset?.params as GenericDatasetOptions | undefined;
+    const extension = options?.extension ? DATA_EXTENSIONS[options.extension] : undefined;
+    if (!extension || !options) throw Errors.BAD_REQUEST(`model ${record.id} was not trained on a data extension's dataset`);
+    const { values, errors } = parseForm(extension.inferenceForm, form.fields);
+    if (Object.keys(errors).length > 0) throw new FormError(errors);
+    const count = values.test_image_count as number | null;
+    const source = { kind: 'image-gradients' as const, gradientX: values.gradient_x as number, gradientY: values.gradient_y as number, count, width: options.extensionOptions.width, height: options.extensionOptions.height };
+    const visualize = (arg(request, form, 'show_visualizations') ?? '') !== '';
+    const result = await classify(services, record, epoch, [], RequestClient.requestId(), { mode: 'outputs', source, visualize });
+    return { ...outputsByKey(result, {}, 'No generated entry could be used'), ...(result.visualizations ? { visualizations: result.visualizations } : {}) };
+  };
+  serve('/models/images/generic/infer_extension', inferExtension, ['POST']);
 }

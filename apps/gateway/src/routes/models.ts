@@ -1,6 +1,6 @@
 /** Image-classification models: create (contract §8), show (§5.4), visualize-lr (§8.6). */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Errors, LR_POLICIES, learningRateCurve, parseForm, parseModelForm, REQUIRED, statusName, type FormSpec, type JobRecord, type LrPolicy } from '@digits-ts/contracts';
+import { DATA_EXTENSIONS, Errors, LR_POLICIES, type ModelTask, learningRateCurve, parseForm, parseModelForm, REQUIRED, statusName, type FormSpec, type JobRecord, type LrPolicy } from '@digits-ts/contracts';
 import { page, table } from '../html.ts';
 import { createModels } from '../model-create.ts';
 import { FormError } from '../plugins/errors.ts';
@@ -51,6 +51,14 @@ function visualizeLr(fields: Record<string, string>): { data: { columns: (string
   return { data: { columns: rates.map((rate, j) => [`Learning Rate ${j}`, ...learningRateCurve(rate, lr)]) } };
 }
 
+/** The extension id of a generic model URL (`image-gradients.json` → `image-gradients`); unknown ids are 404. */
+function extensionOf(param: string | undefined): string | null {
+  if (param === undefined) return null;
+  const id = param.replace(/\.json$/, '');
+  if (!Object.hasOwn(DATA_EXTENSIONS, id)) throw Errors.NOT_FOUND(`Unknown extension "${id}"`);
+  return id;
+}
+
 function modelPage(record: JobRecord, dataset: JobRecord | null, jobsDir: string): string {
   const dict = modelDetail(record, dataset, jobsDir);
   const rows: Array<[string, unknown]> = [['Status', statusName(record.status)], ['Progress', `${Math.round(record.progress * 100)}%`], ['Framework', dict.framework], ['Snapshots', dict.snapshots.join(', ') || 'none']];
@@ -63,19 +71,21 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
   const services: Services = app.services;
   const datasetOf = async (record: JobRecord) => (record.datasetId ? await services.store.get(record.datasetId) : null);
 
-  const create = async (request: FastifyRequest, reply: FastifyReply) => {
+  const create = (task: ModelTask) => async (request: FastifyRequest<{ Params: { extension?: string } }>, reply: FastifyReply) => {
+    const extension = extensionOf(request.params.extension);
     const form = await readForm(request);
     const username = requireUsername(request, form);
-    const parsed = parseModelForm(form.fields, form.lists, new Set(form.files.keys()));
+    const parsed = parseModelForm(form.fields, form.lists, new Set(form.files.keys()), { task });
     if ('errors' in parsed) throw new FormError(parsed.errors);
-    const records = await createModels(services, username, parsed.form);
+    const records = await createModels(services, username, parsed.form, task, extension);
     request.log.info({ jobIds: records.map((r) => r.id), datasetId: parsed.form.datasetId }, 'models created');
     const dataset = await services.store.get(parsed.form.datasetId);
     if (wantsJson(request)) return records.length === 1 ? modelDict(records[0]!, dataset) : { jobs: records.map((r) => modelDict(r, dataset)) };
     return reply.redirect(records.length === 1 ? `/models/${records[0]!.id}` : '/', 302);
   };
-  app.post('/models/images/classification', create);
-  app.post('/models/images/classification.json', create);
+  for (const url of ['/models/images/classification', '/models/images/classification.json']) app.post(url, create('classification'));
+  // DIGITS registers the extension variant without a slash (`/models/images/genericimage-gradients.json`, §4.3); both spellings work
+  for (const url of ['/models/images/generic', '/models/images/generic.json', '/models/images/generic:extension', '/models/images/generic/:extension']) app.post(url, create('generic'));
 
   app.post('/models/visualize-lr', async (request, reply) => {
     const form = await readForm(request);

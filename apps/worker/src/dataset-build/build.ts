@@ -5,8 +5,8 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { MANIFEST_FILE, type CreateDbTask, type DatasetBuildOptions, type DatasetManifest, type DatasetState, type ParseFolderTask } from '@digits-ts/contracts';
-import { MeanAccumulator, shuffleInPlace, type RandomSource } from '@digits-ts/dataset';
+import { type CreateDbTask, type DatasetBuildOptions, type DatasetManifest, type DatasetState, type ParseFolderTask } from '@digits-ts/contracts';
+import { MeanAccumulator, shuffleInPlace, writeDatasetManifest, type RandomSource } from '@digits-ts/dataset';
 import { encodeImage } from '@digits-ts/imaging';
 import type { ImagePool } from './image-pool.ts';
 import { buildStageLists, STAGES, type Stage } from './lists.ts';
@@ -112,10 +112,11 @@ async function publish(staging: string, jobDir: string, stages: Stage[], labels:
   await fs.rmdir(staging);
   const manifest: DatasetManifest = {
     format: 1,
+    kind: 'classification',
     labels,
     stages: Object.fromEntries(stages.map((s, i) => [s, { db: `${s}_db`, entries: state.createDbTasks[i]!.entries }])),
     imageDims: (state.createDbTasks[0]?.image_dims as DatasetManifest['imageDims'] | undefined) ?? null,
     mean: stages.includes('train') ? 'mean.binaryproto' : null,
   };
-  await fs.writeFile(path.join(jobDir, MANIFEST_FILE), JSON.stringify(manifest, null, 1));
+  await writeDatasetManifest(jobDir, manifest);
 }

@@ -4,8 +4,8 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { GenericDatasetOptions, GenericDatasetState } from '@digits-ts/contracts';
-import type { RandomSource } from '@digits-ts/dataset';
+import type { DatasetManifest, GenericDatasetOptions, GenericDatasetState } from '@digits-ts/contracts';
+import { writeDatasetManifest, type RandomSource } from '@digits-ts/dataset';
 import { gradientEntries } from '../extensions/image-gradients.ts';
 import { writeGenericStage, type GenericStage } from './write-stage.ts';
 
@@ -23,6 +23,23 @@ export interface GenericBuildContext {
 function stageCounts(options: GenericDatasetOptions): Record<GenericStage, number> {
   const o = options.extensionOptions;
   return { train_db: o.trainCount, val_db: o.valCount, test_db: o.testCount };
+}
+
+/** What training and inference read: the stages that produced entries, with their DBs. */
+function manifestOf(state: GenericDatasetState, hasMean: boolean): DatasetManifest {
+  const stages: DatasetManifest['stages'] = {};
+  for (const task of state.createDbTasks) {
+    if (!task.feature_db_path) continue;
+    const name = task.stage.replace(/_db$/, '') as keyof DatasetManifest['stages'];
+    stages[name] = { db: task.feature_db_path, labelDb: task.label_db_path, entries: task.entry_count };
+  }
+  const dims = state.featureDims;
+  return {
+    format: 1, kind: 'generic', labels: [], stages,
+    imageDims: dims ? [dims[0]!, dims[1]!, dims[2]!] : null,
+    mean: hasMean ? 'mean.binaryproto' : null,
+    resizeMode: 'squash',
+  };
 }
 
 export async function buildGenericDataset(ctx: GenericBuildContext): Promise<GenericDatasetState> {
@@ -45,6 +62,8 @@ export async function buildGenericDataset(ctx: GenericBuildContext): Promise<Gen
   for (const name of await fs.readdir(staging)) await fs.rename(path.join(staging, name), path.join(ctx.jobDir, name));
   await fs.rmdir(staging);
   const trainMean = path.join(ctx.jobDir, 'train_db', 'mean.binaryproto');
-  if (await fs.stat(trainMean).catch(() => null)) await fs.copyFile(trainMean, path.join(ctx.jobDir, 'mean.binaryproto'));
+  const hasMean = (await fs.stat(trainMean).catch(() => null)) !== null;
+  if (hasMean) await fs.copyFile(trainMean, path.join(ctx.jobDir, 'mean.binaryproto'));
+  await writeDatasetManifest(ctx.jobDir, manifestOf(state, hasMean));
   return state;
 }

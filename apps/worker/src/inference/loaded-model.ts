@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { snapshotOf, type DatasetBuildOptions, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
 import { prepareImage } from '@digits-ts/imaging';
-import { loadModel, type InputPreparation, type tfl } from '@digits-ts/ml';
+import { loadModel, readSnapshotMetadata, type InputPreparation, type tfl } from '@digits-ts/ml';
 import type { JobStore } from '@digits-ts/queue';
 import { readDatasetInputs } from '../training/dataset-inputs.ts';
 
@@ -10,6 +10,8 @@ export interface LoadedModel {
   model: tfl.LayersModel;
   epoch: number;
   labels: string[];
+  /** The deploy outputs' names (Caffe blob names), in `model.outputs` order (§10.5). */
+  outputs: string[];
   /** The dataset's image shape and resize mode: every input is prepared to it first. */
   image: { height: number; width: number; channels: 1 | 3; resizeMode: DatasetBuildOptions['resizeMode'] };
   prep: InputPreparation;
@@ -23,10 +25,13 @@ export async function loadForInference(store: JobStore, record: JobRecord, epoch
   const { manifest, shape, mean } = await readDatasetInputs(store, datasetId, options.useMean);
   const { height, width, channels } = shape;
   const dataset = await store.get(datasetId);
-  const resizeMode = (dataset?.params as DatasetBuildOptions | undefined)?.resizeMode ?? 'squash';
-  const model = await loadModel(path.join(store.jobDir(record.id), snapshot.dir));
+  const resizeMode = (manifest.resizeMode ?? (dataset?.params as DatasetBuildOptions | undefined)?.resizeMode ?? 'squash') as DatasetBuildOptions['resizeMode'];
+  const dir = path.join(store.jobDir(record.id), snapshot.dir);
+  const model = await loadModel(dir);
+  const stored = (await readSnapshotMetadata(dir)).outputs;
   return {
     model, epoch: snapshot.epoch, labels: manifest.labels,
+    outputs: Array.isArray(stored) ? stored.map(String) : model.outputNames,
     image: { height, width, channels: channels as 1 | 3, resizeMode },
     prep: { crop: options.cropSize, mean, augmentation: options.augmentation },
   };
@@ -35,10 +40,11 @@ export async function loadForInference(store: JobStore, record: JobRecord, epoch
 /**
  * An input image as the dataset build stored its images: decoded, channels converted, resized
  * by the dataset's mode (§10.1 step 2). `fill`/`half_crop` pad with fixed mid-grey instead of
- * the build's random noise, so one image always classifies the same.
+ * the build's random noise, so one image always classifies the same. With `resize` false
+ * (generic `dont_resize`) an image of another size is refused instead.
  */
-export async function prepareForModel(bytes: Buffer, image: LoadedModel['image'], maxPixels: number): Promise<Uint8Array> {
+export async function prepareForModel(bytes: Buffer, image: LoadedModel['image'], maxPixels: number, resize = true): Promise<Uint8Array> {
   const { height, width, channels, resizeMode } = image;
-  const prepared = await prepareImage(bytes, { width, height, channels, resizeMode, encoding: 'none', maxPixels, random: () => 0.5 });
+  const prepared = await prepareImage(bytes, { width, height, channels, resizeMode, encoding: 'none', maxPixels, random: () => 0.5, ...(resize ? {} : { requireSize: true }) });
   return prepared.pixels.data;
 }

@@ -1,9 +1,14 @@
-/** `classify-images`: one classify_one / classify_many request (contract §10.2–10.3). */
+/**
+ * `classify-images`: one inference request — classify_one / classify_many / top_n (contract
+ * §10.2–10.4) or the generic infer_one / infer_many / infer_db / infer_extension (§10.5).
+ */
 import fs from 'node:fs/promises';
 import type { Job } from 'bullmq';
-import { ClassifyImagesPayload, compileChecker, Errors, isAppError, isWithinRoots, percent, snapshotOf, type ClassifiedImage, type ClassifyImagesResult, type InferImage } from '@digits-ts/contracts';
-import { classifySamples, inputTensor, rankClasses, visualizeLayers, type Samples } from '@digits-ts/ml';
+import { ClassifyImagesPayload, compileChecker, Errors, isAppError, isWithinRoots, percent, snapshotOf, type ClassifiedImage, type ClassifyImagesResult, type InferImage, type InferSource } from '@digits-ts/contracts';
+import { classifySamples, forwardSamples, inputTensor, nestedList, rankClasses, visualizeLayers, type Samples } from '@digits-ts/ml';
 import type { WorkerContext } from '../context.ts';
+import { gradientImage } from '../extensions/image-gradients.ts';
+import { dbInputs, generatedInputs, type RawInput } from '../inference/source-inputs.ts';
 import { loadForInference, prepareForModel, type LoadedModel } from '../inference/loaded-model.ts';
 
 export const name = 'classify-images';
@@ -11,8 +16,14 @@ const payloadChecker = compileChecker(ClassifyImagesPayload);
 /** Images read and decoded at once. */
 const PREPARE_CONCURRENCY = 32;
 
+/** One input on its way to the network: where it came from and how to get its pixels. */
+interface PendingInput {
+  result: ClassifiedImage;
+  pixels: () => Promise<Uint8Array>;
+}
+
 /** Reads one image, confined to DATA_ROOTS and the gateway's uploads, prepared as the dataset's images were. */
-async function prepare(ctx: WorkerContext, image: InferImage, loaded: LoadedModel): Promise<Uint8Array> {
+async function readImage(ctx: WorkerContext, image: InferImage, loaded: LoadedModel, resize: boolean): Promise<Uint8Array> {
   let real: string;
   try {
     real = await fs.realpath(image.path);
@@ -20,22 +31,41 @@ async function prepare(ctx: WorkerContext, image: InferImage, loaded: LoadedMode
     throw Errors.IMAGE_NOT_FOUND(`"${image.source}" not found`);
   }
   if (!isWithinRoots(real, [...ctx.roots, ctx.uploadsDir])) throw Errors.PATH_NOT_ALLOWED(`"${image.source}" is outside DATA_ROOTS`);
-  return prepareForModel(await fs.readFile(real), loaded.image, ctx.config.imageMaxPixels);
+  return prepareForModel(await fs.readFile(real), loaded.image, ctx.config.imageMaxPixels, resize);
 }
 
-/** Prepares every image; the unusable ones get an error entry instead of pixels. */
-async function prepareAll(ctx: WorkerContext, images: InferImage[], loaded: LoadedModel): Promise<{ samples: Samples; used: number[]; results: ClassifiedImage[] }> {
+/** Raw pixels of a DB entry or a generated one, brought to the model's image (§10.5). */
+async function rawPixels(ctx: WorkerContext, input: RawInput, loaded: LoadedModel, resize: boolean): Promise<Uint8Array> {
+  const { height, width, channels } = loaded.image;
+  if (input.kind === 'encoded') return prepareForModel(input.bytes, loaded.image, ctx.config.imageMaxPixels, resize);
+  if (input.height === height && input.width === width && input.channels === channels) return input.pixels;
+  return prepareForModel(await input.toPng(), loaded.image, ctx.config.imageMaxPixels, resize);
+}
+
+async function pendingInputs(ctx: WorkerContext, payload: ClassifyImagesPayload, loaded: LoadedModel): Promise<PendingInput[]> {
+  const resize = payload.resize ?? true;
+  const files = payload.images.map((image): PendingInput => ({ result: { source: image.source, label: image.label }, pixels: () => readImage(ctx, image, loaded, resize) }));
+  const source: InferSource | undefined = payload.source;
+  if (!source) return files;
+  const raw = source.kind === 'db'
+    ? await dbInputs(ctx, source.path)
+    : generatedInputs(source.count, (slopeX, slopeY) => gradientImage(source.width, source.height, slopeX, slopeY), { gradientX: source.gradientX, gradientY: source.gradientY, width: source.width, height: source.height });
+  return [...files, ...raw.map((input): PendingInput => ({ result: { source: input.key, label: null }, pixels: () => rawPixels(ctx, input, loaded, resize) }))];
+}
+
+/** Prepares every input; the unusable ones get an error entry instead of pixels. */
+async function prepareAll(inputs: PendingInput[], loaded: LoadedModel): Promise<{ samples: Samples; used: number[]; results: ClassifiedImage[] }> {
   const { height, width, channels } = loaded.image;
   const size = height * width * channels;
-  const pixels = new Uint8Array(images.length * size);
+  const pixels = new Uint8Array(inputs.length * size);
   const used: number[] = [];
-  const results: ClassifiedImage[] = images.map((img) => ({ source: img.source, label: img.label }));
-  // reads and decodes overlap (file I/O and sharp run off the main thread); pixels keep list order
-  const slots = new Array<Uint8Array | null>(images.length).fill(null);
-  for (let start = 0; start < images.length; start += PREPARE_CONCURRENCY) {
-    await Promise.all(images.slice(start, start + PREPARE_CONCURRENCY).map(async (image, k) => {
+  const results = inputs.map((i) => i.result);
+  // reads and decodes overlap (file I/O and sharp run off the main thread); pixels keep input order
+  const slots = new Array<Uint8Array | null>(inputs.length).fill(null);
+  for (let start = 0; start < inputs.length; start += PREPARE_CONCURRENCY) {
+    await Promise.all(inputs.slice(start, start + PREPARE_CONCURRENCY).map(async (input, k) => {
       try {
-        slots[start + k] = await prepare(ctx, image, loaded);
+        slots[start + k] = await input.pixels();
       } catch (err) {
         if (!isAppError(err)) throw err;
         results[start + k]!.error = { code: err.code, message: err.message };
@@ -51,6 +81,26 @@ async function prepareAll(ctx: WorkerContext, images: InferImage[], loaded: Load
   return { samples, used, results };
 }
 
+/** Top predictions (classification). */
+function classify(loaded: LoadedModel, samples: Samples, used: number[], results: ClassifiedImage[], payload: ClassifyImagesPayload): void {
+  const scores = classifySamples(loaded.model, samples, loaded.prep);
+  scores.forEach((probs, k) => {
+    // scores beyond the label count are dropped, as DIGITS does
+    const ranked = rankClasses(probs).filter((c) => c < loaded.labels.length);
+    const result = results[used[k]!]!;
+    result.ranked = ranked;
+    result.predictions = ranked.slice(0, payload.top).map((c) => [loaded.labels[c]!, percent(probs[c]!)]);
+    if (payload.scores) result.scores = Array.from(probs.subarray(0, loaded.labels.length));
+  });
+}
+
+/** Every deploy output, by name, as nested lists without the batch dimension (generic, §10.5). */
+function outputsOf(loaded: LoadedModel, samples: Samples, used: number[], results: ClassifiedImage[]): void {
+  forwardSamples(loaded.model, loaded.outputs, samples, loaded.prep).forEach((outputs, k) => {
+    results[used[k]!]!.outputs = Object.fromEntries(outputs.map((o) => [o.name, nestedList(o.values, o.shape)]));
+  });
+}
+
 export function createClassifyImagesProcessor(ctx: WorkerContext) {
   return async function process(job: Job): Promise<ClassifyImagesResult> {
     const payload = payloadChecker.parse(job.data, 'classify-images payload');
@@ -61,17 +111,10 @@ export function createClassifyImagesProcessor(ctx: WorkerContext) {
     const started = performance.now();
     const { loaded, hit } = await ctx.models.get(`${record.id}@${epoch}`, () => loadForInference(ctx.store, record, epoch));
     const loadMs = hit ? 0 : Math.round(performance.now() - started);
-    const { samples, used, results } = await prepareAll(ctx, payload.images, loaded);
+    const { samples, used, results } = await prepareAll(await pendingInputs(ctx, payload, loaded), loaded);
     if (samples.count > 0) {
-      const scores = classifySamples(loaded.model, samples, loaded.prep);
-      scores.forEach((probs, k) => {
-        // scores beyond the label count are dropped, as DIGITS does
-        const ranked = rankClasses(probs).filter((c) => c < loaded.labels.length);
-        const result = results[used[k]!]!;
-        result.ranked = ranked;
-        result.predictions = ranked.slice(0, payload.top).map((c) => [loaded.labels[c]!, percent(probs[c]!)]);
-        if (payload.scores) result.scores = Array.from(probs.subarray(0, loaded.labels.length));
-      });
+      if (payload.mode === 'outputs') outputsOf(loaded, samples, used, results);
+      else classify(loaded, samples, used, results, payload);
     }
     let visualizations: unknown[] | undefined;
     if (payload.visualize && samples.count > 0) {

@@ -27,8 +27,9 @@ async function rootChoice(store: JobStore, choice: NetworkChoice): Promise<Exclu
   return current;
 }
 
-async function buildChoice(choice: Exclude<NetworkChoice, { method: 'previous' }>, inputShape: [number, number, number], classes: number, seed: number | undefined): Promise<BuiltNetwork> {
-  if (choice.method === 'custom') return buildCustomNetwork(choice.definition, inputShape, classes);
+async function buildChoice(choice: Exclude<NetworkChoice, { method: 'previous' }>, inputShape: [number, number, number], classes: number | null, seed: number | undefined): Promise<BuiltNetwork> {
+  if (choice.method === 'custom') return buildCustomNetwork(choice.definition, inputShape, classes, seed);
+  if (classes === null) throw Errors.NETWORK_INVALID('generic models have no standard networks; use method=custom');
   try {
     return buildStandardNetwork(choice.name, { inputShape, classes, ...(seed !== undefined ? { seed } : {}) });
   } catch (err) {
@@ -37,8 +38,11 @@ async function buildChoice(choice: Exclude<NetworkChoice, { method: 'previous' }
   }
 }
 
-/** Builds the network a model job asks for, with fine-tuning weights loaded when asked. */
-export async function resolveNetwork(store: JobStore, options: TrainModelOptions, inputShape: [number, number, number], classes: number): Promise<ResolvedNetwork> {
+/**
+ * Builds the network a model job asks for, with fine-tuning weights loaded when asked.
+ * `classes` is null for generic datasets, whose labels are not classes.
+ */
+export async function resolveNetwork(store: JobStore, options: TrainModelOptions, inputShape: [number, number, number], classes: number | null): Promise<ResolvedNetwork> {
   const seed = options.randomSeed ?? undefined;
   const root = await rootChoice(store, options.network);
   const network = await buildChoice(root, inputShape, classes, seed);

@@ -1,8 +1,8 @@
 /** Everything a training needs, read from the model's dataset and form (contract §8, §13). */
 import path from 'node:path';
-import { Errors, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
-import { createRandom } from '@digits-ts/dataset';
-import { backendInfo, inputShapeOf, loadSamples, type Samples, type TrainSetup } from '@digits-ts/ml';
+import { Errors, type DatasetManifest, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
+import { createRandom, stageDbPath } from '@digits-ts/dataset';
+import { backendInfo, inputShapeOf, loadSamples, type BuiltNetwork, type Samples, type TrainSetup } from '@digits-ts/ml';
 import type { WorkerContext } from '../context.ts';
 import { readDatasetInputs } from './dataset-inputs.ts';
 import { datumDecoder } from './decode.ts';
@@ -19,17 +19,34 @@ function checkCrop(crop: number | null, height: number, width: number): void {
   if (crop !== null && crop > Math.min(height, width)) throw Errors.MODEL_SHAPE_MISMATCH(`crop_size ${crop} is larger than the dataset's images (${height}x${width})`);
 }
 
+/** A regression head must output as many values as each label vector holds. */
+function checkTargets(network: BuiltNetwork, samples: Samples): void {
+  network.model.outputs.forEach((output, i) => {
+    const head = network.heads[i]!;
+    if ((head.kind ?? 'softmax') === 'softmax') return;
+    const values = output.shape.slice(1).reduce<number>((n, d) => n * (d ?? 1), 1);
+    const size = samples.targetSize ?? 1;
+    if (values !== size) {
+      network.model.dispose();
+      throw Errors.MODEL_SHAPE_MISMATCH(`the network's "${head.loss}" output has ${values} values but the dataset's labels have ${size}`);
+    }
+  });
+}
+
 /** Reads the dataset, builds the network and resolves DIGITS' defaults for one model job. */
 export async function prepareTraining(ctx: WorkerContext, record: JobRecord, datasetId: string, options: TrainModelOptions, signal: AbortSignal): Promise<PreparedTraining> {
   const { dir: datasetDir, manifest, shape, mean } = await readDatasetInputs(ctx.store, datasetId, options.useMean);
   checkCrop(options.cropSize, shape.height, shape.width);
-  const classes = manifest.labels.length;
+  const generic = manifest.kind === 'generic';
+  const classes = generic ? null : manifest.labels.length;
   const decode = datumDecoder(ctx.config.imageMaxPixels);
-  const trainSamples = await loadSamples(path.join(datasetDir, manifest.stages.train!.db), shape, decode, signal);
+  const load = (stage: DatasetManifest['stages']['train']) => loadSamples(stageDbPath(datasetDir, stage!.db), shape, decode, signal, stage!.labelDb ? stageDbPath(datasetDir, stage!.labelDb) : undefined);
+  const trainSamples = await load(manifest.stages.train);
   if (trainSamples.count === 0) throw Errors.DATASET_NOT_READY(`dataset ${datasetId} has no training images`);
-  const val: Samples | null = manifest.stages.val ? await loadSamples(path.join(datasetDir, manifest.stages.val.db), shape, decode, signal) : null;
+  const val: Samples | null = manifest.stages.val ? await load(manifest.stages.val) : null;
   const probeShape = inputShapeOf(shape, options.cropSize);
   const { network, description } = await resolveNetwork(ctx.store, options, probeShape, classes);
+  checkTargets(network, trainSamples);
   const defaults = network.defaults;
   const crop = options.cropSize;
   return {
@@ -43,6 +60,7 @@ export async function prepareTraining(ctx: WorkerContext, record: JobRecord, dat
       jobDir: ctx.store.jobDir(record.id),
       metadata: {
         labels: manifest.labels,
+        outputs: network.outputs ?? network.deploy.outputNames,
         preprocessing: { imageDims: manifest.imageDims, crop, useMean: options.useMean, meanFile: manifest.mean, whitening: options.augmentation.whitening },
       },
       random: createRandom(options.randomSeed ?? Date.now() >>> 0),

@@ -23,24 +23,53 @@ export function inferenceBatchOptions(prep: InputPreparation): BatchOptions {
   return { crop: prep.crop, mirror: false, mean: prep.mean, augmentation: prep.augmentation, train: false, random: () => 0.5 };
 }
 
-/** Class probabilities of every sample, one Float32Array per sample. */
-export function classifySamples(model: tfl.LayersModel, samples: Samples, prep: InputPreparation): Float32Array[] {
+/** One output of the network for one sample: its values without the batch dimension. */
+export interface SampleOutput {
+  name: string;
+  /** Shape without the batch dimension. */
+  shape: number[];
+  values: Float32Array;
+}
+
+/**
+ * Every output of `model` for every sample, batch by batch (§10.1 step 4), named by `names`
+ * (the deploy outputs' blob names) in `model.outputs` order.
+ */
+export function forwardSamples(model: tfl.LayersModel, names: readonly string[], samples: Samples, prep: InputPreparation): SampleOutput[][] {
   const [h, w, c] = inputShapeOf(samples, prep.crop);
   const size = h * w * c;
   const x = new Float32Array(BATCH * size);
   const y = new Int32Array(BATCH);
   const options = inferenceBatchOptions(prep);
-  const out: Float32Array[] = [];
+  const out: SampleOutput[][] = [];
   for (let start = 0; start < samples.count; start += BATCH) {
     const n = Math.min(BATCH, samples.count - start);
     fillBatch(samples, Array.from({ length: n }, (_, i) => start + i), options, x, y);
-    const probs = tf.tidy(() => model.predict(tf.tensor4d(x.subarray(0, n * size), [n, h, w, c])) as tf.Tensor2D);
-    const data = probs.dataSync() as Float32Array;
-    const classes = probs.shape[1];
-    probs.dispose();
-    for (let i = 0; i < n; i++) out.push(data.slice(i * classes, (i + 1) * classes));
+    const result = tf.tidy(() => model.predict(tf.tensor4d(x.subarray(0, n * size), [n, h, w, c])) as tf.Tensor | tf.Tensor[]);
+    const tensors = Array.isArray(result) ? result : [result];
+    const read = tensors.map((t, k) => ({ name: names[k] ?? model.outputNames[k]!, shape: t.shape.slice(1), data: t.dataSync() as Float32Array }));
+    tf.dispose(tensors);
+    for (let i = 0; i < n; i++) {
+      out.push(read.map(({ name, shape, data }) => {
+        const per = data.length / n;
+        return { name, shape, values: data.slice(i * per, (i + 1) * per) };
+      }));
+    }
   }
   return out;
+}
+
+/** Class probabilities of every sample (the deploy model's single softmax output). */
+export function classifySamples(model: tfl.LayersModel, samples: Samples, prep: InputPreparation): Float32Array[] {
+  return forwardSamples(model, [], samples, prep).map((outputs) => outputs[0]!.values);
+}
+
+/** `values` of `shape` as nested arrays, as numpy's `tolist()` gives them (§10.5). */
+export function nestedList(values: ArrayLike<number>, shape: readonly number[]): unknown {
+  if (shape.length === 0) return values[0];
+  const [first, ...rest] = shape;
+  const step = rest.reduce((n, d) => n * d, 1);
+  return Array.from({ length: first! }, (_, i) => nestedList(Array.prototype.slice.call(values, i * step, (i + 1) * step) as number[], rest));
 }
 
 /** Class indices by descending score; ties keep the lower index first. */

@@ -8,10 +8,12 @@ import { NetBuilder } from './blocks.ts';
 import { assertInputSize, minInputSize } from './geometry.ts';
 import { googlenet } from './googlenet.ts';
 import { lenet, LENET_INPUT_SCALE } from './lenet.ts';
+import { STANDARD_JSON_SHAPES } from '@digits-ts/contracts';
 import { STANDARD_NETWORKS, type BuildOptions, type BuiltNetwork, type NetworkDefinition, type StandardNetwork } from './types.ts';
 
 export { STANDARD_NETWORKS };
-export type { BuildOptions, BuiltNetwork, HeadInfo, NetworkDefaults, StandardNetwork } from './types.ts';
+export type { BuildOptions, BuiltNetwork, HeadInfo, LossKind, NetworkDefaults, StandardNetwork } from './types.ts';
+export { LOSS_LAYER_TYPES } from './types.ts';
 export { LRN, type LRNArgs } from './lrn.ts';
 export { GroupConv2D, type GroupConv2DArgs } from './group-conv.ts';
 export { CaffePooling2D, caffePooling, type CaffePoolParams, type CaffePooling2DArgs } from './pooling.ts';
@@ -20,6 +22,8 @@ export { caffeLayerName, tfLayerName } from './naming.ts';
 export { copyMatchingWeights, type CopyResult } from './weights.ts';
 export { INCEPTION_TABLE } from './googlenet.ts';
 export { LENET_INPUT_SCALE };
+// Caffe prototxt networks; importing this module also registers their custom layers for deserialisation
+export { buildCaffeNetwork, CaffeBatchNorm, CaffeEltwise, caffeNetworkGraph, CaffePower, CaffeScale, LAYER_FACTORIES, type CaffeBuildOptions } from './caffe/index.ts';
 
 const DEFINITIONS: Record<StandardNetwork, NetworkDefinition> = { lenet, alexnet, googlenet };
 
@@ -72,4 +76,14 @@ export function buildStandardNetwork(name: StandardNetwork, options: BuildOption
 /** Frees a built network's weights (`deploy` shares them with `model`). */
 export function disposeNetwork(net: BuiltNetwork): void {
   net.model.dispose();
+}
+
+/** `name`'s deploy graph as TF.js layers JSON, for its usual input (the text `customize` serves). */
+export function standardNetworkJson(name: StandardNetwork): string {
+  const net = buildStandardNetwork(name, STANDARD_JSON_SHAPES[name]);
+  try {
+    return `${JSON.stringify(net.deploy.toJSON(null, false), null, 1)}\n`;
+  } finally {
+    disposeNetwork(net);
+  }
 }

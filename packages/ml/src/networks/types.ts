@@ -20,14 +20,27 @@ export interface BuildOptions {
   seed?: number;
 }
 
+/**
+ * How a head's output is compared with the labels:
+ * - `softmax`: softmax cross-entropy against the integer class label (Caffe SoftmaxWithLoss);
+ * - `euclidean`: Caffe EuclideanLoss, Σ‖output − target‖² / (2·N), against the float label vector;
+ * - `mse`: mean squared error over every value (Keras `meanSquaredError`), against the label vector.
+ */
+export type LossKind = 'softmax' | 'euclidean' | 'mse';
+
+/** The layer type each loss kind reports under in the train/val outputs (§9.1). */
+export const LOSS_LAYER_TYPES: Record<LossKind, string> = { softmax: 'SoftmaxWithLoss', euclidean: 'EuclideanLoss', mse: 'MeanSquaredError' };
+
 /** One training output of a network and the DIGITS series it reports under (spec §9.1). */
 export interface HeadInfo {
   /** Loss series name, e.g. `loss` or `loss1/loss`. */
   loss: string;
   /** Weight of this head's loss in the total loss. */
   weight: number;
-  /** Top-1 accuracy series name (validation), e.g. `accuracy` or `loss1/accuracy`. */
-  accuracy: string;
+  /** Default `softmax`. */
+  kind?: LossKind;
+  /** Top-1 accuracy series name (validation), e.g. `accuracy` or `loss1/accuracy`; classification heads only. */
+  accuracy?: string;
   /** Top-5 accuracy series name where the network reports one (and there are ≥ 5 classes). */
   accuracyTop5?: string;
 }
@@ -57,6 +70,11 @@ export interface BuiltNetwork {
   decayed: string[];
   /** DIGITS' defaults for this network. */
   defaults: NetworkDefaults;
+  /**
+   * Names of `deploy`'s outputs in order, as inference reports them (§10.5: Caffe blob names,
+   * e.g. `softmax`); omitted → the deploy model's output layer names.
+   */
+  outputs?: string[];
 }
 
 /** How index.ts builds one standard network (internal to networks/). */

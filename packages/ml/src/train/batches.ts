@@ -5,7 +5,7 @@
 import type { Augmentation } from '@digits-ts/contracts';
 import type { RandomSource } from '@digits-ts/dataset';
 import { augmentImage, augments, whiten, type FloatImage } from './augment.ts';
-import type { Samples } from './samples.ts';
+import { targetOf, type Samples } from './samples.ts';
 
 export interface BatchOptions {
   /** Square crop side, or null for the full image. */
@@ -25,8 +25,11 @@ export function inputShapeOf(samples: Pick<Samples, 'height' | 'width' | 'channe
   return crop === null ? [samples.height, samples.width, samples.channels] : [crop, crop, samples.channels];
 }
 
-/** Fills `out` (indices.length × input size) and `labels` for the samples at `indices`. */
-export function fillBatch(samples: Samples, indices: ArrayLike<number>, opts: BatchOptions, out: Float32Array, labels: Int32Array): void {
+/**
+ * Fills `out` (indices.length × input size) and `labels` for the samples at `indices`, and
+ * `targets` (indices.length × target size) when given.
+ */
+export function fillBatch(samples: Samples, indices: ArrayLike<number>, opts: BatchOptions, out: Float32Array, labels: Int32Array, targets?: Float32Array): void {
   const { height, width, channels } = samples;
   const [h, w] = inputShapeOf(samples, opts.crop);
   const size = h * w * channels;
@@ -34,6 +37,7 @@ export function fillBatch(samples: Samples, indices: ArrayLike<number>, opts: Ba
   for (let b = 0; b < indices.length; b++) {
     const index = indices[b]!;
     labels[b] = samples.labels[index]!;
+    if (targets) targets.set(targetOf(samples, index), b * (samples.targetSize ?? 1));
     const top = opts.crop === null ? 0 : opts.train ? Math.floor(opts.random() * (height - h + 1)) : Math.floor((height - h) / 2);
     const left = opts.crop === null ? 0 : opts.train ? Math.floor(opts.random() * (width - w + 1)) : Math.floor((width - w) / 2);
     const mirror = opts.train && opts.mirror && opts.random() < 0.5;

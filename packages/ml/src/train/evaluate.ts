@@ -1,8 +1,10 @@
-/** Validation pass (Caffe's TEST phase): mean loss and top-1 / top-5 accuracy per head. */
+/** Validation pass (Caffe's TEST phase): mean loss per head, and top-1 / top-5 accuracy for classifiers. */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Errors } from '@digits-ts/contracts';
+import { LOSS_LAYER_TYPES } from '../networks/index.ts';
 import { tf } from '../tf.ts';
 import { fillBatch, inputShapeOf } from './batches.ts';
+import { labelTensors, lossOf, targetBuffer } from './losses.ts';
 import type { OutputValues, TrainSetup } from './trainer.ts';
 
 /** Runs every val sample through the training graph (dropout off) in val-batch-size chunks. */
@@ -13,6 +15,7 @@ export async function evaluate(setup: TrainSetup, signal?: AbortSignal): Promise
   const bs = setup.valBatchSize;
   const x = new Float32Array(bs * h * w * c);
   const y = new Int32Array(bs);
+  const t = targetBuffer(heads, bs, val.targetSize);
   const batch = { crop: setup.crop, mirror: false, mean: setup.mean, augmentation: setup.options.augmentation, train: false, random: setup.random };
   const loss = new Float64Array(heads.length);
   const top1 = new Float64Array(heads.length);
@@ -21,19 +24,20 @@ export async function evaluate(setup: TrainSetup, signal?: AbortSignal): Promise
     if (signal?.aborted) throw Errors.JOB_ABORTED('training aborted by user');
     const n = Math.min(bs, val.count - start);
     const indices = Array.from({ length: n }, (_, i) => start + i);
-    fillBatch(val, indices, batch, x, y);
+    fillBatch(val, indices, batch, x, y, t ?? undefined);
     const sums = tf.tidy(() => {
       const input = tf.tensor4d(x.subarray(0, n * h * w * c), [n, h, w, c]);
-      const labels = tf.tensor1d(y.subarray(0, n), 'int32');
+      const labels = labelTensors(y, t, n, val.targetSize ?? 1);
       const out = setup.network.model.predict(input) as tf.Tensor | tf.Tensor[];
-      const logits = (Array.isArray(out) ? out : [out]) as tf.Tensor2D[];
-      const k = Math.min(5, logits[0]!.shape[1]);
-      return tf.stack(logits.map((l) => {
-        const onehot = tf.oneHot(labels, l.shape[1]);
-        const ce = tf.losses.softmaxCrossEntropy(onehot, l, undefined, undefined, tf.Reduction.SUM);
-        const hit1 = tf.sum(tf.cast(tf.equal(tf.argMax(l, 1), labels), 'float32'));
-        const hit5 = tf.sum(tf.cast(tf.any(tf.equal(tf.topk(l, k).indices, tf.expandDims(labels, 1)), 1), 'float32'));
-        return tf.stack([ce, hit1, hit5]);
+      const outputs = Array.isArray(out) ? out : [out];
+      return tf.stack(outputs.map((o, i) => {
+        const kind = heads[i]!.kind ?? 'softmax';
+        const total = lossOf(kind, o, labels, 'sum');
+        if (kind !== 'softmax') return tf.stack([total, tf.scalar(0), tf.scalar(0)]);
+        const k = Math.min(5, o.shape[1]!);
+        const hit1 = tf.sum(tf.cast(tf.equal(tf.argMax(o, 1), labels.labels), 'float32'));
+        const hit5 = tf.sum(tf.cast(tf.any(tf.equal(tf.topk(o as tf.Tensor2D, k).indices, tf.expandDims(labels.labels, 1)), 1), 'float32'));
+        return tf.stack([total, hit1, hit5]);
       }));
     });
     const values = sums.dataSync();
@@ -49,8 +53,8 @@ export async function evaluate(setup: TrainSetup, signal?: AbortSignal): Promise
   heads.forEach((head, i) => {
     const value = loss[i]! / val.count;
     if (!Number.isFinite(value)) throw Errors.TRAINING_DIVERGED(`Network outputted NaN for "${head.loss}" (val). Try decreasing your learning rate.`);
-    outputs[head.loss] = { kind: 'SoftmaxWithLoss', value };
-    outputs[head.accuracy] = { kind: 'Accuracy', value: top1[i]! / val.count };
+    outputs[head.loss] = { kind: LOSS_LAYER_TYPES[head.kind ?? 'softmax'], value };
+    if (head.accuracy) outputs[head.accuracy] = { kind: 'Accuracy', value: top1[i]! / val.count };
     if (head.accuracyTop5) outputs[head.accuracyTop5] = { kind: 'Accuracy', value: top5[i]! / val.count };
   });
   return outputs;

@@ -1,10 +1,50 @@
-/** The training loss of every head of a network on one batch (dropout on), main head first. */
+/** The loss of every head of a network on one batch, by each head's kind (§8, §9.1). */
+import type { HeadInfo, LossKind } from '../networks/index.ts';
 import { tf, tfl } from '../tf.ts';
 
-/** Softmax cross-entropy of each head's logits against `labels`, in `model.outputs` order. */
-export function headLosses(model: tfl.LayersModel, input: tf.Tensor, labels: tf.Tensor1D): tf.Scalar[] {
+/** One batch's labels as tensors: class indices, and label vectors when a head regresses. */
+export interface LabelTensors {
+  labels: tf.Tensor1D;
+  /** batch × target size; null when every head classifies. */
+  targets: tf.Tensor2D | null;
+}
+
+/** Whether any head needs the float label vectors. */
+export const needsTargets = (heads: readonly HeadInfo[]): boolean => heads.some((h) => (h.kind ?? 'softmax') !== 'softmax');
+
+/**
+ * One head's loss over a batch, averaged over the batch (`mean`) or summed (`sum`, for
+ * validation totals). Regression outputs of any shape are compared as flat vectors.
+ */
+export function lossOf(kind: LossKind, output: tf.Tensor, y: LabelTensors, reduction: 'mean' | 'sum'): tf.Scalar {
+  const n = output.shape[0]!;
+  if (kind === 'softmax') {
+    const onehot = tf.oneHot(y.labels, output.shape[1]!);
+    return tf.losses.softmaxCrossEntropy(onehot, output, undefined, undefined, reduction === 'mean' ? tf.Reduction.MEAN : tf.Reduction.SUM) as tf.Scalar;
+  }
+  const flat = tf.reshape(output, [n, -1]);
+  const squared = tf.square(tf.sub(flat, y.targets!));
+  // Caffe EuclideanLoss: Σ‖a − b‖² / 2 per sample; Keras MSE: the mean over the values
+  const perSample = kind === 'euclidean' ? tf.mul(tf.sum(squared, 1), 0.5) : tf.mean(squared, 1);
+  return (reduction === 'mean' ? tf.mean(perSample) : tf.sum(perSample)) as tf.Scalar;
+}
+
+/** Training loss of each head (dropout on), in `model.outputs` order. */
+export function headLosses(model: tfl.LayersModel, heads: readonly HeadInfo[], input: tf.Tensor, y: LabelTensors): tf.Scalar[] {
   const outputs = model.apply(input, { training: true }) as tf.Tensor | tf.Tensor[];
-  const logits = Array.isArray(outputs) ? outputs : [outputs];
-  const onehot = tf.oneHot(labels, logits[0]!.shape[1]!);
-  return logits.map((l) => tf.losses.softmaxCrossEntropy(onehot, l) as tf.Scalar);
+  const list = Array.isArray(outputs) ? outputs : [outputs];
+  return list.map((out, i) => lossOf(heads[i]!.kind ?? 'softmax', out, y, 'mean'));
+}
+
+/** The first `n` entries of a batch's label buffers as tensors (call inside a tidy). */
+export function labelTensors(labels: Int32Array, targets: Float32Array | null, n: number, targetSize: number): LabelTensors {
+  return {
+    labels: tf.tensor1d(labels.subarray(0, n), 'int32'),
+    targets: targets ? tf.tensor2d(targets.subarray(0, n * targetSize), [n, targetSize]) : null,
+  };
+}
+
+/** A batch's target buffer when the heads need one. */
+export function targetBuffer(heads: readonly HeadInfo[], batchSize: number, targetSize: number | undefined): Float32Array | null {
+  return needsTargets(heads) ? new Float32Array(batchSize * (targetSize ?? 1)) : null;
 }

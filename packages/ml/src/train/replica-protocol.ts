@@ -1,5 +1,6 @@
 /** Messages between the trainer and its replica threads (data-parallel training on CPU cores). */
 import type { Augmentation } from '@digits-ts/contracts';
+import type { HeadInfo } from '../networks/index.ts';
 import type { BackendChoice } from '../tf.ts';
 
 /** What a replica needs once: the model, the shared samples and the shared exchange buffers. */
@@ -7,12 +8,12 @@ export interface ReplicaInit {
   backend: BackendChoice;
   /** `model.toJSON()` of the training graph (all heads). */
   topology: string;
-  headWeights: number[];
+  heads: HeadInfo[];
   /** Float32 weights of every trainable variable, concatenated in `model.trainableWeights` order; written by the trainer after each update. */
   weights: SharedArrayBuffer;
   /** Float32 gradients, same layout; written by the replica. */
   gradients: SharedArrayBuffer;
-  samples: { pixels: SharedArrayBuffer; labels: SharedArrayBuffer; count: number; height: number; width: number; channels: number };
+  samples: { pixels: SharedArrayBuffer; labels: SharedArrayBuffer; targets?: SharedArrayBuffer; targetSize?: number; count: number; height: number; width: number; channels: number };
   crop: number | null;
   mirror: boolean;
   mean: Float32Array | null;

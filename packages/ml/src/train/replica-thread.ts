@@ -8,7 +8,7 @@ import { createRandom } from '@digits-ts/dataset';
 import '../networks/index.ts'; // registers the custom layers the topology may name
 import { initBackend, tf, tfl } from '../tf.ts';
 import { fillBatch, inputShapeOf } from './batches.ts';
-import { headLosses } from './losses.ts';
+import { headLosses, labelTensors, targetBuffer } from './losses.ts';
 import type { ReplicaInit, ReplicaReply, ReplicaStep } from './replica-protocol.ts';
 import type { Samples } from './samples.ts';
 
@@ -18,11 +18,18 @@ const model = await tfl.models.modelFromJSON(JSON.parse(init.topology) as never)
 const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
 const weights = new Float32Array(init.weights);
 const gradients = new Float32Array(init.gradients);
-const samples: Samples = { ...init.samples, pixels: new Uint8Array(init.samples.pixels), labels: new Int32Array(init.samples.labels) };
+const { targets, ...shape } = init.samples;
+const samples: Samples = {
+  ...shape,
+  pixels: new Uint8Array(init.samples.pixels),
+  labels: new Int32Array(init.samples.labels),
+  ...(targets ? { targets: new Float32Array(targets) } : {}),
+};
 const batch = { crop: init.crop, mirror: init.mirror, mean: init.mean, augmentation: init.augmentation, train: true, random: createRandom(init.seed) };
 const [h, w, c] = inputShapeOf(samples, init.crop);
 const x = new Float32Array(init.maxBatch * h * w * c);
 const y = new Int32Array(init.maxBatch);
+const t = targetBuffer(init.heads, init.maxBatch, samples.targetSize);
 
 function loadWeights(): void {
   let offset = 0;
@@ -36,14 +43,14 @@ function loadWeights(): void {
 function step({ indices, scale, fresh }: ReplicaStep): number[] {
   if (fresh) loadWeights();
   const n = indices.length;
-  fillBatch(samples, indices, batch, x, y);
+  fillBatch(samples, indices, batch, x, y, t ?? undefined);
   return tf.tidy(() => {
     const input = tf.tensor4d(x.subarray(0, n * h * w * c), [n, h, w, c]);
-    const labels = tf.tensor1d(y.subarray(0, n), 'int32');
+    const labels = labelTensors(y, t, n, samples.targetSize ?? 1);
     let losses: tf.Scalar[] = [];
     const { grads } = tf.variableGrads(() => {
-      losses = headLosses(model, input, labels).map((l) => tf.keep(l));
-      return tf.addN(losses.map((l, i) => tf.mul(l, init.headWeights[i]! * scale))) as tf.Scalar;
+      losses = headLosses(model, init.heads, input, labels).map((l) => tf.keep(l));
+      return tf.addN(losses.map((l, i) => tf.mul(l, init.heads[i]!.weight * scale))) as tf.Scalar;
     }, vars);
     let offset = 0;
     for (const v of vars) {

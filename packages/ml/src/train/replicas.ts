@@ -10,7 +10,7 @@ import type { ReplicaInit, ReplicaReply, ReplicaStep } from './replica-protocol.
 import type { TrainSetup } from './trainer.ts';
 
 /** Copies `samples` into shared memory once, so every replica reads the same bytes. */
-function shared(view: Uint8Array | Int32Array): SharedArrayBuffer {
+function shared(view: Uint8Array | Int32Array | Float32Array): SharedArrayBuffer {
   if (view.buffer instanceof SharedArrayBuffer && view.byteOffset === 0 && view.byteLength === view.buffer.byteLength) return view.buffer;
   const buffer = new SharedArrayBuffer(view.byteLength);
   new Uint8Array(buffer).set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
@@ -51,9 +51,13 @@ export class Replica {
     const init: ReplicaInit = {
       backend: (backendInfo()?.name ?? 'cpu') as BackendChoice,
       topology: JSON.stringify(setup.network.model.toJSON(null, false)),
-      headWeights: setup.network.heads.map((h) => h.weight),
+      heads: setup.network.heads,
       weights, gradients,
-      samples: { pixels: shared(setup.train.pixels), labels: shared(setup.train.labels), count: setup.train.count, height: setup.train.height, width: setup.train.width, channels: setup.train.channels },
+      samples: {
+        pixels: shared(setup.train.pixels), labels: shared(setup.train.labels),
+        ...(setup.train.targets ? { targets: shared(setup.train.targets), targetSize: setup.train.targetSize } : {}),
+        count: setup.train.count, height: setup.train.height, width: setup.train.width, channels: setup.train.channels,
+      },
       crop: setup.crop, mirror: setup.mirror, mean: setup.mean, augmentation: setup.options.augmentation, seed, maxBatch,
     };
     const worker = new Worker(new URL('./replica-bootstrap.mjs', import.meta.url), { workerData: { ...init, entry: new URL('./replica-thread.ts', import.meta.url).href } });

@@ -15,6 +15,18 @@ export interface Samples extends ImageShape {
   /** count × height × width × channels, RGB order. */
   pixels: Uint8Array;
   labels: Int32Array;
+  /**
+   * Float label vectors (generic datasets), count × targetSize: the label DB's values, or the
+   * scalar label when there is no label DB. Absent → the class labels as floats.
+   */
+  targets?: Float32Array;
+  targetSize?: number;
+}
+
+/** Sample `index`'s label vector: its target values, or its class label as the one value. */
+export function targetOf(samples: Samples, index: number): ArrayLike<number> {
+  const size = samples.targetSize ?? 1;
+  return samples.targets ? samples.targets.subarray(index * size, (index + 1) * size) : [samples.labels[index]!];
 }
 
 /** Datums decoded per call of `decode`, so a decoder can spread them over threads. */
@@ -24,7 +36,41 @@ const DECODE_CHUNK = 1024;
  * Reads every Datum of `dbDir`. Raw Datums are converted from Caffe's CHW BGR; encoded ones go
  * through `decode` in chunks. Every image must have the dataset's shape.
  */
-export async function loadSamples(dbDir: string, shape: ImageShape, decode: DecodeImages, signal?: AbortSignal): Promise<Samples> {
+export async function loadSamples(dbDir: string, shape: ImageShape, decode: DecodeImages, signal?: AbortSignal, labelDb?: string): Promise<Samples> {
+  const samples = await loadFeatures(dbDir, shape, decode, signal);
+  return labelDb ? { ...samples, ...loadTargets(labelDb, samples.count) } : samples;
+}
+
+/**
+ * Reads the label vectors of a generic dataset's label DB (§7.2: Datums of float_data, or raw
+ * bytes), in key order, which is the feature DB's order; every vector must have the same size.
+ */
+function loadTargets(dbDir: string, count: number): { targets: Float32Array; targetSize: number } {
+  const reader = openDbReader(dbDir);
+  try {
+    assert(reader.count() === count, () => expected(`${count} labels (one per feature)`, dbDir, reader.count()));
+    let targets: Float32Array | null = null;
+    let size = 0;
+    let index = 0;
+    for (const entry of reader.entries()) {
+      const datum = decodeDatum(entry.value);
+      const values: ArrayLike<number> = datum.floatData.length > 0 ? datum.floatData : datum.data;
+      if (!targets) {
+        size = values.length;
+        assert(size > 0, () => expected('a non-empty label', `entry ${entry.key} of ${dbDir}`, 'an empty Datum'));
+        targets = new Float32Array(new SharedArrayBuffer(count * size * 4));
+      }
+      assert(values.length === size, () => expected(`${size} label values`, `entry ${entry.key} of ${dbDir}`, values.length));
+      targets.set(values, index * size);
+      index++;
+    }
+    return { targets: targets ?? new Float32Array(0), targetSize: size };
+  } finally {
+    reader.close();
+  }
+}
+
+async function loadFeatures(dbDir: string, shape: ImageShape, decode: DecodeImages, signal?: AbortSignal): Promise<Samples> {
   const reader = openDbReader(dbDir);
   try {
     const count = reader.count();

@@ -47,3 +47,9 @@ export async function loadModel(dir: string): Promise<tfl.LayersModel> {
   const weightData = new Uint8Array(Buffer.concat(buffers)).buffer;
   return tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData }));
 }
+
+/** The metadata `saveModel` stored with a snapshot (labels, preprocessing, output names). */
+export async function readSnapshotMetadata(dir: string): Promise<Record<string, unknown>> {
+  const json = JSON.parse(await fs.readFile(path.join(dir, MODEL_FILE), 'utf8')) as { userDefinedMetadata?: Record<string, unknown> };
+  return json.userDefinedMetadata ?? {};
+}

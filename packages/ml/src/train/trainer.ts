@@ -16,7 +16,8 @@ import type { Samples } from './samples.ts';
 import { epochOf, scheduleOf, type Schedule } from './schedule.ts';
 import { saveModel } from './snapshot.ts';
 import { evaluate } from './evaluate.ts';
-import { headLosses } from './losses.ts';
+import { headLosses, labelTensors, targetBuffer } from './losses.ts';
+import { LOSS_LAYER_TYPES } from '../networks/index.ts';
 import { Replica } from './replicas.ts';
 
 export interface TrainSetup {
@@ -103,6 +104,8 @@ class TrainLoop {
   private readonly batch: BatchOptions;
   private readonly x: Float32Array;
   private readonly y: Int32Array;
+  /** Label vectors of the batch, for regression heads. */
+  private readonly t: Float32Array | null;
   private readonly order: EpochOrder;
   /** Running per-head loss sums: this thread's as tensors (no sync per step), replicas' as numbers. */
   private sums: tf.Scalar[];
@@ -123,6 +126,7 @@ class TrainLoop {
     const [h, w, c] = inputShapeOf(s.train, s.crop);
     this.x = new Float32Array(s.batchSize * h * w * c);
     this.y = new Int32Array(s.batchSize);
+    this.t = targetBuffer(s.network.heads, s.batchSize, s.train.targetSize);
     this.order = new EpochOrder(s.train.count, o.shuffle, s.random);
     this.sums = s.network.heads.map(() => tf.keep(tf.scalar(0)));
     this.replicaSums = s.network.heads.map(() => 0);
@@ -133,16 +137,16 @@ class TrainLoop {
    * iter_size); adds its head losses, scaled alike, to the running sums.
    */
   private ownGradients(indices: number[], scale: number): tf.NamedTensorMap {
-    const { x, y } = this;
+    const { x, y, t } = this;
     const n = indices.length;
-    fillBatch(this.s.train, indices, this.batch, x, y);
+    fillBatch(this.s.train, indices, this.batch, x, y, t ?? undefined);
     const [h, w, c] = inputShapeOf(this.s.train, this.s.crop);
     return tf.tidy(() => {
       const input = tf.tensor4d(x.subarray(0, n * h * w * c), [n, h, w, c]);
-      const labels = tf.tensor1d(y.subarray(0, n), 'int32');
+      const labels = labelTensors(y, t, n, this.s.train.targetSize ?? 1);
       let losses: tf.Scalar[] = [];
       const { grads } = tf.variableGrads(() => {
-        losses = headLosses(this.s.network.model, input, labels);
+        losses = headLosses(this.s.network.model, this.s.network.heads, input, labels);
         losses.forEach((l) => tf.keep(l));
         const weighted = losses.map((l, i) => tf.mul(l, this.s.network.heads[i]!.weight * scale));
         return tf.addN(weighted) as tf.Scalar;
@@ -231,7 +235,7 @@ function trainOutputs(setup: TrainSetup, means: number[], lr: number): OutputVal
   setup.network.heads.forEach((head, i) => {
     const value = means[i]!;
     if (!Number.isFinite(value)) throw Errors.TRAINING_DIVERGED(`Network outputted NaN for "${head.loss}" (train). Try decreasing your learning rate.`);
-    outputs[head.loss] = { kind: 'SoftmaxWithLoss', value };
+    outputs[head.loss] = { kind: LOSS_LAYER_TYPES[head.kind ?? 'softmax'], value };
   });
   outputs.learning_rate = { kind: 'LearningRate', value: lr };
   return outputs;

@@ -1,0 +1,50 @@
+/**
+ * Inference inputs that are not image files (§10.5): the entries of an LMDB in DATA_ROOTS
+ * (`infer_db`, keyed by their DB keys) and entries an extension generates (`infer_extension`,
+ * keyed `%09d` like the throw-away DB DIGITS writes for them).
+ */
+import fs from 'node:fs/promises';
+import { Errors, isWithinRoots } from '@digits-ts/contracts';
+import { datumDataToPixels, decodeDatum, formatSequenceKey, openDbReader } from '@digits-ts/dataset';
+import { encodeImage } from '@digits-ts/imaging';
+import type { WorkerContext } from '../context.ts';
+
+/** An encoded image (PNG/JPEG Datum) or raw HWC RGB pixels. */
+export type RawInput =
+  | { kind: 'encoded'; key: string; bytes: Buffer }
+  | { kind: 'raw'; key: string; pixels: Uint8Array; height: number; width: number; channels: 1 | 3; toPng(): Promise<Buffer> };
+
+function rawInput(key: string, pixels: Uint8Array, height: number, width: number, channels: 1 | 3): RawInput {
+  return { kind: 'raw', key, pixels, height, width, channels, toPng: () => encodeImage({ data: Buffer.from(pixels), width, height, channels }, 'png') };
+}
+
+/** Every entry of the LMDB at `dbPath` (checked against DATA_ROOTS again: the worker trusts no path). */
+export async function dbInputs(ctx: WorkerContext, dbPath: string): Promise<RawInput[]> {
+  const real = await fs.realpath(dbPath).catch(() => null);
+  if (!real) throw Errors.BAD_REQUEST(`DB "${dbPath}" does not exist`);
+  if (!isWithinRoots(real, ctx.roots)) throw Errors.PATH_NOT_ALLOWED(`"${dbPath}" is outside DATA_ROOTS`);
+  const reader = openDbReader(real);
+  try {
+    const inputs: RawInput[] = [];
+    for (const entry of reader.entries()) {
+      const datum = decodeDatum(entry.value);
+      if (datum.encoded) inputs.push({ kind: 'encoded', key: entry.key, bytes: Buffer.from(datum.data) });
+      else if (datum.channels === 1 || datum.channels === 3) {
+        if (datum.data.length !== datum.channels * datum.height * datum.width) throw Errors.BAD_REQUEST(`entry ${entry.key} of DB "${dbPath}" holds no uint8 image data`);
+        inputs.push(rawInput(entry.key, datumDataToPixels(datum.data, datum.width, datum.height, datum.channels), datum.height, datum.width, datum.channels));
+      } else throw Errors.BAD_REQUEST(`entry ${entry.key} of DB "${dbPath}" has ${datum.channels} channels; images have 1 or 3`);
+    }
+    return inputs;
+  } finally {
+    reader.close();
+  }
+}
+
+/**
+ * An extension's inference entries (§7.3): one with the given values when `count` is null,
+ * else `count` with random values in [−0.5, 0.5).
+ */
+export function generatedInputs(count: number | null, make: (x: number, y: number) => Uint8Array, given: { gradientX: number; gradientY: number; width: number; height: number }): RawInput[] {
+  const slopes = count === null ? [[given.gradientX, given.gradientY]] : Array.from({ length: count }, () => [Math.random() - 0.5, Math.random() - 0.5]);
+  return slopes.map(([x, y], i) => rawInput(formatSequenceKey(i), make(x!, y!), given.height, given.width, 1));
+}
