@@ -47,6 +47,8 @@ t.test('worker defaults', async (t) => {
     tfBackend: 'auto',
     trainThreads: Math.max(1, os.availableParallelism()),
     inferCacheModels: 4,
+    heartbeatTtlMs: 15000,
+    visibleGpus: '',
     logLevel: 'info',
     shutdownTimeoutMs: 10_000,
   });

@@ -6,7 +6,7 @@ import multipart from '@fastify/multipart';
 import secureSession from '@fastify/secure-session';
 import type { GatewayConfig } from '@digits-ts/config';
 import type { Logger } from '@digits-ts/logger';
-import { createRedis, JobStore, QueueProducer, RequestClient } from '@digits-ts/queue';
+import { createRedis, JobChangeHub, JobStore, QueueProducer, RequestClient } from '@digits-ts/queue';
 import { installErrorHandlers } from './plugins/errors.ts';
 import { loadSessionKey } from './plugins/identity.ts';
 import { recoverJobs } from './recovery.ts';
@@ -14,6 +14,8 @@ import { authRoutes } from './routes/auth.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { modelRoutes } from './routes/models.ts';
 import { networkToolRoutes } from './routes/network-tools.ts';
+import { workerRoutes } from './routes/workers.ts';
+import { jobEventRoutes } from './routes/job-events.ts';
 import { inferenceRoutes } from './routes/inference.ts';
 import { modelDownloadRoutes } from './routes/model-download.ts';
 import { fileRoutes } from './routes/files.ts';
@@ -37,8 +39,10 @@ export async function buildApp({ config, logger }: BuildOptions): Promise<Fastif
     producer: new QueueProducer(createRedis(config.redis.url, 'client'), config.redis.prefix),
   } as Services;
   services.inference = new RequestClient(config.redis.url, config.redis.prefix, services.producer, 'infer');
+  services.jobChanges = new JobChangeHub(config.redis.url, config.redis.prefix);
   app.decorate('services', services);
   app.addHook('onClose', async () => {
+    await services.jobChanges.close();
     await services.inference.close();
     await services.producer.close();
     await services.store.close();
@@ -64,6 +68,8 @@ export async function buildApp({ config, logger }: BuildOptions): Promise<Fastif
   await app.register(datasetRoutes);
   await app.register(modelRoutes);
   await app.register(networkToolRoutes);
+  await app.register(workerRoutes);
+  await app.register(jobEventRoutes);
   await app.register(inferenceRoutes);
   await app.register(modelDownloadRoutes);
   await app.register(fileRoutes);

@@ -4,7 +4,7 @@
  * until its dataset build ends.
  */
 import { addFormError, isRunningStatus, JOB_TYPES, JOBS, snapshotOf, trainPayloadOf, type FormErrors, type JobRecord, type ModelJobSpec, type ModelTask, type ParsedModelForm } from '@digits-ts/contracts';
-import { addDatasetWaiter, takeDatasetWaiters } from '@digits-ts/queue';
+import { addDatasetWaiter, listWorkers, takeDatasetWaiters } from '@digits-ts/queue';
 import { FormError } from './plugins/errors.ts';
 import type { Services } from './services.ts';
 
@@ -41,8 +41,22 @@ async function checkReferences(services: Services, form: ParsedModelForm, task: 
       }
     }
   }
+  await checkGpus(services, form.jobs[0]!.options.gpus.list, errors);
   if (Object.keys(errors).length > 0) throw new FormError(errors);
   return dataset!;
+}
+
+/**
+ * GPUs named explicitly (`select_gpus`, `select_gpus_list`, `select_gpu=<index>`) must be on a
+ * live worker that trains; a count alone runs anywhere (on CPU where no worker has GPUs, §8.1).
+ */
+async function checkGpus(services: Services, wanted: readonly number[], errors: FormErrors): Promise<void> {
+  if (wanted.length === 0) return;
+  const trainers = (await listWorkers(services.redis, services.config.redis.prefix)).filter((w) => w.queues.includes('train'));
+  const fits = trainers.some((w) => wanted.every((index) => w.gpus.some((g) => g.index === index)));
+  if (fits) return;
+  const have = trainers.filter((w) => w.gpus.length > 0).map((w) => `${w.host} has ${w.gpus.map((g) => g.index).join(', ')}`);
+  addFormError(errors, 'select_gpus', `No live training worker has GPU${wanted.length > 1 ? 's' : ''} ${wanted.join(', ')}; ${have.length > 0 ? have.join('; ') : 'no live training worker has any GPU'}`);
 }
 
 function newModelRecord(id: string, username: string, form: ParsedModelForm, job: ModelJobSpec, waiting: boolean): JobRecord {

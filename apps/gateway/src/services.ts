@@ -1,6 +1,6 @@
 /** What routes need from the outside world, built once per app. */
 import type { GatewayConfig } from '@digits-ts/config';
-import type { JobStore, QueueProducer, Redis, RequestClient } from '@digits-ts/queue';
+import type { JobChangeHub, JobStore, QueueProducer, Redis, RequestClient } from '@digits-ts/queue';
 
 export interface Services {
   config: GatewayConfig;
@@ -9,6 +9,8 @@ export interface Services {
   producer: QueueProducer;
   /** Request/reply on the infer queue. */
   inference: RequestClient;
+  /** Job change notices, for event streams. */
+  jobChanges: JobChangeHub;
 }
 
 declare module 'fastify' {

@@ -6,7 +6,10 @@ import type { Worker } from 'bullmq';
 import type { WorkerConfig } from '@digits-ts/config';
 import type { Logger } from '@digits-ts/logger';
 import { initBackend } from '@digits-ts/ml';
-import { createRedis, JobStore, QueueProducer, startQueueWorker, subscribeAborts } from '@digits-ts/queue';
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { createRedis, JobStore, QueueProducer, startQueueWorker, subscribeAborts, WorkerHeartbeat } from '@digits-ts/queue';
+import { detectGpus } from './gpus.ts';
 import type { WorkerContext } from './context.ts';
 import { createImagePool, type ImagePool } from './dataset-build/image-pool.ts';
 import { ModelCache } from './inference/model-cache.ts';
@@ -14,6 +17,8 @@ import { processorsFor } from './registry.ts';
 
 export interface WorkerHandle {
   ctx: WorkerContext;
+  /** Its entry in the worker registry (`GET /workers.json`). */
+  heartbeat: WorkerHeartbeat;
   close(): Promise<void>;
 }
 
@@ -58,13 +63,26 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Wo
     runner.on('failed', (job, err) => log.warn({ queue, jobId: job?.id, reason: err.message }, 'queue job failed'));
     runners.push(runner);
   }
-  log.info({ queues: config.queues, threads: config.datasetThreads, dataRoots: config.dataRoots, tfBackend: backend }, 'worker started');
+  const id = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const gpus = await detectGpus(config.visibleGpus);
+  const started = Date.now() / 1000;
+  const heartbeat = new WorkerHeartbeat(redis, config.redis.prefix, config.heartbeatTtlMs, () => {
+    const memory = process.memoryUsage();
+    return {
+      id, host: os.hostname(), pid: process.pid, queues: [...config.queues], backend, gpus,
+      jobs: [...ctx.running.keys()], memory: { rss: memory.rss, heapUsed: memory.heapUsed }, started, seen: Date.now() / 1000,
+    };
+  });
+  await heartbeat.start();
+  log.info({ id, queues: config.queues, threads: config.datasetThreads, dataRoots: config.dataRoots, tfBackend: backend, gpus }, 'worker started');
 
   return {
     ctx,
+    heartbeat,
     async close() {
-      // 1. stop fetching and let active jobs finish; 2. close pools; 3. quit Redis
+      // 1. stop fetching and let active jobs finish; 2. leave the registry, close pools; 3. quit Redis
       await Promise.all(runners.map((r) => r.close()));
+      await heartbeat.stop().catch(() => heartbeat.pause());
       await pool?.close();
       await ctx.models.clear();
       await ctx.producer.close();

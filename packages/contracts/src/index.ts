@@ -17,3 +17,4 @@ export * from './model-outputs.ts';
 export * from './inference.ts';
 export * from './data-extensions.ts';
 export * from './caffe/index.ts';
+export * from './workers.ts';

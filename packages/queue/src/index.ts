@@ -6,3 +6,5 @@ export * from './abort.ts';
 export * from './runner.ts';
 export * from './waiters.ts';
 export * from './request-reply.ts';
+export * from './worker-registry.ts';
+export * from './job-events.ts';

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { appendStatus, Errors, type JobRecord, type StatusCode } from '@digits-ts/contracts';
 import { readJobFile, writeJobFile } from './job-files.ts';
 import { storeKey, type Redis } from './redis.ts';
+import { publishJobChange } from './job-events.ts';
 
 const MAX_UPDATE_TRIES = 20;
 
@@ -97,6 +98,7 @@ export class JobStore {
         const result = await conn.multi().hset(key, 'record', JSON.stringify(next), 'progress', String(next.progress)).exec();
         if (result === null) continue; // someone else wrote in between: try again
         await this.syncFile(id, next);
+        await publishJobChange(this.redis, this.prefix, id);
         return next;
       } finally {
         await conn.unwatch().catch(() => undefined);
@@ -146,6 +148,7 @@ export class JobStore {
     const key = this.key('job', id);
     // only for a job that still exists; a deleted job must not be resurrected as a bare hash
     await this.redis.eval("if redis.call('exists', KEYS[1]) == 1 then redis.call('hset', KEYS[1], 'progress', ARGV[1]) end", 1, key, String(Math.min(1, Math.max(0, progress))));
+    await publishJobChange(this.redis, this.prefix, id);
   }
 
   /** Removes a job's record, index entry and folder. */

@@ -1,0 +1,21 @@
+/** The worker registry (`GET /workers.json`): what each live worker process announces in Redis. */
+import { Type, type Static } from 'typebox';
+
+export const WorkerInfo = Type.Object({
+  /** `<host>:<pid>:<random>`: unique per process start. */
+  id: Type.String(),
+  host: Type.String(),
+  pid: Type.Integer(),
+  queues: Type.Array(Type.String()),
+  /** The TF.js backend it trains and infers with (null for an ingest-only worker). */
+  backend: Type.Union([Type.Object({ name: Type.String(), package: Type.String(), version: Type.String() }), Type.Null()]),
+  /** GPU indices it may use: CUDA_VISIBLE_DEVICES, else what nvidia-smi lists; empty on CPU hosts. */
+  gpus: Type.Array(Type.Object({ index: Type.Integer({ minimum: 0 }), name: Type.String() })),
+  /** Ids of the jobs it is running now. */
+  jobs: Type.Array(Type.String()),
+  memory: Type.Object({ rss: Type.Integer(), heapUsed: Type.Integer() }),
+  /** Unix seconds. */
+  started: Type.Number(),
+  seen: Type.Number(),
+});
+export type WorkerInfo = Static<typeof WorkerInfo>;

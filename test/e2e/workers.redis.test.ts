@@ -1,0 +1,62 @@
+// The worker registry (GET /workers.json): heartbeats with a TTL, two workers sharing the train
+// queue (two models train at once), a stopped heartbeat dropping out within the TTL, and GPU
+// requests checked against what live workers have.
+import path from 'node:path';
+import t from 'tap';
+import { loadWorkerConfig } from '@digits-ts/config';
+import { createLogger } from '@digits-ts/logger';
+import type { WorkerInfo } from '@digits-ts/contracts';
+import { startWorker } from '../../apps/worker/src/worker.ts';
+import { writeMnistPngs } from '../../scripts/mnist.ts';
+import { createDataset } from '../helpers/datasets.ts';
+import { login, multipart, startStack, waitForStatus } from '../helpers/stack.ts';
+
+const TTL_MS = 900;
+
+t.test('workers announce themselves and share the queues', async (t) => {
+  const stack = await startStack(t, { env: { WORKER_TTL_MS: String(TTL_MS), TRAIN_THREADS: '1' } });
+  const workers = async () => ((await stack.app.inject('/workers.json')).json() as { workers: WorkerInfo[] }).workers;
+  const first = await workers();
+  t.equal(first.length, 1);
+  t.match(first[0], { pid: process.pid, queues: ['ingest', 'train', 'infer'], backend: { name: 'wasm' }, gpus: [], jobs: [] });
+  t.ok(first[0]!.memory.rss > 0 && first[0]!.seen >= first[0]!.started);
+
+  // a second worker, started by hand on the same Redis and folders
+  const second = await startWorker(loadWorkerConfig({ ...stack.env, WORKER_QUEUES: 'train,infer' }), createLogger({ level: 'silent', name: 'w2' }));
+  t.teardown(() => second.close());
+  t.equal((await workers()).length, 2);
+
+  const mnist = path.join(stack.dataDir, 'mnist');
+  await writeMnistPngs(mnist, { splits: ['train'], perClass: 40 });
+  const cookie = await login(stack.app, 'alice');
+  const ds = (await createDataset(stack.app, cookie, { dataset_name: 'mnist', folder_train: path.join(mnist, 'train'), resize_channels: '1', resize_width: '28', resize_height: '28' })).json() as { id: string };
+  t.equal(await waitForStatus(stack.app, ds.id), 'Done');
+  const post = (fields: Record<string, string>) => {
+    const body = multipart(fields);
+    return stack.app.inject({ method: 'POST', url: '/models/images/classification.json', payload: body.payload, headers: { ...body.headers, cookie } });
+  };
+  const models = await Promise.all(['a', 'b'].map(async (name) => ((await post({ model_name: name, dataset: ds.id, framework: 'tensorflow', method: 'standard', standard_networks: 'lenet', train_epochs: '3' })).json() as { id: string }).id));
+  // both run at once, one on each worker
+  let together = false;
+  const deadline = Date.now() + 60_000;
+  while (!together && Date.now() < deadline) {
+    const busy = (await workers()).flatMap((w) => w.jobs);
+    together = models.every((id) => busy.includes(id));
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  t.ok(together, 'the two models ran at the same time on the two workers');
+  for (const id of models) t.equal(await waitForStatus(stack.app, id, 120_000), 'Done');
+
+  // GPUs nobody has: a 400 naming what exists
+  const gpu = await post({ model_name: 'g', dataset: ds.id, framework: 'tensorflow', method: 'standard', standard_networks: 'lenet', select_gpus_list: '0,1' });
+  t.equal(gpu.statusCode, 400);
+  t.match(gpu.json(), { errors: { select_gpus: ['No live training worker has GPUs 0, 1; no live training worker has any GPU'] } });
+
+  // a stopped heartbeat (as when a worker is killed) drops out within the TTL
+  second.heartbeat.pause();
+  const stopped = Date.now();
+  while ((await workers()).length === 2) await new Promise((r) => setTimeout(r, 25));
+  const gone = Date.now() - stopped;
+  t.ok(gone <= TTL_MS + 250, `gone after ${gone} ms (TTL ${TTL_MS} ms)`);
+  t.equal((await workers())[0]!.id, first[0]!.id);
+});
