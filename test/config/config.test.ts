@@ -49,6 +49,7 @@ t.test('worker defaults', async (t) => {
     inferCacheModels: 4,
     heartbeatTtlMs: 15000,
     visibleGpus: '',
+    metrics: { port: null, host: '127.0.0.1' },
     logLevel: 'info',
     shutdownTimeoutMs: 10_000,
   });

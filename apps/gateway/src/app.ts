@@ -16,6 +16,7 @@ import { modelRoutes } from './routes/models.ts';
 import { networkToolRoutes } from './routes/network-tools.ts';
 import { workerRoutes } from './routes/workers.ts';
 import { jobEventRoutes } from './routes/job-events.ts';
+import { metricsRoutes } from './metrics.ts';
 import { inferenceRoutes } from './routes/inference.ts';
 import { modelDownloadRoutes } from './routes/model-download.ts';
 import { fileRoutes } from './routes/files.ts';
@@ -70,6 +71,7 @@ export async function buildApp({ config, logger }: BuildOptions): Promise<Fastif
   await app.register(networkToolRoutes);
   await app.register(workerRoutes);
   await app.register(jobEventRoutes);
+  await app.register(metricsRoutes);
   await app.register(inferenceRoutes);
   await app.register(modelDownloadRoutes);
   await app.register(fileRoutes);

@@ -8,6 +8,7 @@ import { createBuildGenericDatasetProcessor } from './processors/build-generic-d
 import { createTrainModelProcessor } from './processors/train-model.ts';
 import { createClassifyImagesProcessor } from './processors/classify-images.ts';
 import { createDrawNetworkProcessor } from './processors/draw-network.ts';
+import { jobDuration, jobsProcessed } from './metrics.ts';
 
 const FACTORIES: Record<JobName, (ctx: WorkerContext) => Processor> = {
   'build-dataset': createBuildDatasetProcessor,
@@ -26,7 +27,23 @@ export function processorsFor(queue: QueueName, ctx: WorkerContext): Map<string,
   if (unknown.length || missing.length) throw new Error(`worker registry out of step with the job catalogue: missing ${missing.join(', ') || 'none'}, unknown ${unknown.join(', ') || 'none'}`);
   const map = new Map<string, Processor>();
   for (const [name, def] of Object.entries(JOBS)) {
-    if (def.queue === queue) map.set(name, FACTORIES[name as JobName](ctx));
+    if (def.queue === queue) map.set(name, timed(name, FACTORIES[name as JobName](ctx)));
   }
   return map;
+}
+
+/** `processor` with its duration and outcome recorded in the worker's metrics. */
+function timed(name: string, processor: Processor): Processor {
+  return async (job) => {
+    const end = jobDuration.startTimer({ job: name });
+    let outcome = 'failed';
+    try {
+      const result = await processor(job);
+      outcome = result && typeof result === 'object' && 'aborted' in result ? 'aborted' : 'completed';
+      return result;
+    } finally {
+      end({ outcome });
+      jobsProcessed.inc({ job: name, outcome });
+    }
+  };
 }

@@ -10,6 +10,7 @@ import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createRedis, JobStore, QueueProducer, startQueueWorker, subscribeAborts, WorkerHeartbeat } from '@digits-ts/queue';
 import { detectGpus } from './gpus.ts';
+import { startMetricsServer } from './metrics.ts';
 import type { WorkerContext } from './context.ts';
 import { createImagePool, type ImagePool } from './dataset-build/image-pool.ts';
 import { ModelCache } from './inference/model-cache.ts';
@@ -17,6 +18,8 @@ import { processorsFor } from './registry.ts';
 
 export interface WorkerHandle {
   ctx: WorkerContext;
+  /** `http://host:port` of its /metrics endpoint, when METRICS_PORT is set. */
+  metricsUrl: string | null;
   /** Its entry in the worker registry (`GET /workers.json`). */
   heartbeat: WorkerHeartbeat;
   close(): Promise<void>;
@@ -74,12 +77,15 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Wo
     };
   });
   await heartbeat.start();
+  const metricsServer = config.metrics.port === null ? null : await startMetricsServer(config.metrics.port, config.metrics.host);
   log.info({ id, queues: config.queues, threads: config.datasetThreads, dataRoots: config.dataRoots, tfBackend: backend, gpus }, 'worker started');
 
   return {
     ctx,
     heartbeat,
+    metricsUrl: metricsServer ? `http://${config.metrics.host}:${(metricsServer.address() as import('node:net').AddressInfo).port}` : null,
     async close() {
+      metricsServer?.close();
       // 1. stop fetching and let active jobs finish; 2. leave the registry, close pools; 3. quit Redis
       await Promise.all(runners.map((r) => r.close()));
       await heartbeat.stop().catch(() => heartbeat.pause());

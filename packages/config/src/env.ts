@@ -30,6 +30,11 @@ export const v = {
       return port;
     },
   }),
+  /** A port, 0 for any free one, or empty for "off". */
+  optionalPort: (doc: string): VarDef<number | null> => ({
+    doc, defaultText: '',
+    parse: (raw) => (raw.trim() === '' ? null : raw.trim() === '0' ? 0 : v.port(doc, '').parse(raw)),
+  }),
   absDir: (doc: string, defaultText: string): VarDef<string> => ({ doc, defaultText, parse: (raw) => path.resolve(raw) }),
   dirList: (doc: string): VarDef<readonly string[]> => ({
     doc, defaultText: '',

@@ -38,6 +38,8 @@ export const WORKER_VARS = {
   INFER_CACHE_MODELS: v.int('Models a worker keeps loaded for inference (least recently used evicted)', '4'),
   TRAIN_THREADS: v.threads('Threads sharing each training batch on the wasm and cpu backends, as data-parallel replicas (empty: one per CPU); the tensorflow backend runs one'),
   WORKER_TTL_MS: v.int('How long a worker stays listed in /workers.json without a heartbeat (milliseconds; it beats every third of that)', '15000'),
+  METRICS_PORT: v.optionalPort('Port of this worker\'s Prometheus /metrics endpoint (on METRICS_HOST; 0: any free port); empty: none'),
+  METRICS_HOST: v.string('Address the worker\'s /metrics endpoint listens on', '127.0.0.1'),
   CUDA_VISIBLE_DEVICES: v.string('GPU indices this worker may use (comma list, as CUDA reads it); empty: every GPU nvidia-smi lists, none on CPU hosts', ''),
   TF_BACKEND: v.choice('TensorFlow.js backend for training and inference: auto tries tensorflow (tfjs-node-gpu, tfjs-node), then wasm, then cpu', 'auto', ['auto', 'tensorflow', 'wasm', 'cpu'] as const),
 };
@@ -80,6 +82,7 @@ export function loadWorkerConfig(env: Env) {
     inferCacheModels: e.INFER_CACHE_MODELS,
     heartbeatTtlMs: e.WORKER_TTL_MS,
     visibleGpus: e.CUDA_VISIBLE_DEVICES,
+    metrics: freeze({ port: e.METRICS_PORT, host: e.METRICS_HOST }),
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DATA_EXTENSIONS, errorOfCode, Errors, isWithinRoots, parseForm, parseInferenceList, percent, snapshotOf, UPLOADS_DIR, type ClassifiedImage, type ClassifyImagesPayload, type ClassifyImagesResult, type GenericDatasetOptions, type InferImage, type JobRecord } from '@digits-ts/contracts';
 import { RequestClient } from '@digits-ts/queue';
+import { inferenceSeconds } from '../metrics.ts';
 import { FormError } from '../plugins/errors.ts';
 import { arg, readForm, type RequestForm } from '../plugins/form.ts';
 import { checkServerPaths } from '../server-paths.ts';
@@ -40,7 +41,15 @@ async function storeUpload(services: Services, requestId: string, data: Buffer):
 type InferExtras = Partial<Pick<ClassifyImagesPayload, 'scores' | 'visualize' | 'mode' | 'resize' | 'source'>>;
 
 async function classify(services: Services, record: JobRecord, epoch: number, images: InferImage[], requestId: string, extra: InferExtras = {}): Promise<ClassifyImagesResult> {
-  return (await services.inference.request('classify-images', { v: 1, jobId: requestId, modelId: record.id, epoch, images, top: TOP, ...extra }, services.config.inferTimeoutMs)) as ClassifyImagesResult;
+  const end = inferenceSeconds.startTimer({ job: 'classify-images' });
+  let outcome = 'failed';
+  try {
+    const result = (await services.inference.request('classify-images', { v: 1, jobId: requestId, modelId: record.id, epoch, images, top: TOP, ...extra }, services.config.inferTimeoutMs)) as ClassifyImagesResult;
+    outcome = 'answered';
+    return result;
+  } finally {
+    end({ outcome });
+  }
 }
 
 /** The image of classify_one / infer_one: an upload (stored for the worker) or a server path in DATA_ROOTS. */

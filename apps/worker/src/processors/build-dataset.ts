@@ -4,6 +4,7 @@ import { BuildDatasetPayload, compileChecker, type DatasetState } from '@digits-
 import { createRandom } from '@digits-ts/dataset';
 import { buildDataset } from '../dataset-build/build.ts';
 import type { WorkerContext } from '../context.ts';
+import { datasetImagesPerSecond } from '../metrics.ts';
 import { runDatasetBuild } from './job-lifecycle.ts';
 
 export const name = 'build-dataset';
@@ -31,6 +32,7 @@ export function createBuildDatasetProcessor(ctx: WorkerContext) {
         },
       });
       log.info({ ms: Date.now() - startedAt, skipped: state.skippedCount, imagesPerSecond: state.imagesPerSecond }, 'dataset build done');
+      if (state.imagesPerSecond) datasetImagesPerSecond.set(state.imagesPerSecond);
       return { entries: state.createDbTasks.map((t) => [t.stage, t.entries]), skipped: state.skippedCount };
     });
   };

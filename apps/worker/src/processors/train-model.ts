@@ -5,6 +5,7 @@ import type { Job } from 'bullmq';
 import { appendOutputs, compileChecker, Errors, TrainModelPayload, type JobRecord, type ModelState } from '@digits-ts/contracts';
 import { backendInfo, train } from '@digits-ts/ml';
 import type { WorkerContext } from '../context.ts';
+import { epochSeconds, trainingImagesPerSecond } from '../metrics.ts';
 import { prepareTraining } from '../training/setup.ts';
 import { recordFailure, startJob } from './job-lifecycle.ts';
 
@@ -45,6 +46,8 @@ export function createTrainModelProcessor(ctx: WorkerContext) {
       await ctx.store.update(jobId, (r) => ({ ...r, model: initialState(inputShape, setup.batchSize) }));
       log.info({ network: description, backend: backendInfo(), train: setup.train.count, val: setup.val?.count ?? 0, batchSize: setup.batchSize, threads: setup.threads }, 'training started');
       let lastProgress = 0;
+      let epochStarted = performance.now();
+      let wholeEpochs = 0;
       const result = await train(setup, {
         signal: signal,
         onIteration: (iteration, maxIter) => {
@@ -52,12 +55,20 @@ export function createTrainModelProcessor(ctx: WorkerContext) {
           lastProgress = Date.now();
           void ctx.store.setProgress(jobId, iteration / maxIter).catch((err: unknown) => log.warn({ err }, 'progress not saved'));
         },
-        onOutputs: (phase, epoch, values) => updateModel(ctx, jobId, (m) => phase === 'train'
+        onOutputs: (phase, epoch, values) => {
+          if (Math.floor(epoch) > wholeEpochs) {
+            epochSeconds.observe((performance.now() - epochStarted) / 1000);
+            epochStarted = performance.now();
+            wholeEpochs = Math.floor(epoch);
+          }
+          return updateModel(ctx, jobId, (m) => phase === 'train'
           ? { ...m, epoch, trainOutputs: appendOutputs(m.trainOutputs, epoch, values) }
-          : { ...m, valOutputs: appendOutputs(m.valOutputs, epoch, values) }),
+          : { ...m, valOutputs: appendOutputs(m.valOutputs, epoch, values) });
+        },
         onSnapshot: (epoch, dir) => updateModel(ctx, jobId, (m) => ({ ...m, snapshots: [...m.snapshots, { epoch, dir: dir.slice(dir.lastIndexOf('/') + 1) }] })),
       });
       await updateModel(ctx, jobId, (m) => ({ ...m, imagesPerSecond: Math.round(result.imagesPerSecond), replicas: result.threads }));
+      trainingImagesPerSecond.set(result.imagesPerSecond);
       await ctx.store.setStatus(jobId, 'D');
       log.info({ imagesPerSecond: Math.round(result.imagesPerSecond), iterations: result.schedule.maxIter }, 'training done');
       return { iterations: result.schedule.maxIter, snapshots: result.snapshots.map((s) => s.epoch) };
