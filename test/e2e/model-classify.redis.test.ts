@@ -129,6 +129,19 @@ t.test('classify_one and classify_many answer with DIGITS shapes', async (t) => 
     t.equal((await stack.app.inject(`/models/${model.id}/download.rar`)).statusCode, 400);
     t.equal((await stack.app.inject(`/models/${model.id}/download?epoch=7`)).statusCode, 404);
     t.equal((await stack.app.inject(`/models/${ds.id}/download`)).statusCode, 404);
+
+    // clients that hang up mid-download leave the gateway serving
+    const base = await stack.app.listen({ port: 0, host: '127.0.0.1' });
+    for (const ext of ['tar.gz', 'tgz', 'tar', 'zip']) {
+      const res = await fetch(`${base}/models/${model.id}/download.${ext}`);
+      const reader = res.body!.getReader();
+      await reader.read();
+      await reader.cancel();
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    t.equal((await fetch(`${base}/index.json`)).status, 200, 'still serving after four hang-ups');
+    const tgz = await stack.app.inject(`/models/${model.id}/download.tgz`);
+    t.same([...tgz.rawPayload.subarray(0, 2)], [0x1f, 0x8b], '.tgz is gzip');
   });
 
   await t.test('bad inputs get clear 4xx answers', async (t) => {

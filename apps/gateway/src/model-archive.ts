@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import { pipeline, PassThrough, type Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import yazl from 'yazl';
@@ -25,16 +25,26 @@ export async function readMembers(files: Record<string, string>): Promise<Archiv
   return members;
 }
 
-/** A stream of the archive holding `members`. */
+/**
+ * A stream of the archive holding `members`. Built with `pipeline`, so a client that hangs up
+ * mid-download tears the whole chain down quietly instead of leaving an unhandled stream error.
+ */
 export function archiveStream(type: ArchiveType, members: ArchiveMember[]): Readable {
+  const out = type === 'tar' || type === 'zip' ? new PassThrough() : createGzip();
+  let source: Readable;
   if (type === 'zip') {
     const zip = new yazl.ZipFile();
     for (const m of members) zip.addBuffer(m.data, m.name, { mtime: new Date() });
     zip.end();
-    return zip.outputStream as Readable;
+    source = zip.outputStream as Readable;
+  } else {
+    const pack = tar.pack();
+    for (const m of members) pack.entry({ name: m.name, size: m.data.length, mode: 0o644, mtime: new Date() }, m.data);
+    pack.finalize();
+    source = pack as unknown as Readable; // a streamx stream; pipeline handles it
   }
-  const pack = tar.pack();
-  for (const m of members) pack.entry({ name: m.name, size: m.data.length, mode: 0o644, mtime: new Date() }, m.data);
-  pack.finalize();
-  return type === 'tar' ? pack.pipe(new PassThrough()) : pack.pipe(createGzip());
+  pipeline(source, out, () => {
+    // errors here are hang-ups (or already reported to the client by the stream); nothing to do
+  });
+  return out;
 }
