@@ -14,6 +14,7 @@ import { loadGatewayConfig, loadWorkerConfig } from '@digits-ts/config';
 import { createLogger } from '@digits-ts/logger';
 import { buildApp } from '../../apps/gateway/src/app.ts';
 import { startWorker } from '../../apps/worker/src/worker.ts';
+import { benchForm, waitDone } from '../stack-helpers.ts';
 import { writeMnistPngs } from '../../scripts/mnist.ts';
 
 const { values: args } = parseArgs({ options: {
@@ -36,14 +37,6 @@ async function mnistFolder(): Promise<string> {
   return path.join(dir, 'train');
 }
 
-async function waitDone(app: Awaited<ReturnType<typeof buildApp>>, id: string): Promise<void> {
-  for (;;) {
-    const { status } = (await app.inject(`/jobs/${id}/status`)).json() as { status: string };
-    if (status === 'Done') return;
-    if (!['Initialized', 'Waiting', 'Running'].includes(status)) throw new Error(`job ${id} ended ${status}: ${(await app.inject(`/jobs/${id}.json`)).body}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const root = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-train-'));
 const env = { REDIS_URL: args['redis-url'], QUEUE_PREFIX: `bench-${process.pid}`, JOBS_DIR: root, DATA_ROOTS: path.dirname(await mnistFolder()), LOG_LEVEL: 'warn' };
@@ -51,8 +44,7 @@ const log = createLogger({ level: 'warn', name: 'bench' });
 const app = await buildApp({ config: loadGatewayConfig(env), logger: log });
 const worker = await startWorker(loadWorkerConfig(env), log);
 try {
-  const cookie = (await app.inject({ method: 'POST', url: '/login', payload: 'username=bench', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).headers['set-cookie']!.toString().split(';')[0]!;
-  const form = (fields: Record<string, string>) => ({ payload: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', cookie } });
+  const form = await benchForm(app);
   const ds = (await app.inject({ method: 'POST', url: '/datasets/images/classification.json', ...form({ dataset_name: 'mnist', folder_train: await mnistFolder(), resize_channels: '1', resize_width: '28', resize_height: '28' }) })).json() as { id: string };
   await waitDone(app, ds.id);
   const started = performance.now();

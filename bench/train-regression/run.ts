@@ -16,6 +16,7 @@ import { decodeDatum, openDbReader } from '@digits-ts/dataset';
 import { createLogger } from '@digits-ts/logger';
 import { buildApp } from '../../apps/gateway/src/app.ts';
 import { startWorker } from '../../apps/worker/src/worker.ts';
+import { benchForm, waitDone } from '../stack-helpers.ts';
 
 const { values: args } = parseArgs({ options: {
   train: { type: 'string', default: '10000' },
@@ -28,14 +29,6 @@ const { values: args } = parseArgs({ options: {
 const PYTHON = '/usr/bin/python3';
 const SIZE = 32;
 
-async function waitDone(app: Awaited<ReturnType<typeof buildApp>>, id: string): Promise<void> {
-  for (;;) {
-    const { status } = (await app.inject(`/jobs/${id}/status`)).json() as { status: string };
-    if (status === 'Done') return;
-    if (!['Initialized', 'Waiting', 'Running'].includes(status)) throw new Error(`job ${id} ended ${status}: ${(await app.inject(`/models/${id}.json`)).body}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** The true [xslope, yslope] of every entry of a label DB, by key. */
 function trueSlopes(dir: string): Map<string, number[]> {
@@ -54,8 +47,7 @@ const log = createLogger({ level: 'warn', name: 'bench' });
 const app = await buildApp({ config: loadGatewayConfig(env), logger: log });
 const worker = await startWorker(loadWorkerConfig(env), log);
 try {
-  const cookie = (await app.inject({ method: 'POST', url: '/login', payload: 'username=bench', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).headers['set-cookie']!.toString().split(';')[0]!;
-  const form = (fields: Record<string, string>) => ({ payload: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', cookie } });
+  const form = await benchForm(app);
   let started = performance.now();
   const ds = (await app.inject({ method: 'POST', url: '/datasets/generic/create/image-gradients.json', ...form({ dataset_name: 'gradients', train_image_count: args.train, val_image_count: args.val, image_width: String(SIZE), image_height: String(SIZE) }) })).json() as { id: string };
   await waitDone(app, ds.id);
