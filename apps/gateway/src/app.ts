@@ -17,6 +17,7 @@ import { networkToolRoutes } from './routes/network-tools.ts';
 import { workerRoutes } from './routes/workers.ts';
 import { jobEventRoutes } from './routes/job-events.ts';
 import { metricsRoutes } from './metrics.ts';
+import { openApi } from './openapi.ts';
 import { inferenceRoutes } from './routes/inference.ts';
 import { modelDownloadRoutes } from './routes/model-download.ts';
 import { fileRoutes } from './routes/files.ts';
@@ -51,6 +52,7 @@ export async function buildApp({ config, logger }: BuildOptions): Promise<Fastif
   });
 
   installErrorHandlers(app);
+  await app.register(openApi);
   await app.register(cookie);
   await app.register(secureSession, {
     key: loadSessionKey(config.sessionKey, config.jobsDir),
