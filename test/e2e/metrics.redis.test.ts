@@ -40,7 +40,12 @@ t.test('gateway and worker metrics', async (t) => {
   t.equal(sample(text, 'digits_jobs', 'type="Generic Dataset",status="Done"'), 1);
   t.equal(sample(text, 'digits_workers', 'queue="train"'), 1);
 
-  const workerText = await (await fetch(`${worker.metricsUrl}/metrics`)).text();
+  // the job is Done inside the processor; its duration is recorded as the processor returns
+  let workerText = '';
+  for (let i = 0; i < 100 && sample(workerText, 'digits_worker_jobs_total', 'job="build-generic-dataset",outcome="completed"') === null; i++) {
+    workerText = await (await fetch(`${worker.metricsUrl}/metrics`)).text();
+    await new Promise((r) => setTimeout(r, 20));
+  }
   t.equal(sample(workerText, 'digits_worker_jobs_total', 'job="build-generic-dataset",outcome="completed"'), 1);
   t.equal(sample(workerText, 'digits_worker_job_duration_seconds_count', 'job="build-generic-dataset",outcome="completed"'), 1);
   t.ok(sample(workerText, 'digits_worker_process_resident_memory_bytes')! > 0, 'process metrics');
