@@ -49,13 +49,15 @@ t.test('classify_one and classify_many answer with DIGITS shapes', async (t) => 
     const files = (await fs.readdir(path.join(testDir, String(digit)))).slice(0, 30);
     for (const f of files) lines.push(`${digit}/${f} ${digit}`);
   }
-  lines.push('missing.png 3', '/etc/passwd 1');
+  // a symlink inside the data root that points out of it is refused by the worker's own check
+  await fs.symlink('/etc/hostname', path.join(testDir, 'escape.png'));
+  lines.push('missing.png 3', '/etc/passwd 1', 'escape.png 2');
   const many = await post('/models/images/classification/classify_many.json', { job_id: model.id, image_folder: testDir }, { image_list: { filename: 'list.txt', data: lines.join('\n') } });
   t.equal(many.statusCode, 200, many.body.slice(0, 500));
   const body = many.json() as { classifications: Record<string, [string, number][]>; errors: Record<string, { code: string }>; statistics: Record<string, unknown> & { 'confusion matrix': number[][] } };
   t.equal(Object.keys(body.classifications).length, 300);
   t.equal(body.classifications['7/' + path.basename(seven)]?.length, 5);
-  t.match(body.errors, { 'missing.png': { code: 'IMAGE_NOT_FOUND' }, '/etc/passwd': { code: 'PATH_NOT_ALLOWED' } });
+  t.match(body.errors, { 'missing.png': { code: 'IMAGE_NOT_FOUND' }, '/etc/passwd': { code: 'PATH_NOT_ALLOWED' }, 'escape.png': { code: 'PATH_NOT_ALLOWED' } });
   t.equal(body.statistics.images, 300);
   t.ok((body.statistics['top-1 accuracy'] as number) >= 80, `top-1 ${body.statistics['top-1 accuracy']} %`);
   t.ok((body.statistics['top-5 accuracy'] as number) >= (body.statistics['top-1 accuracy'] as number));

@@ -99,21 +99,21 @@ async function listFromForm(services: Services, request: FastifyRequest, form: R
   return listImages(services, parseInferenceList(list.data.toString('utf8')).slice(0, limit), folder);
 }
 
-/** List lines → images; paths outside DATA_ROOTS are reported, not sent. */
+/**
+ * List lines → images; paths outside DATA_ROOTS are reported, not sent. The check here is
+ * lexical (no file system call per line); the worker resolves each path and checks it again, so
+ * a symlink out of the roots and a missing file come back as that image's error.
+ */
 async function listImages(services: Services, lines: { path: string; label: number | null }[], folder: string | null): Promise<{ images: InferImage[]; refused: Record<string, { code: string; message: string }> }> {
-  const roots = services.config.dataRoots;
-  const realRoots = await Promise.all(roots.map((r) => fs.realpath(r).catch(() => r)));
+  const configured = services.config.dataRoots;
+  const roots = [...configured, ...(await Promise.all(configured.map((r) => fs.realpath(r).catch(() => r))))];
   const images: InferImage[] = [];
   const refused: Record<string, { code: string; message: string }> = {};
-  const resolved = await Promise.all(lines.map(async (line) => {
-    const full = path.isAbsolute(line.path) ? line.path : folder ? path.join(folder, line.path) : null;
-    return { line, full, real: full ? await fs.realpath(full).catch(() => null) : null };
-  }));
-  for (const { line, full, real } of resolved) {
+  for (const line of lines) {
+    const full = path.isAbsolute(line.path) ? path.resolve(line.path) : folder ? path.resolve(folder, line.path) : null;
     if (!full || /^[a-z]+:\/\//i.test(line.path)) refused[line.path] = { code: 'PATH_NOT_ALLOWED', message: 'only absolute paths (or paths under image_folder) inside DATA_ROOTS are read; URLs are not fetched' };
-    else if (!real) refused[line.path] = { code: 'IMAGE_NOT_FOUND', message: `"${line.path}" not found` };
-    else if (!isWithinRoots(real, realRoots)) refused[line.path] = { code: 'PATH_NOT_ALLOWED', message: `"${line.path}" is outside DATA_ROOTS` };
-    else images.push({ source: line.path, path: real, label: line.label });
+    else if (!isWithinRoots(full, roots)) refused[line.path] = { code: 'PATH_NOT_ALLOWED', message: `"${line.path}" is outside DATA_ROOTS` };
+    else images.push({ source: line.path, path: full, label: line.label });
   }
   return { images, refused };
 }
