@@ -21,10 +21,14 @@ t.test('workers announce themselves and share the queues', async (t) => {
   t.match(first[0], { pid: process.pid, queues: ['ingest', 'train', 'infer'], backend: { name: 'wasm' }, gpus: [], jobs: [] });
   t.ok(first[0]!.memory.rss > 0 && first[0]!.seen >= first[0]!.started);
 
-  // a second worker, started by hand on the same Redis and folders
-  const second = await startWorker(loadWorkerConfig({ ...stack.env, WORKER_QUEUES: 'train,infer' }), createLogger({ level: 'silent', name: 'w2' }));
+  // a second worker, started by hand on the same Redis and folders, given two (nominal) GPUs
+  const second = await startWorker(loadWorkerConfig({ ...stack.env, WORKER_QUEUES: 'train,infer', CUDA_VISIBLE_DEVICES: '0,1' }), createLogger({ level: 'silent', name: 'w2' }));
   t.teardown(() => second.close());
-  t.equal((await workers()).length, 2);
+  const both = await workers();
+  t.equal(both.length, 2);
+  const gpuWorker = both.find((w) => w.gpus.length > 0)!;
+  t.same(gpuWorker.gpus.map((g) => g.index), [0, 1]);
+  t.match(gpuWorker.trainQueue, /^train-[0-9a-f]{6}$/);
 
   const mnist = path.join(stack.dataDir, 'mnist');
   await writeMnistPngs(mnist, { splits: ['train'], perClass: 40 });
@@ -47,10 +51,14 @@ t.test('workers announce themselves and share the queues', async (t) => {
   t.ok(together, 'the two models ran at the same time on the two workers');
   for (const id of models) t.equal(await waitForStatus(stack.app, id, 120_000), 'Done');
 
+  // GPUs named on the form: the job goes to the worker that has them (its own queue)
+  const placed = (await post({ model_name: 'on-gpu-1', dataset: ds.id, framework: 'tensorflow', method: 'standard', standard_networks: 'lenet', train_epochs: '1', select_gpus_list: '1' })).json() as { id: string };
+  t.equal(await waitForStatus(stack.app, placed.id, 120_000), 'Done');
+  t.equal((await stack.app.services.store.get(placed.id))!.queueJob!.queue, gpuWorker.trainQueue, 'queued on the GPU worker\'s own queue');
   // GPUs nobody has: a 400 naming what exists
-  const gpu = await post({ model_name: 'g', dataset: ds.id, framework: 'tensorflow', method: 'standard', standard_networks: 'lenet', select_gpus_list: '0,1' });
+  const gpu = await post({ model_name: 'g', dataset: ds.id, framework: 'tensorflow', method: 'standard', standard_networks: 'lenet', select_gpus_list: '2' });
   t.equal(gpu.statusCode, 400);
-  t.match(gpu.json(), { errors: { select_gpus: ['No live training worker has GPUs 0, 1; no live training worker has any GPU'] } });
+  t.match(gpu.json(), { errors: { select_gpus: [`No live training worker has GPU 2; ${gpuWorker.host} has 0, 1`] } });
 
   // a stopped heartbeat (as when a worker is killed) drops out within the TTL
   second.heartbeat.pause();

@@ -3,8 +3,8 @@
  * record per sweep combination, and each job either queued (dataset Done) or left Waiting
  * until its dataset build ends.
  */
-import { addFormError, isRunningStatus, JOB_TYPES, JOBS, snapshotOf, trainPayloadOf, type FormErrors, type JobRecord, type ModelJobSpec, type ModelTask, type ParsedModelForm } from '@digits-ts/contracts';
-import { addDatasetWaiter, listWorkers, takeDatasetWaiters } from '@digits-ts/queue';
+import { addFormError, isRunningStatus, JOB_TYPES, JOBS, snapshotOf, type FormErrors, type JobRecord, type ModelJobSpec, type ModelTask, type ParsedModelForm } from '@digits-ts/contracts';
+import { addDatasetWaiter, enqueueTraining, listWorkers, releaseDatasetWaiters, type PlacementDeps } from '@digits-ts/queue';
 import { FormError } from './plugins/errors.ts';
 import type { Services } from './services.ts';
 
@@ -79,20 +79,16 @@ function newModelRecord(id: string, username: string, form: ParsedModelForm, job
 export async function settleWaitingModels(services: Services, datasetId: string): Promise<void> {
   const dataset = await services.store.get(datasetId);
   if (dataset && isRunningStatus(dataset.status)) return;
-  const { redis, config, store, producer } = services;
-  for (const modelId of await takeDatasetWaiters(redis, config.redis.prefix, datasetId)) {
-    const model = await store.get(modelId);
-    if (!model || !isRunningStatus(model.status)) continue;
-    if (dataset?.status === 'D') await producer.enqueue('train-model', trainPayloadOf(model));
-    else await store.setStatus(modelId, 'A', { code: 'DATASET_BUILD_FAILED', message: `its dataset ${datasetId} did not finish` });
-  }
+  await releaseDatasetWaiters(placement(services), datasetId, dataset?.status === 'D');
 }
+
+const placement = (services: Services): PlacementDeps => ({ store: services.store, producer: services.producer, redis: services.redis, prefix: services.config.redis.prefix });
 
 /** Creates one job per sweep combination; returns their records in form order. */
 export async function createModels(services: Services, username: string, form: ParsedModelForm, task: ModelTask, extension: string | null): Promise<JobRecord[]> {
   const dataset = await checkReferences(services, form, task, extension);
   const waiting = dataset.status !== 'D';
-  const { store, producer, redis, config } = services;
+  const { store, redis, config } = services;
   const records: JobRecord[] = [];
   for (const job of form.jobs) {
     const id = await store.reserveId();
@@ -100,7 +96,7 @@ export async function createModels(services: Services, username: string, form: P
     try {
       await store.create(record);
       if (waiting) await addDatasetWaiter(redis, config.redis.prefix, dataset.id, id);
-      else await producer.enqueue('train-model', trainPayloadOf(record));
+      else await enqueueTraining(placement(services), record);
     } catch (err) {
       await store.remove(id);
       throw err;

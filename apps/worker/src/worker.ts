@@ -1,14 +1,14 @@
 /** Starts the queue runners this process serves; returns a handle whose close() shuts down in order. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { UPLOADS_DIR } from '@digits-ts/contracts';
+import { placedTrainQueue, UPLOADS_DIR, type QueueRef } from '@digits-ts/contracts';
 import type { Worker } from 'bullmq';
 import type { WorkerConfig } from '@digits-ts/config';
 import type { Logger } from '@digits-ts/logger';
 import { initBackend } from '@digits-ts/ml';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { createRedis, JobStore, QueueProducer, startQueueWorker, subscribeAborts, WorkerHeartbeat } from '@digits-ts/queue';
+import { createRedis, JobStore, QueueProducer, startQueueWorker, subscribeAborts, WorkerHeartbeat, type Processor } from '@digits-ts/queue';
 import { detectGpus } from './gpus.ts';
 import { startMetricsServer } from './metrics.ts';
 import type { WorkerContext } from './context.ts';
@@ -23,6 +23,21 @@ export interface WorkerHandle {
   /** Its entry in the worker registry (`GET /workers.json`). */
   heartbeat: WorkerHeartbeat;
   close(): Promise<void>;
+}
+
+/** One job at a time across the runners it guards (a worker trains one model at a time: one per GPU). */
+class Slot {
+  private tail: Promise<void> = Promise.resolve();
+
+  guard(processors: Map<string, Processor>): Map<string, Processor> {
+    return new Map([...processors].map(([name, processor]) => [name, (job) => this.run(() => processor(job))]));
+  }
+
+  private run<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(work);
+    this.tail = result.then(() => undefined, () => undefined);
+    return result;
+  }
 }
 
 async function resolveRoots(roots: readonly string[]): Promise<string[]> {
@@ -57,22 +72,27 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Wo
   const backend = config.queues.includes('train') || config.queues.includes('infer') ? await initBackend(config.tfBackend) : null;
   await subscribeAborts(subscriber, config.redis.prefix, (jobId) => ctx.running.get(jobId)?.abort());
   await warnUnlessNoeviction(redis, log);
+  const key = randomBytes(3).toString('hex');
+  const id = `${os.hostname()}:${process.pid}:${key}`;
+  // a trainer also serves its own queue, for jobs placed on its GPUs; one training at a time across both
+  const trainQueue = config.queues.includes('train') ? placedTrainQueue(key) : null;
+  const trainingSlot = new Slot();
   const runners: Worker[] = [];
-  for (const queue of config.queues) {
-    const processors = processorsFor(queue, ctx);
-    if (processors.size === 0) continue;
+  const serve = (queue: QueueRef, processors: Map<string, Processor>) => {
+    if (processors.size === 0) return;
     const concurrency = queue === 'ingest' ? config.ingestConcurrency : 1;
     const runner = startQueueWorker(queue, processors, { connection: redis, prefix: config.redis.prefix, concurrency });
     runner.on('failed', (job, err) => log.warn({ queue, jobId: job?.id, reason: err.message }, 'queue job failed'));
     runners.push(runner);
-  }
-  const id = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  };
+  for (const queue of config.queues) serve(queue, queue === 'train' ? trainingSlot.guard(processorsFor('train', ctx)) : processorsFor(queue, ctx));
+  if (trainQueue) serve(trainQueue, trainingSlot.guard(processorsFor('train', ctx)));
   const gpus = await detectGpus(config.visibleGpus);
   const started = Date.now() / 1000;
   const heartbeat = new WorkerHeartbeat(redis, config.redis.prefix, config.heartbeatTtlMs, () => {
     const memory = process.memoryUsage();
     return {
-      id, host: os.hostname(), pid: process.pid, queues: [...config.queues], backend, gpus,
+      id, host: os.hostname(), pid: process.pid, queues: [...config.queues], trainQueue, backend, gpus,
       jobs: [...ctx.running.keys()], memory: { rss: memory.rss, heapUsed: memory.heapUsed }, started, seen: Date.now() / 1000,
     };
   });

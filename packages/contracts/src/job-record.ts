@@ -112,7 +112,8 @@ export const JobRecord = Type.Object({
   /** Saved form values (`form.<field>.data`), for cloning. */
   form: Type.Record(Type.String(), Type.Unknown()),
   /** The queue entry doing this job's work, if any. */
-  queueJob: Nullable(Type.Object({ queue: Type.Union([Type.Literal('ingest'), Type.Literal('train'), Type.Literal('infer')]), id: Type.String() })),
+  /** The queue entry: a shared queue, or a training worker's own queue (`train-<key>`, GPU placement). */
+  queueJob: Nullable(Type.Object({ queue: Type.Union([Type.Literal('ingest'), Type.Literal('train'), Type.Literal('infer'), Type.Unsafe<`train-${string}`>(Type.String({ pattern: '^train-[0-9a-f]{6}$' }))]), id: Type.String() })),
   datasetId: Nullable(Type.String()),
   dataset: Nullable(DatasetState),
   /** Prebuilt-LMDB datasets only: one Analyze-DB task per DB (§7.4). */

@@ -13,6 +13,15 @@ import { PrebuiltDatasetOptions } from './prebuilt-dataset.ts';
 export const QUEUES = ['ingest', 'train', 'infer'] as const;
 export type QueueName = (typeof QUEUES)[number];
 
+/**
+ * A training worker's own queue (`train-<key>`), for jobs placed on the GPUs it has; it serves
+ * the shared `train` queue too. Queue entries name one of the shared queues or such a queue.
+ */
+export type PlacedQueue = `train-${string}`;
+export type QueueRef = QueueName | PlacedQueue;
+export const PLACED_QUEUE_PATTERN = '^train-[0-9a-f]{6}$';
+export const placedTrainQueue = (key: string): PlacedQueue => `train-${key}`;
+
 /** A build payload: the job record's id and the validated form options. */
 const buildPayload = <T extends TSchema>(options: T) => Type.Object({ v: Type.Literal(1), jobId: Type.String(), options }, { additionalProperties: false });
 

@@ -7,6 +7,8 @@ export const WorkerInfo = Type.Object({
   host: Type.String(),
   pid: Type.Integer(),
   queues: Type.Array(Type.String()),
+  /** Its own training queue, for jobs placed on its GPUs (null when it does not train). */
+  trainQueue: Type.Union([Type.String(), Type.Null()]),
   /** The TF.js backend it trains and infers with (null for an ingest-only worker). */
   backend: Type.Union([Type.Object({ name: Type.String(), package: Type.String(), version: Type.String() }), Type.Null()]),
   /** GPU indices it may use: CUDA_VISIBLE_DEVICES, else what nvidia-smi lists; empty on CPU hosts. */

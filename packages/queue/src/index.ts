@@ -8,3 +8,4 @@ export * from './waiters.ts';
 export * from './request-reply.ts';
 export * from './worker-registry.ts';
 export * from './job-events.ts';
+export * from './training-placement.ts';

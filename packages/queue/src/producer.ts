@@ -1,11 +1,11 @@
 /** Typed enqueueing: a payload is checked against its schema before it reaches Redis. */
 import { Queue } from 'bullmq';
-import { compileChecker, Errors, JOBS, type JobName, type PayloadOf, type QueueName } from '@digits-ts/contracts';
+import { compileChecker, Errors, JOBS, type JobName, type PayloadOf, type QueueRef } from '@digits-ts/contracts';
 import type { Redis } from './redis.ts';
 
 const payloadCheckers = Object.fromEntries(Object.entries(JOBS).map(([name, def]) => [name, compileChecker(def.payload)]));
 
-export interface QueueJobRef { queue: QueueName; id: string }
+export interface QueueJobRef { queue: QueueRef; id: string }
 
 /** Default retention: completed entries go quickly, failed ones stay a while for inspection. */
 const RETENTION = { removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: { age: 7 * 24 * 3600 } };
@@ -13,12 +13,12 @@ const RETENTION = { removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: 
 const TRANSIENT = { removeOnComplete: { age: 60 }, removeOnFail: { age: 600 } };
 
 export class QueueProducer {
-  private readonly queues = new Map<QueueName, Queue>();
+  private readonly queues = new Map<QueueRef, Queue>();
 
   constructor(private readonly connection: Redis, private readonly prefix: string) {}
 
   /** The BullMQ queue `name` (created on first use). */
-  queue(name: QueueName): Queue {
+  queue(name: QueueRef): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
@@ -27,18 +27,21 @@ export class QueueProducer {
     return queue;
   }
 
-  /** Enqueues job `name` for job record `recordId` with a deterministic BullMQ id. */
-  async enqueue<N extends JobName>(name: N, payload: PayloadOf<N>): Promise<QueueJobRef> {
+  /**
+   * Enqueues job `name` for job record `recordId` with a deterministic BullMQ id, on its queue
+   * or on `queue` (a training worker's own queue, for GPU placement).
+   */
+  async enqueue<N extends JobName>(name: N, payload: PayloadOf<N>, queue: QueueRef = JOBS[name].queue): Promise<QueueJobRef> {
     const def = JOBS[name];
     payloadCheckers[name]!.parse(payload, `${name} payload`);
     const id = def.queueJobId(payload.jobId);
     try {
       const retention = def.queue === 'infer' ? TRANSIENT : RETENTION;
-      await this.queue(def.queue).add(name, payload, { jobId: id, attempts: def.attempts, backoff: { type: 'exponential', delay: 2000 }, ...retention });
+      await this.queue(queue).add(name, payload, { jobId: id, attempts: def.attempts, backoff: { type: 'exponential', delay: 2000 }, ...retention });
     } catch (err) {
       throw Errors.QUEUE_UNAVAILABLE('the job queue is unavailable; try again', { cause: err });
     }
-    return { queue: def.queue, id };
+    return { queue, id };
   }
 
   /**

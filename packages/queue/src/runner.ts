@@ -3,7 +3,7 @@
  * invalid payloads fail the job at once (UnrecoverableError) with `[CODE] message` as reason.
  */
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { isAppError, type QueueName } from '@digits-ts/contracts';
+import { isAppError, type QueueRef } from '@digits-ts/contracts';
 import type { Redis } from './redis.ts';
 
 export type Processor = (job: Job) => Promise<unknown>;
@@ -23,7 +23,7 @@ export function failureReason(err: unknown): string {
 }
 
 /** Starts a worker on `queue` dispatching by job name to `processors`. */
-export function startQueueWorker(queue: QueueName, processors: ReadonlyMap<string, Processor>, options: RunnerOptions): Worker {
+export function startQueueWorker(queue: QueueRef, processors: ReadonlyMap<string, Processor>, options: RunnerOptions): Worker {
   return new Worker(queue, async (job) => {
     const processor = processors.get(job.name);
     if (!processor) throw new UnrecoverableError(`[INVALID_PAYLOAD] no processor for job name ${job.name}`);
