@@ -27,4 +27,14 @@ t.test('a request no worker answers ends in a 504 with nothing left behind', asy
   t.ok(Date.now() - started < 3000, `answered after ${Date.now() - started} ms`);
   t.equal(await producer.queue('infer').getWaitingCount(), 0, 'the unanswered request left the queue');
   t.same(await fs.readdir(path.join(stack.jobsDir, '.uploads')), [], 'the upload was removed');
+
+  // many requests waiting at once is ordinary load: no listener-leak warning
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.name);
+  process.on('warning', onWarning);
+  t.teardown(() => process.off('warning', onWarning));
+  const many = await Promise.all(Array.from({ length: 16 }, () => stack.app.inject({ method: 'POST', url: '/models/images/classification/classify_one.json', payload: body.payload, headers: { ...body.headers, cookie } })));
+  t.same(many.map((r) => r.statusCode), many.map(() => 504));
+  await new Promise((r) => setImmediate(r));
+  t.same(warnings, [], '16 waiting requests, no MaxListenersExceededWarning');
 });

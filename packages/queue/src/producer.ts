@@ -22,6 +22,8 @@ export class QueueProducer {
     let queue = this.queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
+      // each request waiting for its answer listens for the queue closing: many at once is load, not a leak
+      queue.setMaxListeners(0);
       this.queues.set(name, queue);
     }
     return queue;
