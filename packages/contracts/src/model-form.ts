@@ -178,6 +178,11 @@ export function readLayersTopology(definition: string): { topology: Record<strin
   } catch {
     return { problem: 'expected a TF.js layers model as JSON ({"class_name": "Sequential" | "Model", "config": …}); Lua and Python networks are not run' };
   }
+  return layersTopologyOf(parsed);
+}
+
+/** The `{class_name, config}` topology inside parsed JSON: itself, a model.json's `modelTopology`, or Keras' `model_config`. */
+export function layersTopologyOf(parsed: unknown): { topology: Record<string, unknown> } | { problem: string } {
   const top = parsed as Record<string, unknown> | null;
   const topology = (top && typeof top === 'object' && 'modelTopology' in top ? top.modelTopology : top) as Record<string, unknown> | null;
   const model = (topology && typeof topology === 'object' && 'model_config' in topology ? topology.model_config : topology) as Record<string, unknown> | null;

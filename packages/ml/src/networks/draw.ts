@@ -4,6 +4,7 @@
  * reader that turns a TF.js / Keras layers topology into such a graph.
  */
 import { instance, type Viz } from '@viz-js/viz';
+import { layersTopologyOf } from '@digits-ts/contracts';
 import type { GraphLayer, NetworkGraph } from './graph.ts';
 
 /** caffe.draw's hues (conv red, pool orange, inner product purple, neuron green, default blue), as pastel tints. */
@@ -212,12 +213,9 @@ function unwrapTopology(topology: unknown): { class_name: string; config: Json |
       throw new Error('Expected a TF.js / Keras layers model as JSON but received text that is not JSON', { cause: err });
     }
   }
-  if (isObject(value) && isObject(value.modelTopology)) value = value.modelTopology;
-  if (isObject(value) && isObject(value.model_config)) value = value.model_config;
-  if (!isObject(value) || typeof value.class_name !== 'string' || (!isObject(value.config) && !Array.isArray(value.config))) {
-    throw new Error(`Expected a TF.js / Keras layers model topology {class_name, config} but received ${show(value)} of type ${typeof value}`);
-  }
-  return { class_name: value.class_name, config: value.config };
+  const read = layersTopologyOf(value);
+  if ('problem' in read) throw new Error(`Expected a TF.js / Keras layers model topology {class_name, config} but received ${show(value)} of type ${typeof value}`);
+  return read.topology as { class_name: string; config: Json | unknown[] };
 }
 
 /**
