@@ -4,7 +4,7 @@
  * until its dataset build ends.
  */
 import { addFormError, isRunningStatus, JOB_TYPES, JOBS, snapshotOf, type FormErrors, type JobRecord, type ModelJobSpec, type ModelTask, type ParsedModelForm } from '@digits-ts/contracts';
-import { addDatasetWaiter, enqueueTraining, listWorkers, releaseDatasetWaiters, type PlacementDeps } from '@digits-ts/queue';
+import { addDatasetWaiter, enqueueTraining, listWorkers, releaseDatasetWaiters, trainersWithGpus, type PlacementDeps } from '@digits-ts/queue';
 import { FormError } from './plugins/errors.ts';
 import type { Services } from './services.ts';
 
@@ -52,10 +52,9 @@ async function checkReferences(services: Services, form: ParsedModelForm, task: 
  */
 async function checkGpus(services: Services, wanted: readonly number[], errors: FormErrors): Promise<void> {
   if (wanted.length === 0) return;
-  const trainers = (await listWorkers(services.redis, services.config.redis.prefix)).filter((w) => w.queues.includes('train'));
-  const fits = trainers.some((w) => wanted.every((index) => w.gpus.some((g) => g.index === index)));
-  if (fits) return;
-  const have = trainers.filter((w) => w.gpus.length > 0).map((w) => `${w.host} has ${w.gpus.map((g) => g.index).join(', ')}`);
+  const workers = await listWorkers(services.redis, services.config.redis.prefix);
+  if (trainersWithGpus(workers, wanted).length > 0) return;
+  const have = trainersWithGpus(workers, []).filter((w) => w.gpus.length > 0).map((w) => `${w.host} has ${w.gpus.map((g) => g.index).join(', ')}`);
   addFormError(errors, 'select_gpus', `No live training worker has GPU${wanted.length > 1 ? 's' : ''} ${wanted.join(', ')}; ${have.length > 0 ? have.join('; ') : 'no live training worker has any GPU'}`);
 }
 

@@ -3,7 +3,7 @@
  * a live training worker that has them (an idle one first); any other job to the shared `train`
  * queue. Models waiting for their dataset are placed when it finishes.
  */
-import { isRunningStatus, trainPayloadOf, type JobRecord, type QueueRef, type TrainModelOptions } from '@digits-ts/contracts';
+import { isRunningStatus, trainPayloadOf, type JobRecord, type QueueRef, type TrainModelOptions, type WorkerInfo } from '@digits-ts/contracts';
 import type { JobStore } from './job-store.ts';
 import type { QueueProducer } from './producer.ts';
 import type { Redis } from './redis.ts';
@@ -12,10 +12,15 @@ import { listWorkers } from './worker-registry.ts';
 
 export interface PlacementDeps { store: JobStore; producer: QueueProducer; redis: Redis; prefix: string }
 
+/** The training workers among `workers` that have every GPU index in `gpus`. */
+export function trainersWithGpus(workers: readonly WorkerInfo[], gpus: readonly number[]): WorkerInfo[] {
+  return workers.filter((w) => w.trainQueue !== null && gpus.every((i) => w.gpus.some((g) => g.index === i)));
+}
+
 /** The queue for a training that asks for GPU indices `gpus` (empty: any worker). */
 export async function trainingQueueFor(redis: Redis, prefix: string, gpus: readonly number[]): Promise<QueueRef> {
   if (gpus.length === 0) return 'train';
-  const fits = (await listWorkers(redis, prefix)).filter((w) => w.trainQueue && gpus.every((i) => w.gpus.some((g) => g.index === i)));
+  const fits = trainersWithGpus(await listWorkers(redis, prefix), gpus);
   // none left (it stopped since the form was checked): the shared queue still trains it somewhere
   if (fits.length === 0) return 'train';
   fits.sort((a, b) => a.jobs.length - b.jobs.length);
