@@ -8,7 +8,7 @@ import { NetBuilder } from './blocks.ts';
 import { assertInputSize, minInputSize } from './geometry.ts';
 import { googlenet } from './googlenet.ts';
 import { lenet, LENET_INPUT_SCALE } from './lenet.ts';
-import { STANDARD_JSON_SHAPES } from '@digits-ts/contracts';
+import { isStandardNetworkName, STANDARD_JSON_SHAPES } from '@digits-ts/contracts';
 import { STANDARD_NETWORKS, type BuildOptions, type BuiltNetwork, type NetworkDefinition, type StandardNetwork } from './types.ts';
 
 export { STANDARD_NETWORKS };
@@ -27,10 +27,8 @@ export { buildCaffeNetwork, CaffeBatchNorm, CaffeEltwise, caffeNetworkGraph, Caf
 
 const DEFINITIONS: Record<StandardNetwork, NetworkDefinition> = { lenet, alexnet, googlenet };
 
-/** Whether `name` is one of {@link STANDARD_NETWORKS}. */
-export function isStandardNetwork(name: string): name is StandardNetwork {
-  return (STANDARD_NETWORKS as readonly string[]).includes(name);
-}
+/** Whether `name` is one of {@link STANDARD_NETWORKS} (the form's list, in contracts). */
+export const isStandardNetwork: (name: string) => name is StandardNetwork = isStandardNetworkName;
 
 /** Smallest height (= width) `name` accepts: every feature map must stay ≥ 1×1. */
 export function minimumInputSize(name: StandardNetwork): number {

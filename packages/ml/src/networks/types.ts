@@ -1,4 +1,5 @@
 /** Types shared by the standard-network builders. */
+import type { STANDARD_NETWORK_NAMES } from '@digits-ts/contracts';
 import type { tfl } from '../tf.ts';
 import type { NetBuilder } from './blocks.ts';
 import type { SpatialOp } from './geometry.ts';
@@ -7,8 +8,8 @@ import type { SpatialOp } from './geometry.ts';
 export type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
 
 /** The standard networks DIGITS offers for image classification. */
-export const STANDARD_NETWORKS = ['lenet', 'alexnet', 'googlenet'] as const;
-export type StandardNetwork = (typeof STANDARD_NETWORKS)[number];
+export { STANDARD_NETWORK_NAMES as STANDARD_NETWORKS } from '@digits-ts/contracts';
+export type StandardNetwork = (typeof STANDARD_NETWORK_NAMES)[number];
 
 /** What a builder needs to know about the data. */
 export interface BuildOptions {
