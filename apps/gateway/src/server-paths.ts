@@ -8,7 +8,8 @@ import path from 'node:path';
 import { Errors, isWithinRoots, type FormErrors, type ServerPath } from '@digits-ts/contracts';
 import { FormError } from './plugins/errors.ts';
 
-async function realRoots(roots: readonly string[]): Promise<string[]> {
+/** DATA_ROOTS resolved through symlinks (roots that do not exist are left out). */
+export async function realRoots(roots: readonly string[]): Promise<string[]> {
   const resolved = await Promise.all(roots.map((root) => fs.realpath(root).catch(() => null)));
   return resolved.filter((r): r is string => r !== null);
 }

@@ -7,7 +7,7 @@ import { RequestClient } from '@digits-ts/queue';
 import { inferenceSeconds } from '../metrics.ts';
 import { FormError } from '../plugins/errors.ts';
 import { arg, readForm, type RequestForm } from '../plugins/form.ts';
-import { checkServerPaths } from '../server-paths.ts';
+import { checkServerPaths, realRoots } from '../server-paths.ts';
 import type { Services } from '../services.ts';
 import { classificationStats } from '../views.ts';
 import { loadJob } from './jobs.ts';
@@ -106,7 +106,7 @@ async function listFromForm(services: Services, request: FastifyRequest, form: R
  */
 async function listImages(services: Services, lines: { path: string; label: number | null }[], folder: string | null): Promise<{ images: InferImage[]; refused: Record<string, { code: string; message: string }> }> {
   const configured = services.config.dataRoots;
-  const roots = [...configured, ...(await Promise.all(configured.map((r) => fs.realpath(r).catch(() => r))))];
+  const roots = [...configured, ...(await realRoots(configured))];
   const images: InferImage[] = [];
   const refused: Record<string, { code: string; message: string }> = {};
   for (const line of lines) {
