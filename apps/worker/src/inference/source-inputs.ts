@@ -3,10 +3,10 @@
  * (`infer_db`, keyed by their DB keys) and entries an extension generates (`infer_extension`,
  * keyed `%09d` like the throw-away DB DIGITS writes for them).
  */
-import fs from 'node:fs/promises';
-import { Errors, isWithinRoots } from '@digits-ts/contracts';
+import { Errors } from '@digits-ts/contracts';
 import { datumDataToPixels, decodeDatum, formatSequenceKey, openDbReader } from '@digits-ts/dataset';
 import { encodeImage } from '@digits-ts/imaging';
+import { confinedRealPath } from '../confined-path.ts';
 import type { WorkerContext } from '../context.ts';
 
 /** An encoded image (PNG/JPEG Datum) or raw HWC RGB pixels. */
@@ -20,9 +20,7 @@ function rawInput(key: string, pixels: Uint8Array, height: number, width: number
 
 /** Every entry of the LMDB at `dbPath` (checked against DATA_ROOTS again: the worker trusts no path). */
 export async function dbInputs(ctx: WorkerContext, dbPath: string): Promise<RawInput[]> {
-  const real = await fs.realpath(dbPath).catch(() => null);
-  if (!real) throw Errors.BAD_REQUEST(`DB "${dbPath}" does not exist`);
-  if (!isWithinRoots(real, ctx.roots)) throw Errors.PATH_NOT_ALLOWED(`"${dbPath}" is outside DATA_ROOTS`);
+  const real = await confinedRealPath(dbPath, ctx.roots, () => Errors.BAD_REQUEST(`DB "${dbPath}" does not exist`));
   const reader = openDbReader(real);
   try {
     const inputs: RawInput[] = [];

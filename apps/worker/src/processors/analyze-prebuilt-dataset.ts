@@ -6,9 +6,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Job } from 'bullmq';
-import { AnalyzePrebuiltDatasetPayload, compileChecker, Errors, isWithinRoots, PREBUILT_DBS, type AnalyzeDbTask, type DatasetManifest, type PrebuiltDatasetOptions } from '@digits-ts/contracts';
+import { AnalyzePrebuiltDatasetPayload, compileChecker, Errors, PREBUILT_DBS, type AnalyzeDbTask, type DatasetManifest, type PrebuiltDatasetOptions } from '@digits-ts/contracts';
 import { decodeBlobProto, decodeDatum, openDbReader, writeDatasetManifest } from '@digits-ts/dataset';
 import { decodeImage } from '@digits-ts/imaging';
+import { confinedRealPath } from '../confined-path.ts';
 import type { WorkerContext } from '../context.ts';
 import { runDatasetBuild } from './job-lifecycle.ts';
 
@@ -17,13 +18,8 @@ const payloadChecker = compileChecker(AnalyzePrebuiltDatasetPayload);
 
 interface DbShape { entries: number; height: number; width: number; channels: number }
 
-/** A server path, re-checked here: the worker trusts no path it did not resolve itself. */
-async function confined(ctx: WorkerContext, p: string): Promise<string> {
-  const real = await fs.realpath(p).catch(() => null);
-  if (!real) throw Errors.DATASET_BUILD_FAILED(`"${p}" does not exist`);
-  if (!isWithinRoots(real, ctx.roots)) throw Errors.PATH_NOT_ALLOWED(`"${p}" is outside DATA_ROOTS`);
-  return real;
-}
+/** A server path of the form, resolved and checked again here. */
+const confined = (ctx: WorkerContext, p: string) => confinedRealPath(p, ctx.roots, () => Errors.DATASET_BUILD_FAILED(`"${p}" does not exist`));
 
 /** Shape of one Datum: its own fields when raw, the image's when encoded. */
 async function datumShape(value: Buffer, maxPixels: number): Promise<[number, number, number]> {

@@ -4,8 +4,9 @@
  */
 import fs from 'node:fs/promises';
 import type { Job } from 'bullmq';
-import { ClassifyImagesPayload, compileChecker, Errors, isAppError, isWithinRoots, percent, snapshotOf, type ClassifiedImage, type ClassifyImagesResult, type InferImage, type InferSource } from '@digits-ts/contracts';
+import { ClassifyImagesPayload, compileChecker, Errors, isAppError, percent, snapshotOf, type ClassifiedImage, type ClassifyImagesResult, type InferImage, type InferSource } from '@digits-ts/contracts';
 import { classifySamples, forwardSamples, inputTensor, nestedList, rankClasses, visualizeLayers, type Samples } from '@digits-ts/ml';
+import { confinedRealPath } from '../confined-path.ts';
 import type { WorkerContext } from '../context.ts';
 import { gradientImage } from '../extensions/image-gradients.ts';
 import { dbInputs, generatedInputs, type RawInput } from '../inference/source-inputs.ts';
@@ -24,13 +25,7 @@ interface PendingInput {
 
 /** Reads one image, confined to DATA_ROOTS and the gateway's uploads, prepared as the dataset's images were. */
 async function readImage(ctx: WorkerContext, image: InferImage, loaded: LoadedModel, resize: boolean): Promise<Uint8Array> {
-  let real: string;
-  try {
-    real = await fs.realpath(image.path);
-  } catch {
-    throw Errors.IMAGE_NOT_FOUND(`"${image.source}" not found`);
-  }
-  if (!isWithinRoots(real, [...ctx.roots, ctx.uploadsDir])) throw Errors.PATH_NOT_ALLOWED(`"${image.source}" is outside DATA_ROOTS`);
+  const real = await confinedRealPath(image.path, [...ctx.roots, ctx.uploadsDir], () => Errors.IMAGE_NOT_FOUND(`"${image.source}" not found`), image.source);
   return prepareForModel(await fs.readFile(real), loaded.image, ctx.config.imageMaxPixels, resize);
 }
 
