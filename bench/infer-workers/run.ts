@@ -3,7 +3,9 @@
  * infer queue (issue #6: two workers ≥ 1.6× one). The gateway and a trainer run in this
  * process; the infer workers are separate `apps/worker` processes, as a deployment runs them.
  *
- *   npm run bench:infer-workers -- [--requests 8] [--images 500] [--workers 1,2]
+ *   npm run bench:infer-workers -- [--requests 64] [--images 1000] [--workers 1,2]
+ *
+ * Short runs (8 requests) swing 1.2–1.7× on warm-up alone; 64 requests give a steady figure.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -19,8 +21,8 @@ import { writeMnistPngs } from '../../scripts/mnist.ts';
 import { benchForm, waitDone } from '../stack-helpers.ts';
 
 const { values: args } = parseArgs({ options: {
-  requests: { type: 'string', default: '8' },
-  images: { type: 'string', default: '500' },
+  requests: { type: 'string', default: '64' },
+  images: { type: 'string', default: '1000' },
   workers: { type: 'string', default: '1,2' },
   'redis-url': { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
 } });
