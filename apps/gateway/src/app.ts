@@ -16,6 +16,9 @@ import { modelRoutes } from './routes/models.ts';
 import { networkToolRoutes } from './routes/network-tools.ts';
 import { workerRoutes } from './routes/workers.ts';
 import { jobEventRoutes } from './routes/job-events.ts';
+import { datasetPageRoutes } from './routes/dataset-pages.ts';
+import { modelPageRoutes } from './routes/model-pages.ts';
+import { pages } from './pages/plugin.ts';
 import { metricsRoutes } from './metrics.ts';
 import { openApi } from './openapi.ts';
 import { inferenceRoutes } from './routes/inference.ts';
@@ -65,11 +68,15 @@ export async function buildApp({ config, logger }: BuildOptions): Promise<Fastif
     limits: { fileSize: config.uploads.maxBytes, files: config.uploads.maxFiles, fields: 1000, fieldSize: 1024 * 1024, parts: 1000 + config.uploads.maxFiles },
   });
 
+  await app.register(pages);
+
   await app.register(healthRoutes);
   await app.register(authRoutes);
   await app.register(jobRoutes);
   await app.register(datasetRoutes);
   await app.register(modelRoutes);
+  await app.register(datasetPageRoutes);
+  await app.register(modelPageRoutes);
   await app.register(networkToolRoutes);
   await app.register(workerRoutes);
   await app.register(jobEventRoutes);

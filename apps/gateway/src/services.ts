@@ -22,5 +22,7 @@ declare module 'fastify' {
 declare module '@fastify/secure-session' {
   interface SessionData {
     username: string;
+    /** @fastify/csrf-protection's secret for this session's form tokens. */
+    _csrf: string;
   }
 }

@@ -82,7 +82,7 @@ function engineOf(record: JobRecord): Record<string, string> {
  * and the task statistics of the newest snapshot. `dataset` is the model's dataset record.
  */
 /** A dataset's feature dims `[H, W, C]`, whichever kind it is (§5.4 `image dimensions`). */
-function datasetDims(dataset: JobRecord | null): number[] | null {
+export function datasetDims(dataset: JobRecord | null): number[] | null {
   if (!dataset) return null;
   if (dataset.generic) return dataset.generic.featureDims;
   const analyzed = dataset.analyzeDbTasks?.[0]?.shape;

@@ -8,6 +8,8 @@ import { createBuildGenericDatasetProcessor } from './processors/build-generic-d
 import { createTrainModelProcessor } from './processors/train-model.ts';
 import { createClassifyImagesProcessor } from './processors/classify-images.ts';
 import { createDrawNetworkProcessor } from './processors/draw-network.ts';
+import { createResizeExampleProcessor } from './processors/resize-example.ts';
+import { createExploreDatasetProcessor } from './processors/explore-dataset.ts';
 import { jobDuration, jobsProcessed } from './metrics.ts';
 
 const FACTORIES: Record<JobName, (ctx: WorkerContext) => Processor> = {
@@ -17,6 +19,8 @@ const FACTORIES: Record<JobName, (ctx: WorkerContext) => Processor> = {
   'train-model': createTrainModelProcessor,
   'classify-images': createClassifyImagesProcessor,
   'draw-network': createDrawNetworkProcessor,
+  'resize-example': createResizeExampleProcessor,
+  'explore-dataset': createExploreDatasetProcessor,
 };
 
 /** The processors of one queue; throws if the catalogue and the registry disagree. */

@@ -15,6 +15,8 @@ export * from './standard-networks.ts';
 export * from './dataset-manifest.ts';
 export * from './model-outputs.ts';
 export * from './inference.ts';
+export * from './dataset-tools.ts';
 export * from './data-extensions.ts';
 export * from './caffe/index.ts';
 export * from './workers.ts';
+export * from './field-help.ts';

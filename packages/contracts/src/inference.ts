@@ -47,8 +47,13 @@ export const ClassifyImagesPayload = Type.Object({
   scores: Type.Optional(Type.Boolean()),
   /** Per-layer statistics for the first image (show_visualizations). */
   visualize: Type.Optional(Type.Boolean()),
+  /** A PNG of each usable input as the model received it, for the first {@link MAX_THUMBNAILS} (the result pages show them). */
+  thumbnails: Type.Optional(Type.Boolean()),
 }, { additionalProperties: false });
 export type ClassifyImagesPayload = Static<typeof ClassifyImagesPayload>;
+
+/** Most inputs of one request that get a thumbnail: beyond it the answer would only grow. */
+export const MAX_THUMBNAILS = 500;
 
 /** `[label, percent rounded to 2 places]`, DIGITS' prediction pair. */
 export type Prediction = [string, number];
@@ -64,6 +69,8 @@ export interface ClassifiedImage {
   scores?: number[];
   /** Every deploy output by blob name, as nested lists without the batch dimension (mode `outputs`). */
   outputs?: Record<string, unknown>;
+  /** The pixels the model received (after resize; 1-channel stays grayscale), when asked for. */
+  thumbnail?: { mime: 'image/png'; data: string /* base64 */ };
   error?: { code: string; message: string };
 }
 

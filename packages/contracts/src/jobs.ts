@@ -6,6 +6,7 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { DatasetBuildOptions } from './dataset-form.ts';
 import { TrainModelOptions } from './model-form.ts';
 import { ClassifyImagesPayload, DrawNetworkPayload } from './inference.ts';
+import { ExploreDatasetPayload, ResizeExamplePayload } from './dataset-tools.ts';
 import { GenericDatasetOptions } from './data-extensions.ts';
 import { PrebuiltDatasetOptions } from './prebuilt-dataset.ts';
 
@@ -79,6 +80,18 @@ export const JOBS = {
     queue: 'infer',
     payload: DrawNetworkPayload,
     queueJobId: (requestId: string) => `draw-network-${requestId}`,
+    attempts: 1,
+  },
+  'resize-example': {
+    queue: 'infer',
+    payload: ResizeExamplePayload,
+    queueJobId: (requestId: string) => `resize-example-${requestId}`,
+    attempts: 1,
+  },
+  'explore-dataset': {
+    queue: 'infer',
+    payload: ExploreDatasetPayload,
+    queueJobId: (requestId: string) => `explore-dataset-${requestId}`,
     attempts: 1,
   },
 } as const satisfies Record<string, { queue: QueueName; payload: unknown; queueJobId: (id: string) => string; attempts: number }>;

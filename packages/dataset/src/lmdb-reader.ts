@@ -45,6 +45,8 @@ export interface DbReader {
   get(key: string): Buffer | undefined;
   /** Entries in key order (which is write order for our keys). */
   entries(options?: EntriesOptions): Generator<DbEntry, void, undefined>;
+  /** Keys in key order, without reading values (large values live on overflow pages, left unread). */
+  keys(options?: EntriesOptions): Generator<string, void, undefined>;
   close(): void;
 }
 
@@ -193,6 +195,15 @@ class LmdbReader implements DbReader {
   }
 
   *entries(options: EntriesOptions = {}): Generator<DbEntry, void, undefined> {
+    for (const { page, ofs } of this.#nodes(options)) yield { key: nodeKey(page, ofs).toString('latin1'), value: this.#value(page, ofs) };
+  }
+
+  *keys(options: EntriesOptions = {}): Generator<string, void, undefined> {
+    for (const { page, ofs } of this.#nodes(options)) yield nodeKey(page, ofs).toString('latin1');
+  }
+
+  /** The leaf nodes of a range, in key order, as (page, node offset). */
+  *#nodes(options: EntriesOptions): Generator<{ page: Buffer; ofs: number }, void, undefined> {
     const { start, limit = Infinity } = options;
     assert(limit === Infinity || (Number.isInteger(limit) && limit >= 0), () => expected('non-negative integer', 'limit', limit));
     assert(start === undefined || typeof start === 'string' || (Number.isInteger(start) && start >= 0),
@@ -220,8 +231,8 @@ class LmdbReader implements DbReader {
         cursor = next && { page: next, index: 0 };
         continue;
       }
-      const ofs = nodeAt(cursor.page, cursor.index++);
-      yield { key: nodeKey(cursor.page, ofs).toString('latin1'), value: this.#value(cursor.page, ofs) };
+      const page = cursor.page;
+      yield { page, ofs: nodeAt(page, cursor.index++) };
       produced++;
     }
   }

@@ -31,6 +31,12 @@ export function formatDatumKey(index: number, label: number): string {
   return `${String(index).padStart(8, '0')}_${label}`;
 }
 
+/** The label a `"%08d_%d"` key carries (`'00000042_7'` → 7), or null for any other key. */
+export function labelOfDatumKey(key: string): number | null {
+  const match = /^\d{8}_(\d+)$/.exec(key);
+  return match ? Number(match[1]) : null;
+}
+
 /** `"%09d"`: the generic-dataset key (contract §7.2), e.g. `formatSequenceKey(5) === '000000005'`. */
 export function formatSequenceKey(index: number): string {
   assert(Number.isInteger(index) && index >= 0 && index <= 999_999_999, () => expected('integer in 0..999999999', 'index', index));

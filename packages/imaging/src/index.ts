@@ -11,3 +11,4 @@ export { encodeImage, JPEG_QUALITY } from './encode.ts';
 export { prepareImage } from './prepare.ts';
 export { sniffImageType } from './sniff.ts';
 export { rasteriseSvg } from './svg.ts';
+export { readSampleImage, resizeExample, SAMPLE_IMAGE_PATH, type ResizeExample } from './sample.ts';

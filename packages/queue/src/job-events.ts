@@ -19,6 +19,7 @@ export class JobChangeHub {
   private subscriber: Redis | null = null;
   private ready: Promise<void> | null = null;
   private readonly listeners = new Map<string, Set<() => void>>();
+  private readonly everyJob = new Set<(id: string) => void>();
 
   constructor(private readonly url: string, private readonly prefix: string) {}
 
@@ -30,6 +31,7 @@ export class JobChangeHub {
       subscriber.on('message', (ch: string, id: string) => {
         if (ch !== channel) return;
         for (const listener of this.listeners.get(id) ?? []) listener();
+        for (const listener of this.everyJob) listener(id);
       });
       await subscriber.subscribe(channel);
     })();
@@ -45,6 +47,13 @@ export class JobChangeHub {
       set.delete(onChange);
       if (set.size === 0) this.listeners.delete(id);
     };
+  }
+
+  /** Listens to every job's notices (the home page's live tables). */
+  async listenAll(onChange: (id: string) => void): Promise<() => void> {
+    await this.connect();
+    this.everyJob.add(onChange);
+    return () => this.everyJob.delete(onChange);
   }
 
   async close(): Promise<void> {

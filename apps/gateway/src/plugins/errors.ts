@@ -4,7 +4,6 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, Errors, isAppError, type FormErrors } from '@digits-ts/contracts';
-import { escapeHtml, page } from '../html.ts';
 import { wantsJson } from './negotiation.ts';
 
 /** Werkzeug's exception names and phrases, so `message` reads `404: Not Found` as in DIGITS. */
@@ -55,16 +54,16 @@ function toAppError(err: FastifyError): AppError {
 }
 
 /** Sends `err` in the envelope the request wants. */
-export function sendError(request: FastifyRequest, reply: FastifyReply, err: AppError): FastifyReply {
+export function sendError(request: FastifyRequest, reply: FastifyReply, err: AppError): FastifyReply | Promise<FastifyReply> {
   if (err instanceof FormError) {
     if (wantsJson(request)) return reply.code(400).send({ errors: err.errors, code: err.code });
-    const items = Object.entries(err.errors).map(([f, m]) => `<li><b>${escapeHtml(f)}</b>: ${escapeHtml(m.join(' '))}</li>`).join('');
-    return reply.code(400).type('text/html').send(page('Bad Request', `<ul>${items}</ul>`));
+    const description = Object.entries(err.errors).map(([f, m]) => `${f}: ${m.join(' ')}`).join('; ');
+    return reply.page('error', { title: 'BadRequest', type: 'BadRequest', message: '400: Bad Request', description, code: err.code }, 400);
   }
   const [type, phrase] = HTTP_NAMES[err.statusCode] ?? ['HTTPException', 'Error'];
   const body = { message: `${err.statusCode}: ${phrase}`, type, description: err.message, code: err.code, ...(err.details === undefined ? {} : { details: err.details }) };
   if (wantsJson(request)) return reply.code(err.statusCode).send({ error: body });
-  return reply.code(err.statusCode).type('text/html').send(page(type, `<p>${escapeHtml(body.message)}</p><p>${escapeHtml(body.description)}</p>`));
+  return reply.page('error', { title: type, type, message: body.message, description: body.description, code: err.code }, err.statusCode);
 }
 
 /** Installs the error and not-found handlers. */

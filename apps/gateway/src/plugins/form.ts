@@ -20,9 +20,17 @@ function addField(form: RequestForm, name: string, value: string): void {
   (form.lists[name] ??= []).push(value);
 }
 
+const readForms = new WeakMap<FastifyRequest, RequestForm>();
+
+/** The form `readForm` read from this request, if it did (a page re-shows what was sent). */
+export function formRead(request: FastifyRequest): RequestForm | undefined {
+  return readForms.get(request);
+}
+
 /** Reads the body's fields and files; the body must not have been consumed yet. */
 export async function readForm(request: FastifyRequest): Promise<RequestForm> {
   const form: RequestForm = { fields: {}, lists: {}, files: new Map() };
+  readForms.set(request, form);
   if (request.isMultipart()) {
     for await (const part of request.parts()) {
       if (part.type === 'file') {

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import CsrfTokens from '@fastify/csrf';
 import type { FastifyRequest } from 'fastify';
 import { Errors, usernameProblem, type JobRecord } from '@digits-ts/contracts';
 import { arg, type RequestForm } from './form.ts';
@@ -26,12 +27,39 @@ export function loadSessionKey(configured: string, jobsDir: string): Buffer {
   return fs.readFileSync(file);
 }
 
-/** The current username, unvalidated: query arg, form field, then session. */
+/** The username the session cookie holds, if any (what the pages show as logged in). */
+export function sessionUsername(request: FastifyRequest): string | undefined {
+  const fromSession = request.session?.get('username');
+  return typeof fromSession === 'string' ? fromSession : undefined;
+}
+
+const csrfTokens = CsrfTokens();
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * A browser acting through the session cookie must show the page's CSRF token (form field or
+ * header `x-csrf-token`), which @fastify/csrf-protection minted from the session's secret. curl
+ * and scripts send neither Origin nor Sec-Fetch-Site, so DIGITS' cookie-jar scripts keep working;
+ * a forged cross-site form cannot hide those headers.
+ */
+function checkCsrf(request: FastifyRequest, form: RequestForm | null): void {
+  if (SAFE_METHODS.has(request.method)) return;
+  if (request.headers.origin === undefined && request.headers['sec-fetch-site'] === undefined) return;
+  const header = request.headers['x-csrf-token'];
+  const token = (typeof header === 'string' ? header : undefined) ?? arg(request, form, '_csrf');
+  const secret = request.session.get('_csrf');
+  if (!secret || !token || !csrfTokens.verify(secret, token)) {
+    throw Errors.CSRF_TOKEN_INVALID('This form has expired or did not come from this site: reload the page and send it again');
+  }
+}
+
+/** The current username, unvalidated: query arg, form field, then session (CSRF-checked). */
 export function currentUsername(request: FastifyRequest, form: RequestForm | null): string | undefined {
   const explicit = arg(request, form, 'username');
   if (explicit !== undefined) return explicit;
-  const fromSession = request.session?.get('username');
-  return typeof fromSession === 'string' ? fromSession : undefined;
+  const fromSession = sessionUsername(request);
+  if (fromSession !== undefined) checkCsrf(request, form);
+  return fromSession;
 }
 
 /** Login required, non-redirecting flavour: 401 without a username, 400 for an invalid one. */

@@ -1,7 +1,6 @@
 /** `/login` and `/logout` (contract §2.2). */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { usernameProblem } from '@digits-ts/contracts';
-import { escapeHtml, page } from '../html.ts';
 import { arg, readForm, type RequestForm } from '../plugins/form.ts';
 
 /** Where to go after login/logout: arg `next`, else Referer, else `/`; only local paths. */
@@ -19,13 +18,8 @@ function nextUrl(request: FastifyRequest, form: RequestForm | null): string {
   return target && target.startsWith('/') && !target.startsWith('//') && !target.includes('\\') ? target : '/';
 }
 
-function loginPage(next: string, message?: string): string {
-  const flash = message ? `<p role="alert">${escapeHtml(message)}</p>` : '';
-  return page('Login', `${flash}<form method="post" action="/login"><input type="hidden" name="next" value="${escapeHtml(next)}"><label>Username <input name="username" autofocus></label> <button type="submit">Login</button></form>`);
-}
-
 export async function authRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/login', async (request, reply) => reply.type('text/html').send(loginPage(nextUrl(request, null))));
+  app.get('/login', async (request, reply) => reply.page('login', { title: 'Login', next: nextUrl(request, null) }));
 
   app.post('/login', async (request, reply) => {
     const form = await readForm(request);
@@ -33,7 +27,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     const next = nextUrl(request, form);
     const problem = usernameProblem(username);
     // DIGITS re-renders the login page with the message and a 200, never JSON
-    if (problem) return reply.type('text/html').send(loginPage(next, problem));
+    if (problem) return reply.page('login', { title: 'Login', next, message: problem, value: username });
     request.session.set('username', username);
     return reply.redirect(next, 302);
   });

@@ -3,7 +3,6 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DATASET_UPLOAD_FIELDS, Errors, JOB_TYPES, JOBS, parseDatasetForm, parseGenericDatasetForm, parsePrebuiltDatasetForm, statusName, type JobRecord, type ParsedDatasetForm, type PayloadOf } from '@digits-ts/contracts';
-import { page, table } from '../html.ts';
 import { FormError } from '../plugins/errors.ts';
 import { readForm, type RequestForm } from '../plugins/form.ts';
 import { requireUsername } from '../plugins/identity.ts';
@@ -11,6 +10,8 @@ import { wantsJson } from '../plugins/negotiation.ts';
 import { checkServerPaths } from '../server-paths.ts';
 import type { Services } from '../services.ts';
 import { baseDict, datasetDetail } from '../views.ts';
+import { classificationDatasetPage, extensionDatasetPage, prebuiltDatasetPage, sendDatasetPage } from './dataset-pages.ts';
+import { reshowOnFormError } from '../pages/form-pages.ts';
 import { loadJob } from './jobs.ts';
 
 function newDatasetRecord(id: string, username: string, parsed: ParsedDatasetForm): JobRecord {
@@ -75,22 +76,6 @@ function createOptionsDataset<N extends OptionsJob>(services: Services, username
   });
 }
 
-function datasetPage(record: JobRecord, jobsDir: string): string {
-  const dict = datasetDetail(record, jobsDir);
-  const rows: Array<[string, unknown]> = [['Status', statusName(record.status)], ['Progress', `${Math.round(record.progress * 100)}%`]];
-  if ('create_db_tasks' in dict) {
-    for (const task of dict.create_db_tasks) rows.push([task.name, `${task.entry_count ?? '?'} entries`]);
-    if (dict.feature_dims) rows.push(['Feature dims', dict.feature_dims.join('x')]);
-  } else if ('analyze_db_tasks' in dict) {
-    for (const task of dict.analyze_db_tasks) rows.push([task.name, `${task.entries ?? '?'} entries, ${task.shape ?? '?'}`]);
-  } else {
-    for (const task of dict.ParseFolderTasks) rows.push([task.name, `${task.label_count ?? '?'} labels, ${task.train_count ?? '?'} train, ${task.val_count ?? '?'} val, ${task.test_count ?? '?'} test`]);
-    for (const task of dict.CreateDbTasks) rows.push([task.name, `${task.entries ?? '?'} entries, ${task.image_height}x${task.image_width}x${task.image_channels}, ${task.encoding}`]);
-  }
-  if (record.error) rows.push(['Error', record.error.message]);
-  return page(record.name, table(rows));
-}
-
 export async function datasetRoutes(app: FastifyInstance): Promise<void> {
   const services = app.services;
 
@@ -105,8 +90,9 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
     if (wantsJson(request)) return baseDict(record);
     return reply.redirect(`/datasets/${record.id}`, 302);
   };
-  app.post('/datasets/images/classification', create);
-  app.post('/datasets/images/classification.json', create);
+  const createClassification = reshowOnFormError(async () => classificationDatasetPage(), create);
+  app.post('/datasets/images/classification', createClassification);
+  app.post('/datasets/images/classification.json', createClassification);
 
   const createGeneric = async (request: FastifyRequest<{ Params: { extension: string } }>, reply: import('fastify').FastifyReply) => {
     const form = await readForm(request);
@@ -121,7 +107,7 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
     if (wantsJson(request)) return baseDict(record);
     return reply.redirect(`/datasets/${record.id}`, 302);
   };
-  app.post('/datasets/generic/create/:extension', createGeneric);
+  app.post('/datasets/generic/create/:extension', reshowOnFormError(async (request) => extensionDatasetPage(request.params.extension.replace(/\.json$/, '')), createGeneric));
 
   const createPrebuilt = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
     const form = await readForm(request);
@@ -135,12 +121,13 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
     if (wantsJson(request)) return baseDict(record);
     return reply.redirect(`/datasets/${record.id}`, 302);
   };
-  app.post('/datasets/images/generic', createPrebuilt);
-  app.post('/datasets/images/generic.json', createPrebuilt);
+  const createPrebuiltPage = reshowOnFormError(async () => prebuiltDatasetPage(), createPrebuilt);
+  app.post('/datasets/images/generic', createPrebuiltPage);
+  app.post('/datasets/images/generic.json', createPrebuiltPage);
 
   app.get('/datasets/:id', async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const record = await loadJob(services, request.params.id, 'dataset');
     if (wantsJson(request)) return datasetDetail(record, services.config.jobsDir);
-    return reply.type('text/html').send(datasetPage(record, services.config.jobsDir));
+    return sendDatasetPage(services, reply, record);
   });
 }

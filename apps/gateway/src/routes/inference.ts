@@ -1,11 +1,12 @@
 /** Inference: classification's classify_one / classify_many / top_n (§10.2–10.4) and generic models' infer_* (§10.5), JSON. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DATA_EXTENSIONS, errorOfCode, Errors, isWithinRoots, parseForm, parseInferenceList, percent, snapshotOf, UPLOADS_DIR, type ClassifiedImage, type ClassifyImagesPayload, type ClassifyImagesResult, type GenericDatasetOptions, type InferImage, type JobRecord } from '@digits-ts/contracts';
 import { RequestClient } from '@digits-ts/queue';
 import { inferenceSeconds } from '../metrics.ts';
 import { FormError } from '../plugins/errors.ts';
+import { wantsJson } from '../plugins/negotiation.ts';
 import { arg, readForm, type RequestForm } from '../plugins/form.ts';
 import { checkServerPaths, realRoots } from '../server-paths.ts';
 import type { Services } from '../services.ts';
@@ -38,7 +39,7 @@ async function storeUpload(services: Services, requestId: string, data: Buffer):
   return file;
 }
 
-type InferExtras = Partial<Pick<ClassifyImagesPayload, 'scores' | 'visualize' | 'mode' | 'resize' | 'source'>>;
+type InferExtras = Partial<Pick<ClassifyImagesPayload, 'scores' | 'visualize' | 'mode' | 'resize' | 'source' | 'thumbnails'>>;
 
 async function classify(services: Services, record: JobRecord, epoch: number, images: InferImage[], requestId: string, extra: InferExtras = {}): Promise<ClassifyImagesResult> {
   const end = inferenceSeconds.startTimer({ job: 'classify-images' });
@@ -131,27 +132,31 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
       const result = await classify(services, record, epoch, [input], requestId, { ...extras, visualize });
       const image = result.images[0]!;
       if (image.error) throw inputError(image);
-      return { image, ...(result.visualizations ? { visualizations: result.visualizations } : {}) };
+      return { record, epoch: result.epoch, labels: result.labels, image, ...(result.visualizations ? { visualizations: result.visualizations } : {}) };
     } finally {
       await cleanup();
     }
   };
 
-  const classifyOne = async (request: FastifyRequest) => {
-    const { image, visualizations } = await inferSingle(request, await readForm(request), {});
+  // a browser gets the result page (§1.1), with thumbnails of the images as the model saw them
+  const classifyOne = async (request: FastifyRequest, reply: FastifyReply) => {
+    const html = !wantsJson(request);
+    const { record, epoch, image, visualizations } = await inferSingle(request, await readForm(request), { thumbnails: html });
+    if (html) return reply.page('classify-one', { title: `${record.name}: classify one`, record, epoch, image });
     return { predictions: image.predictions, ...(visualizations ? { visualizations } : {}) };
   };
   // each route answers at `<path>` and `<path>.json`; DIGITS took GET as well as POST for classify
-  const serve = (route: string, handler: (request: FastifyRequest) => Promise<unknown>, methods: ('GET' | 'POST')[]) => {
+  const serve = (route: string, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>, methods: ('GET' | 'POST')[]) => {
     for (const url of [route, `${route}.json`]) app.route({ method: methods, url, handler });
   };
   serve('/models/images/classification/classify_one', classifyOne, ['GET', 'POST']);
 
-  const classifyMany = async (request: FastifyRequest) => {
+  const classifyMany = async (request: FastifyRequest, reply: FastifyReply) => {
+    const html = !wantsJson(request);
     const form = await readForm(request);
     const { record, epoch } = await modelAndEpoch(services, request, form);
     const { images, refused } = await listFromForm(services, request, form);
-    const result = images.length > 0 ? await classify(services, record, epoch, images, RequestClient.requestId()) : null;
+    const result = images.length > 0 ? await classify(services, record, epoch, images, RequestClient.requestId(), { thumbnails: html }) : null;
     const classifications: Record<string, unknown> = {};
     const errors: Record<string, { code: string; message: string }> = { ...refused };
     for (const image of result?.images ?? []) {
@@ -160,25 +165,31 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     }
     if (Object.keys(classifications).length === 0) throw Errors.BAD_REQUEST('Unable to classify any image from the file', { details: { errors } });
     const stats = result ? classificationStats(result) : null;
+    if (html) return reply.page('classify-many', { title: `${record.name}: classify many`, record, epoch: result!.epoch, labels: result!.labels, images: result!.images.filter((i) => i.predictions), errors, stats });
     return { classifications, ...(Object.keys(errors).length > 0 ? { errors } : {}), ...(stats ? { statistics: stats } : {}) };
   };
   serve('/models/images/classification/classify_many', classifyMany, ['GET', 'POST']);
 
   // §10.4 is an HTML page in DIGITS; until the pages land (issue #7) it answers its data as JSON
-  const topN = async (request: FastifyRequest) => {
+  const topN = async (request: FastifyRequest, reply: FastifyReply) => {
+    const html = !wantsJson(request);
     const form = await readForm(request);
     const { record, epoch } = await modelAndEpoch(services, request, form);
     const nText = arg(request, form, 'top_n')?.trim() ?? '';
     const n = nText === '' ? 9 : Number(nText);
     if (!Number.isInteger(n) || n < 1) throw Errors.VALIDATION_FAILED('top_n must be a positive integer');
     const { images } = await listFromForm(services, request, form);
-    const result = images.length > 0 ? await classify(services, record, epoch, images, RequestClient.requestId(), { scores: true }) : null;
+    const result = images.length > 0 ? await classify(services, record, epoch, images, RequestClient.requestId(), { scores: true, thumbnails: html }) : null;
     const scored = (result?.images ?? []).filter((i) => i.scores);
     if (scored.length === 0) throw Errors.BAD_REQUEST('Unable to classify any image from the file');
     const top = Object.fromEntries(result!.labels.map((label, c) => [label, [...scored]
       .sort((a, b) => b.scores![c]! - a.scores![c]!)
       .slice(0, n)
       .map((i) => [i.source, percent(i.scores![c]!)])]));
+    if (html) {
+      const thumbnails = Object.fromEntries(scored.map((i) => [i.source, i.thumbnail ?? null]));
+      return reply.page('top-n', { title: `${record.name}: top ${n} per class`, record, epoch: result!.epoch, n, top, thumbnails });
+    }
     return { top_n: top };
   };
   serve('/models/images/classification/top_n', topN, ['POST']);

@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Errors, statusName, type JobRecord } from '@digits-ts/contracts';
 import { abortJob, deleteJob } from '../job-actions.ts';
-import { escapeHtml, page } from '../html.ts';
+import { jobRow } from '../pages/job-rows.ts';
 import { readForm } from '../plugins/form.ts';
 import { requireOwner, requireUsername } from '../plugins/identity.ts';
 import { wantsJson } from '../plugins/negotiation.ts';
@@ -20,13 +20,6 @@ export async function loadJob(services: Services, rawId: string, kind?: JobRecor
   return record;
 }
 
-function homePage(records: JobRecord[]): string {
-  const rows = (kind: JobRecord['kind']) => records.filter((r) => r.kind === kind).map((r) =>
-    `<tr><td><a href="${KIND_PREFIX[kind]}/${r.id}">${escapeHtml(r.name)}</a></td><td>${escapeHtml(statusName(r.status))}</td><td>${Math.round(r.progress * 100)}%</td></tr>`).join('');
-  const section = (title: string, kind: JobRecord['kind']) => `<h2>${title}</h2><table><tr><th>Name</th><th>Status</th><th>Progress</th></tr>${rows(kind)}</table>`;
-  return page('Home', section('Datasets', 'dataset') + section('Models', 'model'));
-}
-
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 export async function jobRoutes(app: FastifyInstance): Promise<void> {
@@ -35,7 +28,10 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
   const index = async (request: FastifyRequest, reply: FastifyReply) => {
     const records = indexOrder(await services.store.list());
     const byId = new Map(records.map((r) => [r.id, r]));
-    if (!wantsJson(request)) return reply.type('text/html').send(homePage(records));
+    if (!wantsJson(request)) {
+      const rows = (kind: JobRecord['kind']) => records.filter((r) => r.kind === kind).map((r) => jobRow(r, byId.get(r.datasetId ?? '') ?? null));
+      return reply.page('home', { title: 'Home', datasets: rows('dataset'), models: rows('model') });
+    }
     return {
       version: DIGITS_VERSION,
       jobs_dir: services.config.jobsDir,

@@ -1,7 +1,6 @@
 /** Image-classification models: create (contract §8), show (§5.4), visualize-lr (§8.6). */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DATA_EXTENSIONS, Errors, LR_POLICIES, type ModelTask, learningRateCurve, parseForm, parseModelForm, REQUIRED, statusName, type FormSpec, type JobRecord, type LrPolicy } from '@digits-ts/contracts';
-import { page, table } from '../html.ts';
 import { createModels } from '../model-create.ts';
 import { FormError } from '../plugins/errors.ts';
 import { readForm } from '../plugins/form.ts';
@@ -10,6 +9,8 @@ import { wantsJson } from '../plugins/negotiation.ts';
 import type { Services } from '../services.ts';
 import { modelDetail, modelDict } from '../views.ts';
 import { loadJob } from './jobs.ts';
+import { modelFormPage, sendModelPage } from './model-pages.ts';
+import { reshowOnFormError } from '../pages/form-pages.ts';
 
 /** visualize-lr's fields: each policy's parameters are required when that policy is chosen. */
 const LR_FIELDS: Record<LrPolicy['policy'], string[]> = {
@@ -59,19 +60,12 @@ function extensionOf(param: string | undefined): string | null {
   return id;
 }
 
-function modelPage(record: JobRecord, dataset: JobRecord | null, jobsDir: string): string {
-  const dict = modelDetail(record, dataset, jobsDir);
-  const rows: Array<[string, unknown]> = [['Status', statusName(record.status)], ['Progress', `${Math.round(record.progress * 100)}%`], ['Framework', dict.framework], ['Snapshots', dict.snapshots.join(', ') || 'none']];
-  if (record.model?.engine) rows.push(['Engine', `TensorFlow.js ${record.model.engine.version} (${record.model.engine.name})`]);
-  if (record.error) rows.push(['Error', record.error.message]);
-  return page(record.name, table(rows));
-}
-
 export async function modelRoutes(app: FastifyInstance): Promise<void> {
   const services: Services = app.services;
   const datasetOf = async (record: JobRecord) => (record.datasetId ? await services.store.get(record.datasetId) : null);
 
-  const create = (task: ModelTask) => async (request: FastifyRequest<{ Params: { extension?: string } }>, reply: FastifyReply) => {
+  type ExtensionRequest = FastifyRequest<{ Params: { extension?: string } }>;
+  const create = (task: ModelTask) => reshowOnFormError(async (request: ExtensionRequest) => modelFormPage(services, task, extensionOf(request.params.extension)), async (request: ExtensionRequest, reply: FastifyReply) => {
     const extension = extensionOf(request.params.extension);
     const form = await readForm(request);
     const username = requireUsername(request, form);
@@ -82,7 +76,7 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
     const dataset = await services.store.get(parsed.form.datasetId);
     if (wantsJson(request)) return records.length === 1 ? modelDict(records[0]!, dataset) : { jobs: records.map((r) => modelDict(r, dataset)) };
     return reply.redirect(records.length === 1 ? `/models/${records[0]!.id}` : '/', 302);
-  };
+  });
   for (const url of ['/models/images/classification', '/models/images/classification.json']) app.post(url, create('classification'));
   // DIGITS registers the extension variant without a slash (`/models/images/genericimage-gradients.json`, §4.3); both spellings work
   for (const url of ['/models/images/generic', '/models/images/generic.json', '/models/images/generic:extension', '/models/images/generic/:extension']) app.post(url, create('generic'));
@@ -97,6 +91,6 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
     const record = await loadJob(services, request.params.id, 'model');
     const dataset = await datasetOf(record);
     if (wantsJson(request)) return modelDetail(record, dataset, services.config.jobsDir);
-    return reply.type('text/html').send(modelPage(record, dataset, services.config.jobsDir));
+    return sendModelPage(services, reply, record);
   });
 }

@@ -4,7 +4,7 @@
  * keyed `%09d` like the throw-away DB DIGITS writes for them).
  */
 import { Errors } from '@digits-ts/contracts';
-import { datumDataToPixels, decodeDatum, formatSequenceKey, openDbReader } from '@digits-ts/dataset';
+import { datumDataToPixels, decodeDatum, formatSequenceKey, openDbReader, type Datum } from '@digits-ts/dataset';
 import { encodeImage } from '@digits-ts/imaging';
 import { confinedRealPath } from '../confined-path.ts';
 import type { WorkerContext } from '../context.ts';
@@ -18,20 +18,21 @@ function rawInput(key: string, pixels: Uint8Array, height: number, width: number
   return { kind: 'raw', key, pixels, height, width, channels, toPng: () => encodeImage({ data: Buffer.from(pixels), width, height, channels }, 'png') };
 }
 
+/** A DB entry's image: encoded bytes as stored, raw C×H×W data back to HWC pixels; BAD_REQUEST for non-images. */
+export function datumInput(key: string, datum: Datum, dbPath: string): RawInput {
+  if (datum.encoded) return { kind: 'encoded', key, bytes: Buffer.from(datum.data) };
+  if (datum.channels !== 1 && datum.channels !== 3) throw Errors.BAD_REQUEST(`entry ${key} of DB "${dbPath}" has ${datum.channels} channels; images have 1 or 3`);
+  if (datum.data.length !== datum.channels * datum.height * datum.width) throw Errors.BAD_REQUEST(`entry ${key} of DB "${dbPath}" holds no uint8 image data`);
+  return rawInput(key, datumDataToPixels(datum.data, datum.width, datum.height, datum.channels), datum.height, datum.width, datum.channels);
+}
+
 /** Every entry of the LMDB at `dbPath` (checked against DATA_ROOTS again: the worker trusts no path). */
 export async function dbInputs(ctx: WorkerContext, dbPath: string): Promise<RawInput[]> {
   const real = await confinedRealPath(dbPath, ctx.roots, () => Errors.BAD_REQUEST(`DB "${dbPath}" does not exist`));
   const reader = openDbReader(real);
   try {
     const inputs: RawInput[] = [];
-    for (const entry of reader.entries()) {
-      const datum = decodeDatum(entry.value);
-      if (datum.encoded) inputs.push({ kind: 'encoded', key: entry.key, bytes: Buffer.from(datum.data) });
-      else if (datum.channels === 1 || datum.channels === 3) {
-        if (datum.data.length !== datum.channels * datum.height * datum.width) throw Errors.BAD_REQUEST(`entry ${entry.key} of DB "${dbPath}" holds no uint8 image data`);
-        inputs.push(rawInput(entry.key, datumDataToPixels(datum.data, datum.width, datum.height, datum.channels), datum.height, datum.width, datum.channels));
-      } else throw Errors.BAD_REQUEST(`entry ${entry.key} of DB "${dbPath}" has ${datum.channels} channels; images have 1 or 3`);
-    }
+    for (const entry of reader.entries()) inputs.push(datumInput(entry.key, decodeDatum(entry.value), dbPath));
     return inputs;
   } finally {
     reader.close();

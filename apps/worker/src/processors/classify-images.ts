@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs/promises';
 import type { Job } from 'bullmq';
-import { ClassifyImagesPayload, compileChecker, Errors, isAppError, percent, snapshotOf, type ClassifiedImage, type ClassifyImagesResult, type InferImage, type InferSource } from '@digits-ts/contracts';
+import { ClassifyImagesPayload, compileChecker, Errors, isAppError, MAX_THUMBNAILS, percent, snapshotOf, type ClassifiedImage, type ClassifyImagesResult, type InferImage, type InferSource } from '@digits-ts/contracts';
+import { encodeImage } from '@digits-ts/imaging';
 import { classifySamples, forwardSamples, inputTensor, nestedList, rankClasses, visualizeLayers, type Samples } from '@digits-ts/ml';
 import { confinedRealPath } from '../confined-path.ts';
 import type { WorkerContext } from '../context.ts';
@@ -76,6 +77,20 @@ async function prepareAll(inputs: PendingInput[], loaded: LoadedModel): Promise<
   return { samples, used, results };
 }
 
+/** A PNG of the pixels each used input gave the model, for the first {@link MAX_THUMBNAILS} of them. */
+async function addThumbnails(samples: Samples, used: number[], results: ClassifiedImage[], image: LoadedModel['image']): Promise<void> {
+  const { height, width, channels } = image;
+  const size = height * width * channels;
+  const count = Math.min(used.length, MAX_THUMBNAILS);
+  for (let start = 0; start < count; start += PREPARE_CONCURRENCY) {
+    await Promise.all(used.slice(start, Math.min(count, start + PREPARE_CONCURRENCY)).map(async (i, k) => {
+      const at = (start + k) * size;
+      const png = await encodeImage({ data: Buffer.from(samples.pixels.buffer, samples.pixels.byteOffset + at, size), width, height, channels }, 'png');
+      results[i]!.thumbnail = { mime: 'image/png', data: png.toString('base64') };
+    }));
+  }
+}
+
 /** Top predictions (classification). */
 function classify(loaded: LoadedModel, samples: Samples, used: number[], results: ClassifiedImage[], payload: ClassifyImagesPayload): void {
   const scores = classifySamples(loaded.model, samples, loaded.prep);
@@ -107,6 +122,7 @@ export function createClassifyImagesProcessor(ctx: WorkerContext) {
     const { loaded, hit } = await ctx.models.get(`${record.id}@${epoch}`, () => loadForInference(ctx.store, record, epoch));
     const loadMs = hit ? 0 : Math.round(performance.now() - started);
     const { samples, used, results } = await prepareAll(await pendingInputs(ctx, payload, loaded), loaded);
+    if (payload.thumbnails) await addThumbnails(samples, used, results, loaded.image);
     if (samples.count > 0) {
       if (payload.mode === 'outputs') outputsOf(loaded, samples, used, results);
       else classify(loaded, samples, used, results, payload);
