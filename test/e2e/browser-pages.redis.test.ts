@@ -145,6 +145,16 @@ t.test('log in, build a dataset, train LeNet, classify, delete — all through t
   t.equal(await page.locator('main section').count(), 10, 'one section per class');
   await check('12-top-n');
 
+  // reading needs no JavaScript: the tables and the training data are in the HTML
+  const plain = await browser.newContext({ javaScriptEnabled: false });
+  const noJs = await plain.newPage();
+  await noJs.goto(`${base}/models/${modelId}`);
+  t.equal((await noJs.locator(`tr[data-job="${modelId}"] [data-field="status"]`).textContent())?.trim(), 'Done', 'without JavaScript the model page reads');
+  t.ok((await noJs.locator('details table tbody tr').count()) > 10, 'the training outputs are there as a table');
+  await noJs.goto(`${base}/`);
+  t.equal(await noJs.locator(`tr[data-job="${modelId}"]`).count(), 1, 'the home page lists the model');
+  await plain.close();
+
   // delete the model from its page; the home page no longer lists it
   await page.goto(`${base}/models/${modelId}`);
   await page.getByRole('button', { name: /^Delete/ }).click();

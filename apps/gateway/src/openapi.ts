@@ -80,6 +80,22 @@ const DOCS: Record<string, RouteDoc> = {
   '/models/:id/:file': { summary: 'Download a snapshot: download[.tar.gz|.tgz|.tar|.zip] (§11.4)', tag: 'models' },
   '/files/*': { summary: 'Files of the jobs folder (§11.8)', tag: 'jobs' },
   '/metrics': { summary: 'Prometheus metrics', tag: 'service' },
+  '/jobs/events': { summary: 'Server-Sent Events: every job\'s home-page row (`job`) as it changes, and `deleted`', tag: 'jobs' },
+  '/datasets/images/classification/new': { summary: 'New image-classification dataset form (HTML; login redirects)', tag: 'pages' },
+  '/datasets/images/generic/new': { summary: 'New prebuilt-LMDB dataset form (HTML)', tag: 'pages' },
+  '/datasets/generic/new/:extension': { summary: 'New data-extension dataset form (HTML)', tag: 'pages' },
+  '/models/images/classification/new': { summary: 'New image-classification model form (HTML; `?dataset=` preselects)', tag: 'pages' },
+  '/models/images/generic/new': { summary: 'New generic image model form (HTML)', tag: 'pages' },
+  '/models/images/generic/new/:extension': { summary: 'New generic model form for an extension\'s datasets (HTML)', tag: 'pages' },
+  '/models/images/classification/large_graph': { summary: 'The training graph of model `job_id`, large (HTML)', tag: 'pages' },
+  '/models/images/generic/large_graph': { summary: 'The training graph of generic model `job_id`, large (HTML)', tag: 'pages' },
+  '/datasets/summary': { summary: 'HTML snippet summarising dataset `job_id`', tag: 'pages' },
+  '/datasets/images/resize-example': { summary: 'HTML fragment: a sample image resized as the dataset fields say (§11.7)', tag: 'pages', body: formBody({ width: { kind: 'int', default: 256 }, height: { kind: 'int', default: 256 }, channels: { kind: 'select', choices: ['1', '3'], default: '3' }, resize_mode: { kind: 'select', choices: ['crop', 'squash', 'fill', 'half_crop'], default: 'squash' }, encoding: { kind: 'select', choices: ['none', 'png', 'jpg'], default: 'png' }, backend: { kind: 'select', choices: ['lmdb'], default: 'lmdb' } }) },
+  '/datasets/images/classification/explore': { summary: 'Gallery of a classification dataset DB: job_id, db=train|val|test, page, size, label (HTML)', tag: 'pages' },
+  '/datasets/generic/explore': { summary: 'Gallery of a generic dataset DB: job_id, db (its folder), page, size (HTML)', tag: 'pages' },
+  '/clone/:id': { summary: 'Redirects to the matching new form filled from job `id` (§1.5)', tag: 'pages' },
+  '/static/*': { summary: 'The pages\' stylesheet and scripts', tag: 'pages' },
+  '/static/vendor/uplot/*': { summary: 'uPlot, the chart library of the training graphs', tag: 'pages' },
   '/workers.json': { summary: 'Live worker processes', tag: 'service', ok: Type.Object({ workers: Type.Array(WorkerInfo) }) },
 };
 
@@ -124,6 +140,8 @@ export async function openApi(app: FastifyInstance): Promise<void> {
       ...(doc.body && withBody ? { body: doc.body, consumes: ['multipart/form-data', 'application/x-www-form-urlencoded'] } : {}),
       response: { ...(doc.ok ? { 200: doc.ok } : {}), '4xx': ErrorEnvelope },
       ...route.schema,
+      // @fastify/static hides its wildcard routes; ours are documented like any other
+      hide: false,
     };
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

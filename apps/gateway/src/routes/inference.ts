@@ -195,27 +195,34 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
   serve('/models/images/classification/top_n', topN, ['POST']);
 
   // generic image models (§10.5): every deploy output by blob name
-  const inferOne = async (request: FastifyRequest) => {
+  /** A browser gets the outputs as a page; JSON clients the dict itself (§1.1). */
+  const outputsAnswer = (request: FastifyRequest, reply: FastifyReply, record: JobRecord, answer: { outputs: Record<string, unknown>; errors?: Record<string, { code: string; message: string }> }) => {
+    if (wantsJson(request)) return answer;
+    return reply.page('infer-outputs', { title: `${record.name}: inference`, record, outputs: answer.outputs, errors: answer.errors ?? {} });
+  };
+
+  const inferOne = async (request: FastifyRequest, reply: FastifyReply) => {
     const form = await readForm(request);
-    const { image, visualizations } = await inferSingle(request, form, outputsMode(request, form));
+    const { record, image, visualizations } = await inferSingle(request, form, outputsMode(request, form));
+    if (!wantsJson(request)) return outputsAnswer(request, reply, record, { outputs: { [image.source]: image.outputs } });
     // infer_one keeps the batch dimension of 1
     const outputs = Object.fromEntries(Object.entries(image.outputs!).map(([name, value]) => [name, [value]]));
     return { outputs, ...(visualizations ? { visualizations } : {}) };
   };
   serve('/models/images/generic/infer_one', inferOne, ['POST']);
 
-  const inferMany = async (request: FastifyRequest) => {
+  const inferMany = async (request: FastifyRequest, reply: FastifyReply) => {
     const form = await readForm(request);
     const { record, epoch } = await modelAndEpoch(services, request, form);
     const { images, refused } = await listFromForm(services, request, form);
     // ground truths at the line ends mean nothing to generic models
     const unlabelled = images.map((i) => ({ ...i, label: null }));
     const result = images.length > 0 ? await classify(services, record, epoch, unlabelled, RequestClient.requestId(), outputsMode(request, form)) : null;
-    return outputsByKey(result, refused, 'Unable to infer any image from the file');
+    return outputsAnswer(request, reply, record, outputsByKey(result, refused, 'Unable to infer any image from the file'));
   };
   serve('/models/images/generic/infer_many', inferMany, ['POST']);
 
-  const inferDb = async (request: FastifyRequest) => {
+  const inferDb = async (request: FastifyRequest, reply: FastifyReply) => {
     const form = await readForm(request);
     const { record, epoch } = await modelAndEpoch(services, request, form);
     const dbPath = arg(request, form, 'db_path')?.trim() ?? '';
@@ -225,11 +232,11 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     if (!path.isAbsolute(dbPath) || !exists) throw Errors.BAD_REQUEST(`DB "${dbPath}" does not exit`);
     await checkServerPaths([{ field: 'db_path', path: dbPath, kind: 'dir' }], services.config.dataRoots);
     const result = await classify(services, record, epoch, [], RequestClient.requestId(), { ...outputsMode(request, form), source: { kind: 'db', path: await fs.realpath(dbPath) } });
-    return outputsByKey(result, {}, `No entry of DB "${dbPath}" could be used`);
+    return outputsAnswer(request, reply, record, outputsByKey(result, {}, `No entry of DB "${dbPath}" could be used`));
   };
   serve('/models/images/generic/infer_db', inferDb, ['POST']);
 
-  const inferExtension = async (request: FastifyRequest) => {
+  const inferExtension = async (request: FastifyRequest, reply: FastifyReply) => {
     const form = await readForm(request);
     const { record, epoch } = await modelAndEpoch(services, request, form);
     const dataset = record.datasetId ? await services.store.get(record.datasetId) : null;
@@ -242,7 +249,9 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     const source = { kind: 'image-gradients' as const, gradientX: values.gradient_x as number, gradientY: values.gradient_y as number, count, width: options.extensionOptions.width, height: options.extensionOptions.height };
     const visualize = (arg(request, form, 'show_visualizations') ?? '') !== '';
     const result = await classify(services, record, epoch, [], RequestClient.requestId(), { mode: 'outputs', source, visualize });
-    return { ...outputsByKey(result, {}, 'No generated entry could be used'), ...(result.visualizations ? { visualizations: result.visualizations } : {}) };
+    const answer = outputsByKey(result, {}, 'No generated entry could be used');
+    if (!wantsJson(request)) return outputsAnswer(request, reply, record, answer);
+    return { ...answer, ...(result.visualizations ? { visualizations: result.visualizations } : {}) };
   };
   serve('/models/images/generic/infer_extension', inferExtension, ['POST']);
 }
