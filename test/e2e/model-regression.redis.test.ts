@@ -97,6 +97,13 @@ t.test('regression on image-gradients with custom networks in both formats', asy
       t.ok(Math.abs(ex! - 0.2) < 0.05 && Math.abs(ey! + 0.3) < 0.05, `extension entry → ${ex}, ${ey}`);
       const several = await post('/models/images/generic/infer_extension.json', { job_id: id, test_image_count: '3' });
       t.same(Object.keys((several.json() as { outputs: object }).outputs), ['000000000', '000000001', '000000002']);
+      // a browser gets the outputs as a page, with the model page's form fields
+      const page = await post('/models/images/generic/infer_many', { job_id: id, image_folder: stack.dataDir }, { image_list: { filename: 'list.txt', data: list } });
+      t.equal(page.statusCode, 200);
+      t.match(page.headers['content-type'], /text\/html/);
+      t.equal([...page.body.matchAll(/<tr><td><code>/g)].length, images.length, 'one output row per image');
+      t.match(page.body, /missing\.png<\/code>: .*IMAGE_NOT_FOUND/, 'and the unusable one listed');
+      t.match((await stack.app.inject(`/models/${id}`)).body, /id="infer-extension"/, 'the model page offers the extension\'s inference form');
       const badExt = await post('/models/images/generic/infer_extension.json', { job_id: id, gradient_x: '2' });
       t.equal(badExt.statusCode, 400);
     });

@@ -33,7 +33,8 @@ function layoutData(request: FastifyRequest, reply: FastifyReply) {
 export async function pages(app: FastifyInstance): Promise<void> {
   await app.register(csrfProtection, { sessionPlugin: '@fastify/secure-session' });
   // templates are compiled once and kept; the jobs folder never feeds a template name
-  await app.register(view, { engine: { eta: new Eta({ views: path.join(appDir, 'views'), cache: true }) }, root: path.join(appDir, 'views') });
+  // production: compile each template once (otherwise @fastify/view has Eta re-read every include on every render)
+  await app.register(view, { engine: { eta: new Eta({ views: path.join(appDir, 'views'), cache: true }) }, root: path.join(appDir, 'views'), production: true });
   await app.register(staticFiles, { root: path.join(appDir, 'public'), prefix: '/static/', maxAge: '1h' });
   await app.register(staticFiles, { root: uplotDir, prefix: '/static/vendor/uplot/', decorateReply: false, allowedPath: (p) => /^\/uPlot\.(iife\.min\.js|min\.css)$/.test(p), maxAge: '1d' });
   app.decorateReply('page', async function page(this: FastifyReply, template: string, data: Record<string, unknown>, status = 200) {

@@ -135,7 +135,7 @@ export async function datasetPageRoutes(app: FastifyInstance): Promise<void> {
         && ['crop', 'squash', 'fill', 'half_crop'].includes(payload.resizeMode) && ['none', 'png', 'jpg'].includes(payload.encoding);
       if (!check) throw Errors.VALIDATION_FAILED(`width and height must be integers from 1 to ${RESIZE_EXAMPLE_MAX_SIZE}, channels 1 or 3, resize_mode crop|squash|fill|half_crop, encoding none|png|jpg`);
       const result = (await services.inference.request('resize-example', payload as never, services.config.inferTimeoutMs)) as ResizeExampleResult;
-      return reply.send(`<img src="data:${result.mime};base64,${result.data}" alt="The sample image resized to ${width}×${height} with ${payload.resizeMode}" class="pixelated" style="max-width:100%"><br>Image size: ${templateHelpers.bytes(result.bytes)}`);
+      return reply.send(`<img src="data:${result.mime};base64,${result.data}" alt="The sample image resized to ${width}×${height} with ${payload.resizeMode}" class="pixelated" width="${Math.min(Math.max(width, 128), 512)}" style="max-width:100%"><br>Image size: ${templateHelpers.bytes(result.bytes)}`);
     } catch (err) {
       const name = (err as { code?: string }).code ?? 'Error';
       return reply.send(escapeHtml(`${name}: ${(err as Error).message}`));
