@@ -8,7 +8,7 @@ import type { FastifyInstance, RouteOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Type, type TSchema } from 'typebox';
-import { DATA_EXTENSIONS, DATASET_FORM, GENERIC_DATASET_FORM, MODEL_FORM, PREBUILT_DATASET_FORM, WorkerInfo, type FieldSpec, type FormSpec } from '@digits-ts/contracts';
+import { DATA_EXTENSIONS, DATASET_FORM, ENCODINGS, RESIZE_MODES, GENERIC_DATASET_FORM, MODEL_FORM, PREBUILT_DATASET_FORM, WorkerInfo, type FieldSpec, type FormSpec } from '@digits-ts/contracts';
 
 /** One form field as a documented string (forms carry text; the spec says how it is read). */
 function fieldSchema(name: string, spec: FieldSpec): TSchema {
@@ -90,7 +90,7 @@ const DOCS: Record<string, RouteDoc> = {
   '/models/images/classification/large_graph': { summary: 'The training graph of model `job_id`, large (HTML)', tag: 'pages' },
   '/models/images/generic/large_graph': { summary: 'The training graph of generic model `job_id`, large (HTML)', tag: 'pages' },
   '/datasets/summary': { summary: 'HTML snippet summarising dataset `job_id`', tag: 'pages' },
-  '/datasets/images/resize-example': { summary: 'HTML fragment: a sample image resized as the dataset fields say (§11.7)', tag: 'pages', body: formBody({ width: { kind: 'int', default: 256 }, height: { kind: 'int', default: 256 }, channels: { kind: 'select', choices: ['1', '3'], default: '3' }, resize_mode: { kind: 'select', choices: ['crop', 'squash', 'fill', 'half_crop'], default: 'squash' }, encoding: { kind: 'select', choices: ['none', 'png', 'jpg'], default: 'png' }, backend: { kind: 'select', choices: ['lmdb'], default: 'lmdb' } }) },
+  '/datasets/images/resize-example': { summary: 'HTML fragment: a sample image resized as the dataset fields say (§11.7)', tag: 'pages', body: formBody({ width: { kind: 'int', default: 256 }, height: { kind: 'int', default: 256 }, channels: { kind: 'select', choices: ['1', '3'], default: '3' }, resize_mode: { kind: 'select', choices: RESIZE_MODES, default: 'squash' }, encoding: { kind: 'select', choices: ENCODINGS, default: 'png' }, backend: { kind: 'select', choices: ['lmdb'], default: 'lmdb' } }) },
   '/datasets/images/classification/explore': { summary: 'Gallery of a classification dataset DB: job_id, db=train|val|test, page, size, label (HTML)', tag: 'pages' },
   '/datasets/generic/explore': { summary: 'Gallery of a generic dataset DB: job_id, db (its folder), page, size (HTML)', tag: 'pages' },
   '/clone/:id': { summary: 'Redirects to the matching new form filled from job `id` (§1.5)', tag: 'pages' },

@@ -3,6 +3,10 @@ import { Type, type Static } from 'typebox';
 
 export const MANIFEST_FILE = 'dataset-manifest.json';
 
+/** A dataset's splits, in DIGITS' order: one DB (and list file) each. */
+export const DATASET_STAGES = ['train', 'val', 'test'] as const;
+export type DatasetStage = (typeof DATASET_STAGES)[number];
+
 const Stage = Type.Object({
   /** The features LMDB: relative to the dataset folder (`train_db`, `train_db/features`) or absolute (prebuilt, §7.4). */
   db: Type.String({ minLength: 1 }),

@@ -6,7 +6,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DATA_EXTENSIONS, Errors, EXPLORE_MAX_PAGE_SIZE, JOB_TYPES, parseInferenceList, RESIZE_EXAMPLE_MAX_SIZE, type ExploreDatasetResult, type JobRecord, type ResizeExampleResult } from '@digits-ts/contracts';
+import { DATA_EXTENSIONS, DATASET_STAGES as STAGES, ENCODINGS, Errors, EXPLORE_MAX_PAGE_SIZE, JOB_TYPES, parseInferenceList, RESIZE_EXAMPLE_MAX_SIZE, RESIZE_MODES, type ExploreDatasetResult, type JobRecord, type ResizeExampleResult } from '@digits-ts/contracts';
 import { RequestClient } from '@digits-ts/queue';
 import { DATASET_LAYOUT, extensionDatasetLayout, PREBUILT_DATASET_LAYOUT } from '../pages/form-layouts.ts';
 import { pageLogin, sendFormPage, type FormPage } from '../pages/form-pages.ts';
@@ -18,8 +18,6 @@ import type { Services } from '../services.ts';
 import { datasetDetail, datasetDims } from '../views.ts';
 import { escapeHtml } from '../html.ts';
 import { loadJob } from './jobs.ts';
-
-const STAGES = ['train', 'val', 'test'] as const;
 
 /** `?clone=<id>`: the saved form of a job of the same kind, as field texts (§1.5). */
 export async function cloneValues(services: Services, request: FastifyRequest, type: string): Promise<Record<string, string>> {
@@ -132,8 +130,8 @@ export async function datasetPageRoutes(app: FastifyInstance): Promise<void> {
       const channels = Number(field('channels', '3'));
       const payload = { v: 1 as const, jobId: RequestClient.requestId(), width, height, channels, resizeMode: field('resize_mode', 'squash'), encoding: field('backend', 'lmdb') === 'lmdb' ? field('encoding', 'png') : 'none' };
       const check = [width, height].every((n) => Number.isInteger(n) && n >= 1 && n <= RESIZE_EXAMPLE_MAX_SIZE) && (channels === 1 || channels === 3)
-        && ['crop', 'squash', 'fill', 'half_crop'].includes(payload.resizeMode) && ['none', 'png', 'jpg'].includes(payload.encoding);
-      if (!check) throw Errors.VALIDATION_FAILED(`width and height must be integers from 1 to ${RESIZE_EXAMPLE_MAX_SIZE}, channels 1 or 3, resize_mode crop|squash|fill|half_crop, encoding none|png|jpg`);
+        && (RESIZE_MODES as readonly string[]).includes(payload.resizeMode) && (ENCODINGS as readonly string[]).includes(payload.encoding);
+      if (!check) throw Errors.VALIDATION_FAILED(`width and height must be integers from 1 to ${RESIZE_EXAMPLE_MAX_SIZE}, channels 1 or 3, resize_mode ${RESIZE_MODES.join('|')}, encoding ${ENCODINGS.join('|')}`);
       const result = (await services.inference.request('resize-example', payload as never, services.config.inferTimeoutMs)) as ResizeExampleResult;
       return reply.send(`<img src="data:${result.mime};base64,${result.data}" alt="The sample image resized to ${width}×${height} with ${payload.resizeMode}" class="pixelated" width="${Math.min(Math.max(width, 128), 512)}" style="max-width:100%"><br>Image size: ${templateHelpers.bytes(result.bytes)}`);
     } catch (err) {

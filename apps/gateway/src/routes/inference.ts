@@ -1,4 +1,4 @@
-/** Inference: classification's classify_one / classify_many / top_n (§10.2–10.4) and generic models' infer_* (§10.5), JSON. */
+/** Inference: classification's classify_one / classify_many / top_n (§10.2–10.4) and generic models' infer_* (§10.5): JSON, or result pages for browsers. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -132,7 +132,7 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
       const result = await classify(services, record, epoch, [input], requestId, { ...extras, visualize });
       const image = result.images[0]!;
       if (image.error) throw inputError(image);
-      return { record, epoch: result.epoch, labels: result.labels, image, ...(result.visualizations ? { visualizations: result.visualizations } : {}) };
+      return { record, epoch: result.epoch, image, ...(result.visualizations ? { visualizations: result.visualizations } : {}) };
     } finally {
       await cleanup();
     }
@@ -170,7 +170,7 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
   };
   serve('/models/images/classification/classify_many', classifyMany, ['GET', 'POST']);
 
-  // §10.4 is an HTML page in DIGITS; until the pages land (issue #7) it answers its data as JSON
+  // §10.4: DIGITS' page of the best images per class; `.json` answers its data
   const topN = async (request: FastifyRequest, reply: FastifyReply) => {
     const html = !wantsJson(request);
     const form = await readForm(request);

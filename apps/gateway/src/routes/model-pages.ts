@@ -86,13 +86,15 @@ async function modelView(services: Services, record: JobRecord) {
     row: jobRow(record, dataset),
     detail: modelDetail(record, dataset, services.config.jobsDir),
     chart: chartData(record),
-    forms: (record.model?.snapshots.length ?? 0) > 0 ? inferenceForms(record, task, dataset) : [],
     largeGraphUrl: `/models/images/${task}/large_graph?job_id=${record.id}`,
   };
 }
 
 export async function sendModelPage(services: Services, reply: FastifyReply, record: JobRecord): Promise<FastifyReply> {
-  return reply.page('model', { title: record.name, scripts: ['/static/vendor/uplot/uPlot.iife.min.js', '/static/js/jobs.js', '/static/js/model.js'], ...(await modelView(services, record)) });
+  const view = await modelView(services, record);
+  // only the model page offers the inference forms (large_graph shows the graph alone)
+  const forms = (record.model?.snapshots.length ?? 0) > 0 ? inferenceForms(record, view.task, view.dataset) : [];
+  return reply.page('model', { title: record.name, scripts: ['/static/vendor/uplot/uPlot.iife.min.js', '/static/js/jobs.js', '/static/js/model.js'], ...view, forms });
 }
 
 export async function modelPageRoutes(app: FastifyInstance): Promise<void> {

@@ -4,11 +4,11 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Errors, isWithinRoots, type DatasetBuildOptions, type ParseFolderTask } from '@digits-ts/contracts';
+import { DATASET_STAGES, Errors, isWithinRoots, type DatasetBuildOptions, type DatasetStage, type ParseFolderTask } from '@digits-ts/contracts';
 import { formatLabels, formatListLines, parseFolder, parseImageList, parseLabelsText, type ListLine, type RandomSource } from '@digits-ts/dataset';
 
-export type Stage = 'train' | 'val' | 'test';
-export const STAGES: readonly Stage[] = ['train', 'val', 'test'];
+export type Stage = DatasetStage;
+export const STAGES: readonly Stage[] = DATASET_STAGES;
 
 export interface StageLists {
   labels: string[];

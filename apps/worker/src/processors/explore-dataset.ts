@@ -3,7 +3,7 @@
  * (`/datasets/images/classification/explore`, `/datasets/generic/explore`, contract §4.2).
  */
 import type { Job } from 'bullmq';
-import { compileChecker, Errors, ExploreDatasetPayload, type DatasetManifest, type ExploreDatasetResult, type ExploreEntry } from '@digits-ts/contracts';
+import { compileChecker, DATASET_STAGES as STAGES, Errors, ExploreDatasetPayload, type DatasetManifest, type ExploreDatasetResult, type ExploreEntry } from '@digits-ts/contracts';
 import { decodeDatum, labelOfDatumKey, openDbReader, readDatasetManifest, readDbPage, stageDbPath, type DbEntry, type DbPage } from '@digits-ts/dataset';
 import { decodeImage, encodeImage, sniffImageType } from '@digits-ts/imaging';
 import type { WorkerContext } from '../context.ts';
@@ -11,7 +11,6 @@ import { datumInput } from '../inference/source-inputs.ts';
 
 export const name = 'explore-dataset';
 const payloadChecker = compileChecker(ExploreDatasetPayload);
-const STAGES = ['train', 'val', 'test'] as const;
 
 /**
  * The DB folder `db` names: a stage of a classification dataset, else one of the DB folders
