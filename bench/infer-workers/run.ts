@@ -7,18 +7,17 @@
  *
  * Short runs (8 requests) swing 1.2–1.7× on warm-up alone; 64 requests give a steady figure.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadGatewayConfig, loadWorkerConfig } from '@digits-ts/config';
+import { loadGatewayConfig } from '@digits-ts/config';
 import type { WorkerInfo } from '@digits-ts/contracts';
 import { createLogger } from '@digits-ts/logger';
 import { buildApp } from '../../apps/gateway/src/app.ts';
-import { startWorker } from '../../apps/worker/src/worker.ts';
-import { writeMnistPngs } from '../../scripts/mnist.ts';
-import { benchForm, waitDone } from '../stack-helpers.ts';
+import { dropPrefix } from '../../test/helpers/redis.ts';
+import { spawnStackProcess, stopProcesses, trainMnistLenet } from '../stack-helpers.ts';
 
 const { values: args } = parseArgs({ options: {
   requests: { type: 'string', default: '64' },
@@ -29,7 +28,8 @@ const { values: args } = parseArgs({ options: {
 
 const root = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-infer-workers-'));
 const data = path.join(root, 'data');
-const env = { REDIS_URL: args['redis-url'], QUEUE_PREFIX: `bench-${process.pid}`, JOBS_DIR: path.join(root, 'jobs'), DATA_ROOTS: data, LOG_LEVEL: 'warn' };
+// RATE_LIMIT_INFER_PER_MIN 0: the bench is one client address sending far more than a person would
+const env = { REDIS_URL: args['redis-url'], QUEUE_PREFIX: `bench-${process.pid}`, JOBS_DIR: path.join(root, 'jobs'), DATA_ROOTS: data, LOG_LEVEL: 'warn', RATE_LIMIT_INFER_PER_MIN: '0' };
 const log = createLogger({ level: 'warn', name: 'bench' });
 const app = await buildApp({ config: loadGatewayConfig(env), logger: log });
 const children: ChildProcess[] = [];
@@ -37,7 +37,7 @@ const children: ChildProcess[] = [];
 /** Starts an infer-only worker process; resolves once it is in the registry. */
 async function inferWorker(): Promise<ChildProcess> {
   const before = await inferWorkers();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/worker/src/main.ts'], { env: { ...process.env, ...env, WORKER_QUEUES: 'infer', TF_BACKEND: 'wasm' }, stdio: 'inherit' });
+  const child = spawnStackProcess('apps/worker/src/main.ts', { ...env, WORKER_QUEUES: 'infer', TF_BACKEND: 'wasm' });
   children.push(child);
   while ((await inferWorkers()) <= before) await new Promise((r) => setTimeout(r, 100));
   return child;
@@ -49,24 +49,14 @@ async function inferWorkers(): Promise<number> {
 }
 
 try {
-  await writeMnistPngs(data, { splits: ['train', 'test'], perClass: 300 });
-  const form = await benchForm(app);
-  // dataset and model, built by a worker in this process that then leaves
-  const trainer = await startWorker(loadWorkerConfig({ ...env, WORKER_QUEUES: 'ingest,train' }), log);
-  const ds = (await app.inject({ method: 'POST', url: '/datasets/images/classification.json', ...form({ dataset_name: 'mnist', folder_train: path.join(data, 'train'), resize_channels: '1', resize_width: '28', resize_height: '28' }) })).json() as { id: string };
-  await waitDone(app, ds.id);
-  const model = (await app.inject({ method: 'POST', url: '/models/images/classification.json', ...form({ model_name: 'lenet', dataset: ds.id, framework: 'tensorflow', method: 'standard', standard_networks: 'lenet', train_epochs: '2' }) })).json() as { id: string };
-  await waitDone(app, model.id);
-  await trainer.close();
-
-  const testDir = path.join(data, 'test');
+  const { modelId, testDir } = await trainMnistLenet(app, env, log, data, { perClass: 300, epochs: 2 });
   const files = (await Promise.all([...Array(10).keys()].map(async (d) => (await fs.readdir(path.join(testDir, String(d)))).map((f) => `${d}/${f} ${d}`)))).flat();
   const images = Number(args.images);
   const list = (i: number) => Array.from({ length: images }, (_, k) => files[(i * images + k) % files.length]).join('\n');
   const classifyMany = async (i: number) => {
     const boundary = `----bench${i}`;
     const payload = Buffer.from([
-      `--${boundary}\r\nContent-Disposition: form-data; name="job_id"\r\n\r\n${model.id}\r\n`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="job_id"\r\n\r\n${modelId}\r\n`,
       `--${boundary}\r\nContent-Disposition: form-data; name="image_folder"\r\n\r\n${testDir}\r\n`,
       `--${boundary}\r\nContent-Disposition: form-data; name="image_list"; filename="list.txt"\r\n\r\n${list(i)}\r\n--${boundary}--\r\n`,
     ].join(''));
@@ -89,8 +79,8 @@ try {
   const counts = Object.keys(results).map(Number).sort((a, b) => a - b);
   if (counts.length > 1) console.log(`scaling ${counts.at(-1)} workers / ${counts[0]} worker: ${(results[counts.at(-1)!]! / results[counts[0]!]!).toFixed(2)}× (the anchor is the one-worker figure of the same run; ${os.availableParallelism()} CPUs)`);
 } finally {
-  for (const child of children) child.kill('SIGTERM');
-  await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
+  await stopProcesses(children);
   await app.close();
+  await dropPrefix(args['redis-url'], env.QUEUE_PREFIX);
   await fs.rm(root, { recursive: true, force: true });
 }

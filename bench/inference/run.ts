@@ -48,7 +48,9 @@ const jobsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-infer-'));
 const [trainDir, testDir] = [await ensurePngs('train'), await ensurePngs('test')];
 const stack = spawn('bash', ['scripts/start-stack.sh'], {
   cwd: new URL('../..', import.meta.url).pathname, detached: true, stdio: 'ignore',
-  env: { ...process.env, HTTP_PORT: args.port, JOBS_DIR: jobsDir, DATA_ROOTS: data, QUEUE_PREFIX: `bench-infer-${process.pid}`, LOG_LEVEL: 'warn' },
+  env: { ...process.env, HTTP_PORT: args.port, JOBS_DIR: jobsDir, DATA_ROOTS: data, QUEUE_PREFIX: `bench-infer-${process.pid}`, LOG_LEVEL: 'warn',
+    // autocannon is one client address: no per-client inference limit (0 = off)
+    RATE_LIMIT_INFER_PER_MIN: '0' },
 });
 try {
   await until('the gateway', async () => ((await fetch(`${base}/ready`)).ok ? true : null), 60_000);

@@ -10,12 +10,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { loadGatewayConfig } from '@digits-ts/config';
 import { createLogger } from '@digits-ts/logger';
 import { buildApp } from '../../apps/gateway/src/app.ts';
 import { dropPrefix } from '../../test/helpers/redis.ts';
-import { benchForm } from '../stack-helpers.ts';
+import { benchForm, cannon } from '../stack-helpers.ts';
 
 const { values: args } = parseArgs({ options: {
   jobs: { type: 'string', default: '200' },
@@ -41,11 +40,8 @@ try {
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const cookie = (await app.inject({ method: 'POST', url: '/login', payload: 'username=bench', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).headers['set-cookie'];
   const sessionCookie = [cookie ?? []].flat()[0]!.split(';')[0]!;
-  const load = async (label: string, url: string, headers: Record<string, string> = {}) => {
-    const r = await autocannon({ url: `${base}${url}`, headers, connections: Number(args.connections), duration: Number(args.seconds) });
-    console.log(`${label.padEnd(34)} ${String(Math.round(r.requests.average)).padStart(6)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  errors ${r.errors + r.non2xx}`);
-    return r.requests.average;
-  };
+  const load = async (label: string, url: string, headers: Record<string, string> = {}) =>
+    (await cannon(label, { url: `${base}${url}`, headers, connections: Number(args.connections), duration: Number(args.seconds) })).requests.average;
   console.log(`${jobs} datasets + ${jobs} models stored; ${args.connections} connections, ${args.seconds} s each, ${os.availableParallelism()} CPUs`);
   const json = await load('GET /index.json (anchor)', '/index.json');
   const html = await load('GET / (home page)', '/', { accept: 'text/html' });

@@ -48,6 +48,19 @@ t.test('refusals read clearly, whatever envelope they come in', async (t) => {
   t.equal(describeRefusal(502, '<html><body><h1>Bad   Gateway</h1></body></html>').message, 'HTTP 502: Bad Gateway');
 });
 
+t.test('an API token (DIGITS_TOKEN) goes out as a Bearer header; token refusals say how to send one', async (t) => {
+  const seen: Headers[] = [];
+  const fetchFn = (async (_url: URL, init?: RequestInit) => {
+    seen.push(new Headers(init?.headers));
+    return new Response('{}', { status: 200 });
+  }) as typeof fetch;
+  await new Client(new URL('http://127.0.0.1:9'), null, fetchFn, 'dgt_abc').request('GET', '/index.json');
+  await new Client(new URL('http://127.0.0.1:9'), null, fetchFn).request('GET', '/index.json');
+  t.equal(seen[0]!.get('authorization'), 'Bearer dgt_abc');
+  t.equal(seen[1]!.get('authorization'), null, 'none without a token');
+  t.match(describeRefusal(401, JSON.stringify({ error: { description: 'This server requires an API token', code: 'AUTH_TOKEN_REQUIRED' } })).message, /\n {2}this server wants an API token: export DIGITS_TOKEN=<token>/);
+});
+
 /** A ctx whose stdout is (or is not) a terminal, recording what is written. */
 function recordingCtx(tty: boolean) {
   const out = { stdout: '', stderr: '' };

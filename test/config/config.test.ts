@@ -26,9 +26,12 @@ t.test('gateway defaults', async (t) => {
     jobsDir: path.resolve('.data/jobs'),
     dataRoots: [],
     sessionKey: '',
+    authMode: 'username',
     uploads: { maxBytes: 64 * 1024 * 1024, maxFiles: 8 },
     serverName: '',
     inferTimeoutMs: 30_000,
+    rateLimits: { inferPerMinute: 600, loginPerMinute: 30 },
+    pressure: { maxEventLoopDelayMs: 1000, maxHeapBytes: 0 },
     logLevel: 'info',
     shutdownTimeoutMs: 10_000,
   });
@@ -48,6 +51,9 @@ t.test('worker defaults', async (t) => {
     trainThreads: Math.max(1, os.availableParallelism()),
     inferCacheModels: 4,
     heartbeatTtlMs: 15000,
+    queueLockMs: 30000,
+    stalledCheckMs: 15000,
+    checkpointEveryMs: 300000,
     visibleGpus: '',
     metrics: { port: null, host: '127.0.0.1' },
     logLevel: 'info',
@@ -59,8 +65,9 @@ t.test('worker defaults', async (t) => {
 t.test('values are read and typed', async (t) => {
   const gateway = loadGatewayConfig({
     HTTP_HOST: '0.0.0.0', HTTP_PORT: '8080', REDIS_URL: 'redis://r:1', QUEUE_PREFIX: 'p', JOBS_DIR: '/var/jobs',
-    DATA_ROOTS: '/data:/srv/images', SESSION_KEY: 'k', UPLOAD_MAX_BYTES: '1024', UPLOAD_MAX_FILES: '2', SERVER_NAME: 'box',
-    LOG_LEVEL: 'debug', SHUTDOWN_TIMEOUT_MS: '500',
+    DATA_ROOTS: '/data:/srv/images', SESSION_KEY: 'k', AUTH_MODE: 'token', UPLOAD_MAX_BYTES: '1024', UPLOAD_MAX_FILES: '2', SERVER_NAME: 'box',
+    LOG_LEVEL: 'debug', SHUTDOWN_TIMEOUT_MS: '500', RATE_LIMIT_INFER_PER_MIN: '0', RATE_LIMIT_LOGIN_PER_MIN: '5',
+    PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '250', PRESSURE_MAX_HEAP_BYTES: '1073741824',
   });
   t.same(gateway, {
     http: { host: '0.0.0.0', port: 8080 },
@@ -68,9 +75,12 @@ t.test('values are read and typed', async (t) => {
     jobsDir: '/var/jobs',
     dataRoots: ['/data', '/srv/images'],
     sessionKey: 'k',
+    authMode: 'token',
     uploads: { maxBytes: 1024, maxFiles: 2 },
     serverName: 'box',
     inferTimeoutMs: 30_000,
+    rateLimits: { inferPerMinute: 0, loginPerMinute: 5 },
+    pressure: { maxEventLoopDelayMs: 250, maxHeapBytes: 1073741824 },
     logLevel: 'debug',
     shutdownTimeoutMs: 500,
   });
@@ -124,6 +134,8 @@ const BAD_GATEWAY: BadCase[] = [
   { name: 'LOG_LEVEL', value: 'verbose' },
   { name: 'LOG_LEVEL', value: 'INFO' },
   { name: 'LOG_LEVEL', value: '' },
+  { name: 'AUTH_MODE', value: 'password' },
+  { name: 'AUTH_MODE', value: 'Token' },
 ];
 const BAD_WORKER: BadCase[] = [
   { name: 'WORKER_QUEUES', value: 'ingest,bogus' },

@@ -25,6 +25,9 @@ t.test('statuses and retryability of the errors clients and workers rely on', as
   const table: Array<[keyof typeof Errors, number, boolean]> = [
     ['VALIDATION_FAILED', 400, false],
     ['LOGIN_REQUIRED', 401, false],
+    ['AUTH_TOKEN_REQUIRED', 401, false],
+    ['AUTH_TOKEN_INVALID', 401, false],
+    ['USERNAME_MISMATCH', 403, false],
     ['FORBIDDEN', 403, false],
     ['JOB_NOT_FOUND', 404, false],
     ['UPLOAD_TOO_LARGE', 413, false],

@@ -1,6 +1,6 @@
 // appendOutputs: DIGITS' §9.1 series bookkeeping — epoch rows, null padding, immutability.
 import t from 'tap';
-import { appendOutputs, lastOutput, type Outputs } from '@digits-ts/contracts';
+import { appendOutputs, lastOutput, outputsUpTo, type Outputs } from '@digits-ts/contracts';
 
 t.test('a new epoch opens a row; values at the same epoch fill it; gaps are null', async (t) => {
   let o: Outputs = {};
@@ -22,4 +22,16 @@ t.test('the input map is not changed', async (t) => {
   const copy = JSON.parse(JSON.stringify(first));
   appendOutputs(first, 2, { loss: { kind: 'SoftmaxWithLoss', value: 2 } });
   t.same(first, copy);
+});
+
+t.test('outputsUpTo keeps the rows up to a resumed checkpoint\'s epoch', async (t) => {
+  let outputs = appendOutputs({}, 0.5, { loss: { kind: 'SoftmaxWithLoss', value: 2 } });
+  outputs = appendOutputs(outputs, 1, { loss: { kind: 'SoftmaxWithLoss', value: 1 } });
+  outputs = appendOutputs(outputs, 1.5, { loss: { kind: 'SoftmaxWithLoss', value: 0.5 }, accuracy: { kind: 'Accuracy', value: 0.9 } });
+  const cut = outputsUpTo(outputs, 1);
+  t.same(cut.epoch!.values, [0.5, 1]);
+  t.same(cut.loss!.values, [2, 1]);
+  t.same(cut.accuracy!.values, [null, null], 'a series that began later keeps its padding');
+  t.same(outputsUpTo(outputs, 0.2).epoch!.values, []);
+  t.same(outputs.epoch!.values, [0.5, 1, 1.5], 'the input is unchanged');
 });

@@ -7,6 +7,9 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { writeMnistPngs } from '../../scripts/mnist.ts';
 import { createDataset } from '../helpers/datasets.ts';
+import { loadWorkerConfig } from '@digits-ts/config';
+import { createLogger } from '@digits-ts/logger';
+import { startWorker } from '../../apps/worker/src/worker.ts';
 import { dropPrefix } from '../helpers/redis.ts';
 import { login, startStack, waitForStatus, type Stack } from '../helpers/stack.ts';
 
@@ -134,9 +137,15 @@ t.test('a gateway started on an emptied Redis rebuilds the index from JOBS_DIR',
   t.same(index.datasets.map((d: { id: string }) => d.id), [waiting], 'the job is listed again');
   const after = (await app.inject(`/datasets/${waiting}.json`)).json();
   t.equal(after.name, before.name);
-  t.equal(after.status, 'Aborted', 'running job whose queue entry was lost is marked Aborted, as DIGITS does at start-up');
-  t.match(after.error, { code: 'JOB_INTERRUPTED' });
+  t.equal(after.status, before.status, 'a running job whose queue entry was lost is queued again, not dropped');
+  const requeued = await app.services.store.get(waiting);
+  t.ok(requeued?.queueJob && (await app.services.producer.isQueued(requeued.queueJob)), 'its build is in the queue again');
   // ids stay unique after the rebuild
   const { id: next } = (await createDataset(app, await login(app, 'alice'), form(folder, { dataset_name: 'next' }))).json() as { id: string };
   t.not(next, waiting);
+  // a worker started now builds both
+  const worker = await startWorker(loadWorkerConfig(stack.env), createLogger({ level: 'silent', name: 'test' }));
+  t.teardown(() => worker.close());
+  t.equal(await waitForStatus(app, waiting, 60_000), 'Done', 'the requeued build finishes');
+  t.equal(await waitForStatus(app, next, 60_000), 'Done');
 });

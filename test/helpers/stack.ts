@@ -36,7 +36,9 @@ export async function startStack(t: Teardown, options: { worker?: boolean; env?:
   await fs.mkdir(dataDir, { recursive: true });
   const url = await redisUrl();
   const prefix = testPrefix();
-  const env = { REDIS_URL: url, QUEUE_PREFIX: prefix, JOBS_DIR: jobsDir, DATA_ROOTS: dataDir, DATASET_THREADS: '2', ...options.env };
+  // the in-process worker shares the gateway's event loop, so its busy stretches must not shed
+  // the test's requests (a test of load shedding sets its own PRESSURE_*)
+  const env = { REDIS_URL: url, QUEUE_PREFIX: prefix, JOBS_DIR: jobsDir, DATA_ROOTS: dataDir, DATASET_THREADS: '2', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0', ...options.env };
   const apps: FastifyInstance[] = [];
   const makeApp = async () => {
     const app = await buildApp({ config: loadGatewayConfig(env), logger: quiet() });

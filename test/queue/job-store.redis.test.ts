@@ -342,6 +342,35 @@ t.test('setProgress', async (t) => {
   await t.resolves(store.setProgress('20240102-030405-0000', 0.5), 'unknown ids are ignored');
 });
 
+t.test('list() reuses its last read until any store writes', async (t) => {
+  const s = await setup(t);
+  const other = secondStore(t, s); // another process's store on the same keys
+  const a = await createJob(s.store, { created: 1 });
+  const first = await s.store.list();
+  t.equal(await s.store.list(), first, 'nothing changed: the same array');
+  t.ok(Object.isFrozen(first), 'and nobody can reorder it');
+  const [x, y] = await Promise.all([s.store.list(), s.store.list()]);
+  t.equal(x, y, 'concurrent calls share one read');
+
+  const b = await createJob(other, { created: 2 });
+  t.same((await s.store.list()).map((r) => r.id), [b.id, a.id], "another store's create is seen at once");
+  await other.setStatus(a.id, 'R');
+  t.equal((await s.store.list())[1]?.status, 'R', 'an update');
+  await other.setProgress(a.id, 0.75);
+  t.equal((await s.store.list())[1]?.progress, 0.75, 'a progress tick');
+  await other.remove(b.id);
+  t.same((await s.store.list()).map((r) => r.id), [a.id], 'a removal');
+
+  // a wiped Redis rebuilt from JOBS_DIR is read again, never matched against the old read
+  const before = await s.store.list();
+  await dropPrefix(s.url, s.prefix);
+  t.same(await s.store.list(), [], 'emptied');
+  await other.rebuildFromDisk();
+  const rebuilt = await s.store.list();
+  t.not(rebuilt, before);
+  t.same(rebuilt.map((r) => r.id), [a.id]);
+});
+
 t.test('remove', async (t) => {
   const { store, redis, prefix } = await setup(t);
   const keep = await createJob(store, { created: 1 });

@@ -33,7 +33,8 @@ export function describeRefusal(status: number, text: string): { message: string
   }
   if (envelope.error && typeof envelope.error === 'object') {
     const e = envelope.error as { message?: string; description?: string; code?: string };
-    const hint = status === 401 ? '\n  log in first: digits-ts login <username>' : '';
+    const tokenCode = e.code === 'AUTH_TOKEN_REQUIRED' || e.code === 'AUTH_TOKEN_INVALID';
+    const hint = status !== 401 ? '' : tokenCode ? '\n  this server wants an API token: export DIGITS_TOKEN=<token>' : '\n  log in first: digits-ts login <username>';
     return { message: `${e.description ?? e.message ?? 'refused'} (${[status, e.code].filter(Boolean).join(' ')})${hint}`, body };
   }
   if (typeof envelope.error === 'string') return { message: envelope.error, body };
@@ -56,9 +57,9 @@ export interface RequestOptions {
   anyStatus?: boolean;
 }
 
-/** The gateway at `server`, with the session cookie when logged in. */
+/** The gateway at `server`, with the session cookie when logged in and the API token (AUTH_MODE=token) when given. */
 export class Client {
-  constructor(readonly server: URL, public cookie: string | null, private readonly fetchFn: typeof fetch = fetch) {}
+  constructor(readonly server: URL, public cookie: string | null, private readonly fetchFn: typeof fetch = fetch, private readonly token: string | null = null) {}
 
   /** `path` relative to the server root, with the query's defined values. */
   url(path: string, query: Record<string, string | undefined> = {}): URL {
@@ -72,6 +73,7 @@ export class Client {
     // Accept: JSON, so routes without a `.json` flavour answer errors as JSON too (§1.1)
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.cookie) headers.cookie = `username=${this.cookie}`;
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
     let body: FormData | URLSearchParams | undefined;
     if (options.form) {
       const form = new FormData();

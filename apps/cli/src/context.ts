@@ -5,7 +5,7 @@ import type { Client } from './client.ts';
 export interface CliIo {
   stdout: { write(text: string): unknown; isTTY?: boolean };
   stderr: { write(text: string): unknown };
-  /** Environment variables (DIGITS_URL, HOME). */
+  /** Environment variables (DIGITS_URL, DIGITS_TOKEN, HOME). */
   env: Record<string, string | undefined>;
   /** Where relative paths on the command line start. */
   cwd: string;

@@ -50,6 +50,9 @@ Global flags:
 Commands:
 ${commands}
 
+Environment: DIGITS_URL (the server), DIGITS_TOKEN (an API token, sent as Authorization: Bearer,
+for servers running with AUTH_MODE=token).
+
 Form fields: the create commands pass any other DIGITS form field as --field-name value
 (e.g. --folder-pct-val 10, --learning-rate 0.001, --batch-size 64); a value @FILE uploads that file.
 Exit codes: 0 success, 1 the server refused or the job ended in Error/Aborted, 2 usage error.
@@ -94,7 +97,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const home = io.env.HOME || os.homedir();
     const cookieJar = path.resolve(io.cwd, typeof args.options['cookie-jar'] === 'string' ? args.options['cookie-jar'] : path.join(home, '.digits-ts', 'cookie'));
     const ctx: Ctx = {
-      client: new Client(server, await readSessionCookie(cookieJar, server), io.fetch),
+      client: new Client(server, await readSessionCookie(cookieJar, server), io.fetch, io.env.DIGITS_TOKEN || null),
       io,
       json: args.options.json === true,
       cookieJar,

@@ -6,9 +6,11 @@ import multipart from '@fastify/multipart';
 import secureSession from '@fastify/secure-session';
 import type { GatewayConfig } from '@digits-ts/config';
 import type { Logger } from '@digits-ts/logger';
-import { createRedis, JobChangeHub, JobStore, QueueProducer, RequestClient } from '@digits-ts/queue';
-import { installErrorHandlers } from './plugins/errors.ts';
+import { ApiTokenStore, createRedis, JobChangeHub, JobStore, QueueProducer, RequestClient } from '@digits-ts/queue';
+import { frameworkErrors, installErrorHandlers } from './plugins/errors.ts';
+import { installLoadShedding, installRateLimits } from './plugins/limits.ts';
 import { loadSessionKey } from './plugins/identity.ts';
+import { installTokenAuth } from './plugins/token-auth.ts';
 import { recoverJobs } from './recovery.ts';
 import { authRoutes } from './routes/auth.ts';
 import { datasetRoutes } from './routes/datasets.ts';
@@ -35,13 +37,14 @@ export interface BuildOptions {
 
 /** A ready-to-listen gateway. Its onClose hook closes every connection it opened. */
 export async function buildApp({ config, logger }: BuildOptions): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: config.uploads.maxBytes });
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: config.uploads.maxBytes, frameworkErrors });
   const redis = createRedis(config.redis.url, 'client');
   const services: Services = {
     config,
     redis,
     store: new JobStore(redis, config.redis.prefix, config.jobsDir),
     producer: new QueueProducer(createRedis(config.redis.url, 'client'), config.redis.prefix),
+    tokens: new ApiTokenStore(redis, config.redis.prefix),
   } as Services;
   services.inference = new RequestClient(config.redis.url, config.redis.prefix, services.producer, 'infer');
   services.jobChanges = new JobChangeHub(config.redis.url, config.redis.prefix);
@@ -55,6 +58,8 @@ export async function buildApp({ config, logger }: BuildOptions): Promise<Fastif
   });
 
   installErrorHandlers(app);
+  await installLoadShedding(app, config.pressure);
+  await installRateLimits(app, config.rateLimits);
   await app.register(openApi);
   await app.register(cookie);
   await app.register(secureSession, {
@@ -68,6 +73,8 @@ export async function buildApp({ config, logger }: BuildOptions): Promise<Fastif
     limits: { fileSize: config.uploads.maxBytes, files: config.uploads.maxFiles, fields: 1000, fieldSize: 1024 * 1024, parts: 1000 + config.uploads.maxFiles },
   });
 
+  // after the session plugin (it reads the session), before any route (its hook must cover them all)
+  installTokenAuth(app);
   await app.register(pages);
 
   await app.register(healthRoutes);

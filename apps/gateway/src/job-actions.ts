@@ -1,8 +1,8 @@
 /** Abort and delete, shared by the single-job routes (and later the bulk ones). */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Errors, isRunningStatus, type JobRecord } from '@digits-ts/contracts';
-import { requestAbort } from '@digits-ts/queue';
-import { settleWaitingModels } from './model-create.ts';
+import { appendStatus, Errors, isRunningStatus, statusName, type JobRecord } from '@digits-ts/contracts';
+import { clearAbort, requestAbort, requeueJob } from '@digits-ts/queue';
+import { placement, settleWaitingModels } from './model-create.ts';
 import type { Services } from './services.ts';
 
 /** How long an abort of a running job waits for the worker to confirm (milliseconds). */
@@ -50,4 +50,26 @@ export async function deleteJob(services: Services, record: JobRecord): Promise<
   }
   if (isRunningStatus(record.status)) await abortJob(services, record);
   await services.store.remove(record.id);
+}
+
+/**
+ * Restarts an Aborted or Error model from its newest checkpoint (DIGITS' issue #24): Waiting
+ * again, back in the training queue; the worker restores weights, optimizer and iteration.
+ */
+export async function resumeModel(services: Services, record: JobRecord): Promise<JobRecord> {
+  if (record.status !== 'A' && record.status !== 'E') throw Errors.JOB_NOT_RESUMABLE(`Only an Aborted or Error model can be resumed; this one is ${statusName(record.status)}`);
+  if (!record.model?.checkpoint) throw Errors.JOB_NOT_RESUMABLE('This model has no checkpoint to resume from (the first is written with its first snapshot); clone it to train again');
+  const dataset = record.datasetId ? await services.store.get(record.datasetId) : null;
+  if (dataset?.status !== 'D') throw Errors.DATASET_NOT_READY(`its dataset ${record.datasetId ?? ''} is not Done`);
+  // only one of two simultaneous resumes moves it out of Aborted/Error
+  let moved = false;
+  const waiting = await services.store.update(record.id, (r) => {
+    if (r.status !== 'A' && r.status !== 'E') return null;
+    moved = true;
+    return { ...r, status: 'W', statusHistory: appendStatus(r.statusHistory, 'W', Date.now() / 1000) ?? r.statusHistory, error: null };
+  });
+  if (!moved || !waiting) throw Errors.JOB_NOT_RESUMABLE('This model is being resumed already');
+  await clearAbort(services.redis, services.config.redis.prefix, record.id);
+  await requeueJob(placement(services), waiting);
+  return waiting;
 }

@@ -4,7 +4,7 @@
  * until its dataset build ends.
  */
 import { addFormError, isRunningStatus, JOB_TYPES, JOBS, snapshotOf, type FormErrors, type JobRecord, type ModelJobSpec, type ModelTask, type ParsedModelForm } from '@digits-ts/contracts';
-import { addDatasetWaiter, enqueueTraining, listWorkers, releaseDatasetWaiters, trainersWithGpus, type PlacementDeps } from '@digits-ts/queue';
+import { addDatasetWaiter, enqueueTraining, listWorkers, settleDatasetWaiters, trainersWithGpus, type PlacementDeps } from '@digits-ts/queue';
 import { FormError } from './plugins/errors.ts';
 import type { Services } from './services.ts';
 
@@ -70,18 +70,12 @@ function newModelRecord(id: string, username: string, form: ParsedModelForm, job
   };
 }
 
-/**
- * Queues the models waiting for `datasetId` if it is Done by now, or aborts them if it failed.
- * Called after registering a waiter, so a build that ended meanwhile cannot strand a model;
- * the worker does the same when a build ends, and deterministic queue ids make doubles harmless.
- */
-export async function settleWaitingModels(services: Services, datasetId: string): Promise<void> {
-  const dataset = await services.store.get(datasetId);
-  if (dataset && isRunningStatus(dataset.status)) return;
-  await releaseDatasetWaiters(placement(services), datasetId, dataset?.status === 'D');
+/** The gateway's side of settleDatasetWaiters (after an abort, or models created on a building dataset). */
+export function settleWaitingModels(services: Services, datasetId: string): Promise<void> {
+  return settleDatasetWaiters(placement(services), datasetId);
 }
 
-const placement = (services: Services): PlacementDeps => ({ store: services.store, producer: services.producer, redis: services.redis, prefix: services.config.redis.prefix });
+export const placement = (services: Services): PlacementDeps => ({ store: services.store, producer: services.producer, redis: services.redis, prefix: services.config.redis.prefix });
 
 /** Creates one job per sweep combination; returns their records in form order. */
 export async function createModels(services: Services, username: string, form: ParsedModelForm, task: ModelTask, extension: string | null): Promise<JobRecord[]> {

@@ -47,7 +47,7 @@ const DOCS: Record<string, RouteDoc> = {
   '/': { summary: 'Home page (HTML)', tag: 'jobs' },
   '/health': { summary: 'Liveness', tag: 'service' },
   '/ready': { summary: 'Readiness: Redis reachable', tag: 'service' },
-  '/login': { summary: 'Log in as `username` (sets the session cookie); GET shows the form', tag: 'auth', body: formBody({ username: { kind: 'string', required: true } }) },
+  '/login': { summary: 'Log in as `username` (sets the session cookie); with AUTH_MODE=token, with an API `token` instead; GET shows the form', tag: 'auth', body: formBody({ username: { kind: 'string' }, token: { kind: 'string' } }) },
   '/logout': { summary: 'Log out', tag: 'auth' },
   '/index.json': { summary: 'Every dataset and model (§5.1)', tag: 'jobs' },
   '/jobs/:id': { summary: 'GET redirects to the job page; PUT renames / sets notes (job_name, job_notes); DELETE deletes', tag: 'jobs', body: formBody({ job_name: { kind: 'string' }, job_notes: { kind: 'string' } }) },
@@ -57,6 +57,7 @@ const DOCS: Record<string, RouteDoc> = {
   '/jobs/:id/abort': { summary: 'Abort a running job', tag: 'jobs' },
   '/datasets/:id/abort': { summary: 'Abort a running dataset build', tag: 'datasets' },
   '/models/:id/abort': { summary: 'Abort a running training', tag: 'models' },
+  '/models/:id/resume': { summary: 'Resume an Aborted or Error training from its newest checkpoint (weights, optimizer, iteration)', tag: 'models' },
   '/jobs/:id/events': { summary: 'Server-Sent Events: status, progress and training metrics until the job ends', tag: 'jobs' },
   '/datasets/images/classification': { summary: 'Create an image-classification dataset (§6)', tag: 'datasets', body: formBody(DATASET_FORM, ['textfile_train_images', 'textfile_val_images', 'textfile_test_images', 'textfile_labels_file']), ok: BaseDict },
   '/datasets/images/generic': { summary: 'Create a prebuilt-LMDB dataset (§7.4)', tag: 'datasets', body: formBody(PREBUILT_DATASET_FORM), ok: BaseDict },
@@ -122,7 +123,8 @@ export async function openApi(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
       info: { title: 'DIGITS-TS', version: '0.1.0', description: 'NVIDIA DIGITS\' REST API (datasets, models, inference) over TensorFlow.js. Forms are multipart or urlencoded, as with `curl -F`.' },
-      components: { schemas: { ErrorEnvelope } },
+      // AUTH_MODE=token: every route that creates, changes or deletes a job needs this (401 AUTH_TOKEN_REQUIRED without it)
+      components: { schemas: { ErrorEnvelope }, securitySchemes: { apiToken: { type: 'http', scheme: 'bearer', description: 'With AUTH_MODE=token: an API token from `npm run tokens -- issue <username>`' } } },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

@@ -1,6 +1,6 @@
 /** What routes need from the outside world, built once per app. */
 import type { GatewayConfig } from '@digits-ts/config';
-import type { JobChangeHub, JobStore, QueueProducer, Redis, RequestClient } from '@digits-ts/queue';
+import type { ApiTokenStore, JobChangeHub, JobStore, QueueProducer, Redis, RequestClient } from '@digits-ts/queue';
 
 export interface Services {
   config: GatewayConfig;
@@ -11,6 +11,8 @@ export interface Services {
   inference: RequestClient;
   /** Job change notices, for event streams. */
   jobChanges: JobChangeHub;
+  /** API tokens (AUTH_MODE=token). */
+  tokens: ApiTokenStore;
 }
 
 declare module 'fastify' {
@@ -22,6 +24,8 @@ declare module 'fastify' {
 declare module '@fastify/secure-session' {
   interface SessionData {
     username: string;
+    /** AUTH_MODE=token: the id of the token this session was opened with (checked on every request). */
+    tokenId: string;
     /** @fastify/csrf-protection's secret for this session's form tokens. */
     _csrf: string;
   }

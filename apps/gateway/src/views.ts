@@ -129,6 +129,8 @@ export function modelDetail(record: JobRecord, dataset: JobRecord | null, jobsDi
     snapshots: (model?.snapshots ?? []).map((s) => s.epoch),
     progress: record.progress,
     ...(model ? { epoch: model.epoch, 'images per second': model.imagesPerSecond, train_outputs: model.trainOutputs, val_outputs: model.valOutputs } : {}),
+    // where POST /models/<id>/resume would continue, and where earlier runs did
+    ...(model ? { checkpoint: model.checkpoint ?? null, resumes: model.resumes ?? [] } : {}),
     ...(record.error ? { error: record.error } : {}),
   };
 }

@@ -6,6 +6,8 @@ import type { ImagePool } from './dataset-build/image-pool.ts';
 import type { ModelCache } from './inference/model-cache.ts';
 
 export interface WorkerContext {
+  /** This process in the worker registry (`host:pid:key`); recorded with the snapshots it writes. */
+  workerId: string;
   config: WorkerConfig;
   log: Logger;
   redis: Redis;

@@ -1,5 +1,6 @@
 /** Worker process entry: config → logger → runners → signal handlers (bounded shutdown). */
 import { loadWorkerConfig, loadOrExit } from '@digits-ts/config';
+import { Errors } from '@digits-ts/contracts';
 import { createLogger } from '@digits-ts/logger';
 import { startWorker } from './worker.ts';
 
@@ -17,8 +18,9 @@ async function shutdown(signal: string): Promise<void> {
     process.exit(1);
   }, config.shutdownTimeoutMs);
   timer.unref();
-  // ask running jobs to stop at their next batch rather than waiting for them to finish
-  for (const controller of handle.ctx.running.values()) controller.abort();
+  // running jobs stop at their next batch (a training checkpoints) and go back to their queue
+  const reason = Errors.WORKER_SHUTDOWN(`the worker received ${signal}`);
+  for (const controller of handle.ctx.running.values()) controller.abort(reason);
   await handle.close();
   log.info('worker stopped');
   process.exit(0);

@@ -1,4 +1,5 @@
 /** Job name → processor, checked for completeness when the worker starts. */
+import { DelayedError } from 'bullmq';
 import { JOBS, type JobName, type QueueName } from '@digits-ts/contracts';
 import type { Processor } from '@digits-ts/queue';
 import type { WorkerContext } from './context.ts';
@@ -38,13 +39,16 @@ export function processorsFor(queue: QueueName, ctx: WorkerContext): Map<string,
 
 /** `processor` with its duration and outcome recorded in the worker's metrics. */
 function timed(name: string, processor: Processor): Processor {
-  return async (job) => {
+  return async (job, token) => {
     const end = jobDuration.startTimer({ job: name });
     let outcome = 'failed';
     try {
-      const result = await processor(job);
+      const result = await processor(job, token);
       outcome = result && typeof result === 'object' && 'aborted' in result ? 'aborted' : 'completed';
       return result;
+    } catch (err) {
+      if (err instanceof DelayedError) outcome = 'requeued';
+      throw err;
     } finally {
       end({ outcome });
       jobsProcessed.inc({ job: name, outcome });

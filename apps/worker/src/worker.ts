@@ -8,13 +8,14 @@ import type { Logger } from '@digits-ts/logger';
 import { initBackend } from '@digits-ts/ml';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { createRedis, JobStore, QueueProducer, startQueueWorker, subscribeAborts, WorkerHeartbeat, type Processor } from '@digits-ts/queue';
+import { adoptStrandedTraining, createRedis, JobStore, QueueProducer, startQueueWorker, subscribeAborts, WorkerHeartbeat, type Processor } from '@digits-ts/queue';
 import { detectGpus } from './gpus.ts';
 import { startMetricsServer } from './metrics.ts';
 import type { WorkerContext } from './context.ts';
 import { createImagePool, type ImagePool } from './dataset-build/image-pool.ts';
 import { ModelCache } from './inference/model-cache.ts';
 import { processorsFor } from './registry.ts';
+import { failStalledOut } from './processors/job-lifecycle.ts';
 
 export interface WorkerHandle {
   ctx: WorkerContext;
@@ -30,7 +31,7 @@ class Slot {
   private tail: Promise<void> = Promise.resolve();
 
   guard(processors: Map<string, Processor>): Map<string, Processor> {
-    return new Map([...processors].map(([name, processor]) => [name, (job) => this.run(() => processor(job))]));
+    return new Map([...processors].map(([name, processor]) => [name, (job, token) => this.run(() => processor(job, token))]));
   }
 
   private run<T>(work: () => Promise<T>): Promise<T> {
@@ -58,7 +59,10 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Wo
   const redis = createRedis(config.redis.url, 'worker');
   const subscriber = createRedis(config.redis.url, 'subscriber');
   let pool: ImagePool | null = null;
+  const key = randomBytes(3).toString('hex');
+  const id = `${os.hostname()}:${process.pid}:${key}`;
   const ctx: WorkerContext = {
+    workerId: id,
     config, log, redis,
     store: new JobStore(redis, config.redis.prefix, config.jobsDir),
     producer: new QueueProducer(createRedis(config.redis.url, 'client'), config.redis.prefix),
@@ -72,8 +76,6 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Wo
   const backend = config.queues.includes('train') || config.queues.includes('infer') ? await initBackend(config.tfBackend) : null;
   await subscribeAborts(subscriber, config.redis.prefix, (jobId) => ctx.running.get(jobId)?.abort());
   await warnUnlessNoeviction(redis, log);
-  const key = randomBytes(3).toString('hex');
-  const id = `${os.hostname()}:${process.pid}:${key}`;
   // a trainer also serves its own queue, for jobs placed on its GPUs; one training at a time across both
   const trainQueue = config.queues.includes('train') ? placedTrainQueue(key) : null;
   const trainingSlot = new Slot();
@@ -81,8 +83,15 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Wo
   const serve = (queue: QueueRef, processors: Map<string, Processor>) => {
     if (processors.size === 0) return;
     const concurrency = queue === 'ingest' ? config.ingestConcurrency : 1;
-    const runner = startQueueWorker(queue, processors, { connection: redis, prefix: config.redis.prefix, concurrency });
+    const runner = startQueueWorker(queue, processors, { connection: redis, prefix: config.redis.prefix, concurrency, lockDuration: config.queueLockMs, stalledInterval: config.stalledCheckMs });
     runner.on('failed', (job, err) => log.warn({ queue, jobId: job?.id, reason: err.message }, 'queue job failed'));
+    // Redis gone for a while (restart, failover): BullMQ reconnects by itself; an unheard 'error' would kill the process
+    runner.on('error', (err) => log.warn({ queue, err: err.message }, 'queue connection error'));
+    // another worker died holding this job: it is back in the queue, or failed after MAX_STALLS
+    runner.on('stalled', (queueJobId) => {
+      log.warn({ queue, queueJobId }, 'stalled job found (its worker stopped)');
+      void failStalledOut(ctx, queue, queueJobId).catch((err: unknown) => log.error({ err }, 'stalled job not marked'));
+    });
     runners.push(runner);
   };
   for (const queue of config.queues) serve(queue, queue === 'train' ? trainingSlot.guard(processorsFor('train', ctx)) : processorsFor(queue, ctx));
@@ -97,6 +106,13 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Wo
     };
   });
   await heartbeat.start();
+  // a dead trainer's own queue has nobody to notice its stalled job: trainers look for such jobs
+  const adopter = trainQueue ? setInterval(() => {
+    adoptStrandedTraining({ store: ctx.store, producer: ctx.producer, redis, prefix: config.redis.prefix })
+      .then((moved) => { if (moved.length > 0) log.warn({ models: moved }, 'training stranded on a stopped worker\'s queue placed again'); })
+      .catch((err: unknown) => log.warn({ err }, 'looking for stranded training failed'));
+  }, config.stalledCheckMs) : null;
+  adopter?.unref();
   const metricsServer = config.metrics.port === null ? null : await startMetricsServer(config.metrics.port, config.metrics.host);
   log.info({ id, queues: config.queues, threads: config.datasetThreads, dataRoots: config.dataRoots, tfBackend: backend, gpus }, 'worker started');
 
@@ -106,6 +122,7 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Wo
     metricsUrl: metricsServer ? `http://${config.metrics.host}:${(metricsServer.address() as import('node:net').AddressInfo).port}` : null,
     async close() {
       metricsServer?.close();
+      if (adopter) clearInterval(adopter);
       // 1. stop fetching and let active jobs finish; 2. leave the registry, close pools; 3. quit Redis
       await Promise.all(runners.map((r) => r.close()));
       await heartbeat.stop().catch(() => heartbeat.pause());

@@ -12,6 +12,11 @@ export interface VarDef<T> {
   parse(raw: string): T;
 }
 
+function wholeNumber(raw: string): number {
+  if (!/^\d+$/.test(raw.trim())) throw new Error(`must be 0 or a positive integer, got "${raw}"`);
+  return Number(raw);
+}
+
 function positiveInt(raw: string): number {
   if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1) throw new Error(`must be a positive integer, got "${raw}"`);
   return Number(raw);
@@ -20,6 +25,8 @@ function positiveInt(raw: string): number {
 export const v = {
   string: (doc: string, defaultText: string): VarDef<string> => ({ doc, defaultText, parse: (raw) => raw }),
   int: (doc: string, defaultText: string): VarDef<number> => ({ doc, defaultText, parse: positiveInt }),
+  /** 0 or more; 0 usually turns the feature off. */
+  count: (doc: string, defaultText: string): VarDef<number> => ({ doc, defaultText, parse: wholeNumber }),
   /** A thread count; empty means one per CPU. */
   threads: (doc: string): VarDef<number> => ({ doc, defaultText: '', parse: (raw) => (raw.trim() === '' ? CPU_COUNT : positiveInt(raw)) }),
   port: (doc: string, defaultText: string): VarDef<number> => ({

@@ -23,10 +23,15 @@ export const GATEWAY_VARS = {
   HTTP_HOST: v.string('Address the gateway listens on', '127.0.0.1'),
   HTTP_PORT: v.port('Port the gateway listens on', '5000'),
   SESSION_KEY: v.string('Hex or base64 32-byte key for the username session cookie; empty: generated once and kept in JOBS_DIR/.session-key', ''),
-  UPLOAD_MAX_BYTES: v.int('Largest accepted upload, per file (bytes)', String(64 * 1024 * 1024)),
+  AUTH_MODE: v.choice('Who a request is: username (DIGITS: a self-declared name, no security) or token (Authorization: Bearer tokens issued by npm run tokens)', 'username', ['username', 'token'] as const),
+  UPLOAD_MAX_BYTES: v.int('Largest accepted upload, per file; also the most the form fields of one request may add up to (bytes)', String(64 * 1024 * 1024)),
   UPLOAD_MAX_FILES: v.int('Most files accepted in one request', '8'),
   SERVER_NAME: v.string('Optional server_name reported by /index.json', ''),
   INFER_TIMEOUT_MS: v.int('Longest an inference request waits for a worker before answering 504 (milliseconds)', '30000'),
+  RATE_LIMIT_INFER_PER_MIN: v.count('Inference requests (classify_*, top_n, infer_*, visualize-network) one client address may make per minute, per gateway; more answer 429 RATE_LIMITED (0: no limit)', '600'),
+  RATE_LIMIT_LOGIN_PER_MIN: v.count('Logins (POST /login) one client address may make per minute, per gateway; more answer 429 RATE_LIMITED (0: no limit)', '30'),
+  PRESSURE_MAX_EVENT_LOOP_DELAY_MS: v.count('Mean event-loop delay (sampled each second) above which the gateway sheds requests with 503 SERVER_BUSY and Retry-After; /health and /metrics still answer (milliseconds; 0: off)', '1000'),
+  PRESSURE_MAX_HEAP_BYTES: v.count('Heap in use above which the gateway sheds requests the same way (bytes; 0: off)', '0'),
 };
 
 export const WORKER_VARS = {
@@ -41,6 +46,9 @@ export const WORKER_VARS = {
   METRICS_PORT: v.optionalPort('Port of this worker\'s Prometheus /metrics endpoint (on METRICS_HOST; 0: any free port); empty: none'),
   METRICS_HOST: v.string('Address the worker\'s /metrics endpoint listens on', '127.0.0.1'),
   CUDA_VISIBLE_DEVICES: v.string('GPU indices this worker may use (comma list, as CUDA reads it); empty: every GPU nvidia-smi lists, none on CPU hosts', ''),
+  QUEUE_LOCK_MS: v.int('A job whose worker stops renewing its lock this long (kill -9, lost host) goes back to the queue and resumes elsewhere (milliseconds)', '30000'),
+  QUEUE_STALLED_CHECK_MS: v.int('How often a worker looks for such stalled jobs (milliseconds)', '15000'),
+  CHECKPOINT_INTERVAL_MS: v.count('Training also checkpoints (weights, optimizer, iteration) when this long has passed since the last checkpoint, besides every snapshot and at shutdown (milliseconds; 0: only those)', '300000'),
   TF_BACKEND: v.choice('TensorFlow.js backend for training and inference: auto tries tensorflow (tfjs-node-gpu, tfjs-node), then wasm, then cpu', 'auto', ['auto', 'tensorflow', 'wasm', 'cpu'] as const),
 };
 
@@ -57,9 +65,12 @@ export function loadGatewayConfig(env: Env) {
     jobsDir: e.JOBS_DIR,
     dataRoots: Object.freeze([...e.DATA_ROOTS]),
     sessionKey: e.SESSION_KEY,
+    authMode: e.AUTH_MODE,
     uploads: freeze({ maxBytes: e.UPLOAD_MAX_BYTES, maxFiles: e.UPLOAD_MAX_FILES }),
     serverName: e.SERVER_NAME,
     inferTimeoutMs: e.INFER_TIMEOUT_MS,
+    rateLimits: freeze({ inferPerMinute: e.RATE_LIMIT_INFER_PER_MIN, loginPerMinute: e.RATE_LIMIT_LOGIN_PER_MIN }),
+    pressure: freeze({ maxEventLoopDelayMs: e.PRESSURE_MAX_EVENT_LOOP_DELAY_MS, maxHeapBytes: e.PRESSURE_MAX_HEAP_BYTES }),
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });
@@ -81,6 +92,9 @@ export function loadWorkerConfig(env: Env) {
     trainThreads: e.TRAIN_THREADS,
     inferCacheModels: e.INFER_CACHE_MODELS,
     heartbeatTtlMs: e.WORKER_TTL_MS,
+    queueLockMs: e.QUEUE_LOCK_MS,
+    stalledCheckMs: e.QUEUE_STALLED_CHECK_MS,
+    checkpointEveryMs: e.CHECKPOINT_INTERVAL_MS,
     visibleGpus: e.CUDA_VISIBLE_DEVICES,
     metrics: freeze({ port: e.METRICS_PORT, host: e.METRICS_HOST }),
     logLevel: e.LOG_LEVEL,

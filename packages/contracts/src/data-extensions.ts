@@ -6,6 +6,12 @@
 import { Type, type Static } from 'typebox';
 import { parseForm, type FormErrors, type FormFields, type FormSpec } from './form.ts';
 
+/**
+ * Most entries `infer_extension` generates for one request (DIGITS set no bound): each is an
+ * image held in memory at once, and an unbounded count took the worker down.
+ */
+export const MAX_GENERATED_INFER_ENTRIES = 1000;
+
 /** The generic fields every extension dataset has (§7.2). */
 export const GENERIC_DATASET_FORM: FormSpec = {
   dataset_name: { kind: 'string', required: true },
@@ -75,7 +81,7 @@ export const DATA_EXTENSIONS: Readonly<Record<string, DataExtension>> = {
     inferenceForm: {
       gradient_x: { kind: 'float', default: 0, min: -0.5, max: 0.5 },
       gradient_y: { kind: 'float', default: 0, min: -0.5, max: 0.5 },
-      test_image_count: { kind: 'int', optional: true, min: 1 },
+      test_image_count: { kind: 'int', optional: true, min: 1, max: MAX_GENERATED_INFER_ENTRIES },
     },
   },
 };

@@ -47,19 +47,34 @@ export const Errors = {
   UNSUPPORTED_OPTION: define('UNSUPPORTED_OPTION', 400),
   PATH_NOT_ALLOWED: define('PATH_NOT_ALLOWED', 400),
   UPLOAD_TOO_LARGE: define('UPLOAD_TOO_LARGE', 413),
+  URI_TOO_LONG: define('URI_TOO_LONG', 414),
   UNSUPPORTED_MEDIA_TYPE: define('UNSUPPORTED_MEDIA_TYPE', 415),
+  /** Over RATE_LIMIT_*_PER_MIN: retry after the Retry-After header's seconds. */
+  RATE_LIMITED: define('RATE_LIMITED', 429, true),
   NOT_FOUND: define('NOT_FOUND', 404),
   // identity
   LOGIN_REQUIRED: define('LOGIN_REQUIRED', 401),
   INVALID_USERNAME: define('INVALID_USERNAME', 400),
   FORBIDDEN: define('FORBIDDEN', 403),
   CSRF_TOKEN_INVALID: define('CSRF_TOKEN_INVALID', 403),
+  /** AUTH_MODE=token: a mutating request without a Bearer token (or a session a token opened). */
+  AUTH_TOKEN_REQUIRED: define('AUTH_TOKEN_REQUIRED', 401),
+  /** AUTH_MODE=token: a malformed, unknown or revoked Bearer token. */
+  AUTH_TOKEN_INVALID: define('AUTH_TOKEN_INVALID', 401),
+  /** AUTH_MODE=token: a `username` argument naming someone other than the token's user. */
+  USERNAME_MISMATCH: define('USERNAME_MISMATCH', 403),
   // jobs
   JOB_NOT_FOUND: define('JOB_NOT_FOUND', 404),
   INVALID_JOB_TYPE: define('INVALID_JOB_TYPE', 400),
   JOB_NOT_RUNNING: define('JOB_NOT_RUNNING', 403),
   JOB_IN_USE: define('JOB_IN_USE', 403),
   JOB_ABORTED: define('JOB_ABORTED', 409),
+  /** The worker is stopping: the job goes back to its queue and continues elsewhere. */
+  WORKER_SHUTDOWN: define('WORKER_SHUTDOWN', 503, true),
+  JOB_NOT_RESUMABLE: define('JOB_NOT_RESUMABLE', 409),
+  /** The queue gave up on a job whose workers kept dying while running it. */
+  JOB_STALLED: define('JOB_STALLED', 500),
+  CHECKPOINT_INVALID: define('CHECKPOINT_INVALID', 422),
   // datasets and images
   DATASET_NOT_FOUND: define('DATASET_NOT_FOUND', 404),
   DATASET_NOT_READY: define('DATASET_NOT_READY', 409),
@@ -76,6 +91,8 @@ export const Errors = {
   IMAGE_NOT_FOUND: define('IMAGE_NOT_FOUND', 422),
   // infrastructure
   QUEUE_UNAVAILABLE: define('QUEUE_UNAVAILABLE', 503, true),
+  /** The gateway is shedding load (event loop or heap over PRESSURE_*): retry after Retry-After. */
+  SERVER_BUSY: define('SERVER_BUSY', 503, true),
   STORAGE_FAILED: define('STORAGE_FAILED', 500, true),
   INVALID_PAYLOAD: define('INVALID_PAYLOAD', 400),
   INTERNAL: define('INTERNAL', 500),

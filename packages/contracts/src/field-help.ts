@@ -93,7 +93,7 @@ export const FIELD_HELP: Readonly<Record<string, FieldHelp>> = {
   val_image_count: { label: 'Validation Image Count', help: 'How many gradient images to generate for the validation set. 0 or more, default 250.' },
   test_image_count: {
     label: 'Test Image Count',
-    help: 'How many gradient images to generate for testing. In a new dataset: the size of its test set (0 or more, default 0). When testing a model: that many random images are generated and run; leave it blank to run one image with the gradients given.',
+    help: 'How many gradient images to generate for testing. In a new dataset: the size of its test set (0 or more, default 0). When testing a model: that many random images (at most 1000) are generated and run; leave it blank to run one image with the gradients given.',
   },
   image_width: { label: 'Image Width', help: 'Width in pixels of the generated images. Required, default 32.' },
   image_height: { label: 'Image Height', help: 'Height in pixels of the generated images. Required, default 32.' },

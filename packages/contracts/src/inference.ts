@@ -1,5 +1,6 @@
 /** Inference over the `infer` queue (contract §10): a request per call, answered by a worker. */
 import { Type, type Static } from 'typebox';
+import { MAX_GENERATED_INFER_ENTRIES } from './data-extensions.ts';
 
 /** Folder inside JOBS_DIR where the gateway keeps uploads for inference until the answer. */
 export const UPLOADS_DIR = '.uploads';
@@ -21,7 +22,7 @@ export const InferSource = Type.Union([
     kind: Type.Literal('image-gradients'),
     gradientX: Type.Number(), gradientY: Type.Number(),
     /** Random entries to generate; null → one entry with the given slopes (§7.3). */
-    count: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+    count: Type.Union([Type.Integer({ minimum: 1, maximum: MAX_GENERATED_INFER_ENTRIES }), Type.Null()]),
     width: Type.Integer({ minimum: 1 }), height: Type.Integer({ minimum: 1 }),
   }, { additionalProperties: false }),
 ]);

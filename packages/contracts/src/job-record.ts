@@ -71,8 +71,12 @@ export type Outputs = Static<typeof Outputs>;
 export const ModelState = Type.Object({
   /** The TF.js backend that ran the training: name, npm package, version. */
   engine: Nullable(Type.Object({ name: Type.String(), package: Type.String(), version: Type.String() })),
-  /** Snapshot epochs with their folder names, ascending. */
-  snapshots: Type.Array(Type.Object({ epoch: Type.Number(), dir: Type.String() })),
+  /** Snapshot epochs with their folder names, ascending, and the worker that wrote each. */
+  snapshots: Type.Array(Type.Object({ epoch: Type.Number(), dir: Type.String(), worker: Type.Optional(Type.String()) })),
+  /** Where the newest checkpoint stands (the point a resume continues from). */
+  checkpoint: Type.Optional(Nullable(Type.Object({ iteration: Type.Integer(), epoch: Type.Number() }))),
+  /** Each time the training continued from a checkpoint: when, where, and on which worker. */
+  resumes: Type.Optional(Type.Array(Type.Object({ at: Type.Number(), iteration: Type.Integer(), epoch: Type.Number(), worker: Type.String() }))),
   trainOutputs: Outputs,
   valOutputs: Outputs,
   /** Fractional epoch reached. */

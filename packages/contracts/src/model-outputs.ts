@@ -24,6 +24,15 @@ export function appendOutputs(outputs: Outputs, epoch: number, values: Record<st
   return next;
 }
 
+/**
+ * The rows of `outputs` up to and including `epoch`: what a training resumed from a checkpoint
+ * at that epoch keeps, so the history it goes on to write continues without overlap.
+ */
+export function outputsUpTo(outputs: Outputs, epoch: number): Outputs {
+  const rows = (outputs.epoch?.values ?? []).filter((e) => e !== null && e <= epoch).length;
+  return Object.fromEntries(Object.entries(outputs).map(([k, s]) => [k, { kind: s.kind, values: s.values.slice(0, rows) }]));
+}
+
 /** The newest value of a series, or null. */
 export function lastOutput(outputs: Outputs, name: string): number | null {
   const values = outputs[name]?.values ?? [];

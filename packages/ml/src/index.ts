@@ -14,6 +14,7 @@ export { scheduleOf, epochOf, type Schedule } from './train/schedule.ts';
 export { createOptimizer, disposeOptimizer, setLearningRate } from './train/optimizers.ts';
 export { loadModel, readSnapshotMetadata, saveModel, MODEL_FILE, WEIGHTS_FILE } from './train/snapshot.ts';
 export { evaluate } from './train/evaluate.ts';
+export { CHECKPOINT_DIR, readCheckpointInfo, type CheckpointInfo } from './train/checkpoint.ts';
 export { snapshotDirName, train, type OutputValues, type TrainHooks, type TrainResult, type TrainSetup } from './train/trainer.ts';
 export { classifySamples, forwardSamples, nestedList, type SampleOutput, inferenceBatchOptions, inputTensor, rankClasses, type InputPreparation } from './infer/classify.ts';
 export { visualizeLayers, type LayerVisualization, type TensorStats } from './infer/visualize.ts';

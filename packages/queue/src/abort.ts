@@ -17,6 +17,11 @@ export async function isAbortRequested(redis: Redis, prefix: string, jobId: stri
   return (await redis.exists(storeKey(prefix, 'abort', jobId))) === 1;
 }
 
+/** Forgets an earlier abort request, so a resumed job is not stopped by it again. */
+export async function clearAbort(redis: Redis, prefix: string, jobId: string): Promise<void> {
+  await redis.del(storeKey(prefix, 'abort', jobId));
+}
+
 /** Calls `onAbort(jobId)` for every abort request. `subscriber` must be a dedicated connection. */
 export async function subscribeAborts(subscriber: Redis, prefix: string, onAbort: (jobId: string) => void): Promise<void> {
   const channel = storeKey(prefix, 'abort');

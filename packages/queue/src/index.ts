@@ -9,3 +9,5 @@ export * from './request-reply.ts';
 export * from './worker-registry.ts';
 export * from './job-events.ts';
 export * from './training-placement.ts';
+export * from './api-tokens.ts';
+export * from './requeue.ts';

@@ -1,6 +1,7 @@
 /**
  * The job store. `<JOBS_DIR>/<id>/job.json` is the durable record; Redis holds the index
- * (a sorted set by creation time), a copy of each record and its live progress.
+ * (a sorted set by creation time), a copy of each record and its live progress, and a version
+ * token that every write replaces, so list() can keep what it read until something changes.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -12,6 +13,9 @@ import { publishJobChange } from './job-events.ts';
 
 const MAX_UPDATE_TRIES = 20;
 
+/** A fresh value for the version key: unique, so a wiped and rebuilt Redis never matches an old one. */
+const newVersion = () => randomBytes(8).toString('hex');
+
 /** `YYYYMMDD-HHMMSS` in server local time, as DIGITS' ids (contract §3.1). */
 function timestamp(now: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
@@ -19,10 +23,17 @@ function timestamp(now: Date): string {
 }
 
 export class JobStore {
+  /** The records list() last read, with the version they were read at (shared by concurrent calls). */
+  private listed: { version: string; records: Promise<readonly JobRecord[]> } | null = null;
+
   constructor(private readonly redis: Redis, private readonly prefix: string, readonly jobsDir: string) {}
 
   private key(...parts: string[]): string {
     return storeKey(this.prefix, ...parts);
+  }
+
+  private get versionKey(): string {
+    return this.key('jobs-version');
   }
 
   /** The folder of job `id`; ids are validated so a crafted id can't name another folder. */
@@ -55,6 +66,7 @@ export class JobStore {
     await this.redis.multi()
       .hset(this.key('job', record.id), 'record', JSON.stringify(record), 'progress', String(record.progress))
       .zadd(this.key('jobs'), record.created, record.id)
+      .set(this.versionKey, newVersion())
       .exec();
   }
 
@@ -64,8 +76,28 @@ export class JobStore {
     return text ? withProgress(JSON.parse(text) as JobRecord, progress) : null;
   }
 
-  /** Every stored record, newest first. */
-  async list(): Promise<JobRecord[]> {
+  /**
+   * Every stored record, newest first. Reading 1 000 records costs tens of milliseconds, so the
+   * same array is handed back while the version key is unchanged: callers must not modify the
+   * records, and may key what they derive from them on the array.
+   */
+  async list(): Promise<readonly JobRecord[]> {
+    // the version is read before the records: a write in between leaves newer records under an
+    // older version, which the next call reads again
+    const version = await this.redis.get(this.versionKey);
+    if (version === null) return this.readAll(); // no write since Redis was emptied: nothing to trust
+    let listed = this.listed;
+    if (listed?.version !== version) {
+      const reading = { version, records: this.readAll().then((records) => Object.freeze(records)) };
+      reading.records.catch(() => {
+        if (this.listed === reading) this.listed = null; // a failed read is not kept
+      });
+      this.listed = listed = reading;
+    }
+    return listed.records;
+  }
+
+  private async readAll(): Promise<JobRecord[]> {
     const ids = await this.redis.zrevrange(this.key('jobs'), 0, -1);
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();
@@ -95,7 +127,7 @@ export class JobStore {
         const changed = change(structuredClone(current));
         if (!changed) return current;
         const next = { ...changed, rev: current.rev + 1 };
-        const result = await conn.multi().hset(key, 'record', JSON.stringify(next), 'progress', String(next.progress)).exec();
+        const result = await conn.multi().hset(key, 'record', JSON.stringify(next), 'progress', String(next.progress)).set(this.versionKey, newVersion()).exec();
         if (result === null) continue; // someone else wrote in between: try again
         await this.syncFile(id, next);
         await publishJobChange(this.redis, this.prefix, id);
@@ -147,14 +179,17 @@ export class JobStore {
   async setProgress(id: string, progress: number): Promise<void> {
     const key = this.key('job', id);
     // only for a job that still exists; a deleted job must not be resurrected as a bare hash
-    await this.redis.eval("if redis.call('exists', KEYS[1]) == 1 then redis.call('hset', KEYS[1], 'progress', ARGV[1]) end", 1, key, String(Math.min(1, Math.max(0, progress))));
+    await this.redis.eval(
+      "if redis.call('exists', KEYS[1]) == 1 then redis.call('hset', KEYS[1], 'progress', ARGV[1]); redis.call('set', KEYS[2], ARGV[2]) end",
+      2, key, this.versionKey, String(Math.min(1, Math.max(0, progress))), newVersion(),
+    );
     await publishJobChange(this.redis, this.prefix, id);
   }
 
   /** Removes a job's record, index entry and folder. */
   async remove(id: string): Promise<void> {
     const dir = this.jobDir(id);
-    await this.redis.multi().del(this.key('job', id)).zrem(this.key('jobs'), id).exec();
+    await this.redis.multi().del(this.key('job', id)).zrem(this.key('jobs'), id).set(this.versionKey, newVersion()).exec();
     await fs.rm(dir, { recursive: true, force: true });
   }
 
@@ -184,6 +219,7 @@ export class JobStore {
         .hsetnx(this.key('job', record.id), 'record', JSON.stringify(record))
         .hsetnx(this.key('job', record.id), 'progress', String(record.progress))
         .zadd(this.key('jobs'), record.created, record.id)
+        .set(this.versionKey, newVersion())
         .exec();
       loaded.push(record);
     }

@@ -24,6 +24,8 @@ export class QueueProducer {
       queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
       // each request waiting for its answer listens for the queue closing: many at once is load, not a leak
       queue.setMaxListeners(0);
+      // connection errors while Redis restarts: commands wait for the reconnect; don't crash on the event
+      queue.on('error', () => undefined);
       this.queues.set(name, queue);
     }
     return queue;
@@ -61,6 +63,14 @@ export class QueueProducer {
     } catch {
       return false; // a worker took it in the meantime
     }
+  }
+
+  /** Removes a completed or failed entry (so the same id can be enqueued again); leaves live ones. */
+  async removeFinished(ref: QueueJobRef): Promise<void> {
+    const job = await this.queue(ref.queue).getJob(ref.id);
+    if (!job) return;
+    const state = await job.getState();
+    if (state === 'completed' || state === 'failed') await job.remove().catch(() => undefined);
   }
 
   /** True when the entry still exists in its queue (waiting, delayed or active). */

@@ -8,12 +8,16 @@ export type { Redis } from 'ioredis';
  * `client` connections fail a command after a few retries so an HTTP request gets a 503.
  */
 export function createRedis(url: string, role: 'client' | 'worker' | 'subscriber'): Redis {
-  return new Redis(url, {
+  const redis = new Redis(url, {
     maxRetriesPerRequest: role === 'client' ? 2 : null,
     enableOfflineQueue: true,
     lazyConnect: false,
     connectionName: `digits-ts:${role}`,
   });
+  // while Redis restarts the connection retries by itself and commands fail or wait: nothing to
+  // do with the event, and ioredis would print every attempt as "Unhandled error event"
+  redis.on('error', () => undefined);
+  return redis;
 }
 
 /** Store keys live under `<prefix>:store:` so they never meet BullMQ's `<prefix>:<queue>:` keys. */

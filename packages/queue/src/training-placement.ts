@@ -6,7 +6,7 @@
 import { isRunningStatus, trainPayloadOf, type JobRecord, type QueueRef, type TrainModelOptions, type WorkerInfo } from '@digits-ts/contracts';
 import type { JobStore } from './job-store.ts';
 import type { QueueProducer } from './producer.ts';
-import type { Redis } from './redis.ts';
+import { storeKey, type Redis } from './redis.ts';
 import { takeDatasetWaiters } from './waiters.ts';
 import { listWorkers } from './worker-registry.ts';
 
@@ -49,4 +49,48 @@ export async function releaseDatasetWaiters(deps: PlacementDeps, datasetId: stri
     if (datasetDone) await enqueueTraining(deps, record);
     else await deps.store.setStatus(modelId, 'A', { code: 'DATASET_BUILD_FAILED', message: `its dataset ${datasetId} did not finish` });
   }
+}
+
+/**
+ * Queues the models waiting for `datasetId` if it is Done by now, or aborts them if it failed.
+ * Called after registering a waiter, so a build that ended meanwhile cannot strand a model;
+ * the worker does the same when a build ends, and deterministic queue ids make doubles harmless.
+ */
+export async function settleDatasetWaiters(deps: PlacementDeps, datasetId: string): Promise<void> {
+  const dataset = await deps.store.get(datasetId);
+  if (dataset && isRunningStatus(dataset.status)) return;
+  await releaseDatasetWaiters(deps, datasetId, dataset?.status === 'D');
+}
+
+/** One sweeper acts on a stranded job at a time (milliseconds its claim lasts). */
+const ADOPT_CLAIM_MS = 60_000;
+
+/**
+ * Training placed on a worker's own queue (`select_gpus`) is stranded when that worker dies: no
+ * other worker serves its queue, so BullMQ's stalled check never sees the job. Live trainers
+ * call this now and then: a running model whose queue belongs to no live worker, and whose
+ * queue entry is waiting or lost its lock, is placed again (it resumes from its checkpoint).
+ * Returns the ids of the models moved.
+ */
+export async function adoptStrandedTraining(deps: PlacementDeps): Promise<string[]> {
+  const live = new Set((await listWorkers(deps.redis, deps.prefix)).map((w) => w.trainQueue).filter((q): q is string => q !== null));
+  const stranded = (await deps.store.list()).filter((r) => r.kind === 'model' && isRunningStatus(r.status) && r.queueJob && r.queueJob.queue !== 'train' && !live.has(r.queueJob.queue));
+  const moved: string[] = [];
+  for (const record of stranded) {
+    const ref = record.queueJob!;
+    const job = await deps.producer.queue(ref.queue).getJob(ref.id);
+    if (!job) continue; // waiting for its dataset, or already moved
+    const state = await job.getState();
+    if (state === 'active' && (await deps.redis.exists(`${deps.prefix}:${ref.queue}:${ref.id}:lock`)) === 1) continue; // its worker still holds it
+    if ((await deps.redis.set(storeKey(deps.prefix, 'adopt', record.id), '1', 'PX', ADOPT_CLAIM_MS, 'NX')) !== 'OK') continue;
+    try {
+      await job.remove();
+    } catch {
+      continue; // a worker took it meanwhile
+    }
+    const current = await deps.store.get(record.id);
+    if (current && isRunningStatus(current.status)) await enqueueTraining(deps, current);
+    moved.push(record.id);
+  }
+  return moved;
 }

@@ -15,6 +15,7 @@ const HTTP_NAMES: Record<number, [string, string]> = {
   405: ['MethodNotAllowed', 'Method Not Allowed'],
   409: ['Conflict', 'Conflict'],
   413: ['RequestEntityTooLarge', 'Request Entity Too Large'],
+  414: ['RequestURITooLarge', 'Request-URI Too Large'],
   415: ['UnsupportedMediaType', 'Unsupported Media Type'],
   422: ['UnprocessableEntity', 'Unprocessable Entity'],
   429: ['TooManyRequests', 'Too Many Requests'],
@@ -44,6 +45,10 @@ function toAppError(err: FastifyError): AppError {
       return Errors.UNSUPPORTED_MEDIA_TYPE('send form fields as multipart/form-data or application/x-www-form-urlencoded', { cause: err });
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
       return Errors.BAD_REQUEST('the request is not multipart/form-data', { cause: err });
+    case 'FST_ERR_BAD_URL':
+      return Errors.BAD_REQUEST('the URL is not valid (malformed percent-encoding)', { cause: err });
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return Errors.URI_TOO_LONG('a path segment of the URL is longer than any id or name this server has', { cause: err });
     default:
       if (err.validation) return Errors.VALIDATION_FAILED(err.message, { cause: err });
       if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
@@ -55,24 +60,40 @@ function toAppError(err: FastifyError): AppError {
 
 /** Sends `err` in the envelope the request wants. */
 export function sendError(request: FastifyRequest, reply: FastifyReply, err: AppError): FastifyReply | Promise<FastifyReply> {
+  // the replies of Fastify's frameworkErrors lack our decorators: no page to render, so JSON
+  const json = wantsJson(request) || typeof reply.page !== 'function';
   if (err instanceof FormError) {
-    if (wantsJson(request)) return reply.code(400).send({ errors: err.errors, code: err.code });
+    if (json) return reply.code(400).send({ errors: err.errors, code: err.code });
     const description = Object.entries(err.errors).map(([f, m]) => `${f}: ${m.join(' ')}`).join('; ');
     return reply.page('error', { title: 'BadRequest', type: 'BadRequest', message: '400: Bad Request', description, code: err.code }, 400);
   }
   const [type, phrase] = HTTP_NAMES[err.statusCode] ?? ['HTTPException', 'Error'];
   const body = { message: `${err.statusCode}: ${phrase}`, type, description: err.message, code: err.code, ...(err.details === undefined ? {} : { details: err.details }) };
-  if (wantsJson(request)) return reply.code(err.statusCode).send({ error: body });
+  if (json) return reply.code(err.statusCode).send({ error: body });
   return reply.page('error', { title: type, type, message: body.message, description: body.description, code: err.code }, err.statusCode);
+}
+
+/** Logs and answers any error a request ended with. */
+function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply | Promise<FastifyReply> {
+  const appError = toAppError(error);
+  // shedding load is the server working as meant: a warning each, no stack to log
+  if (appError.code === Errors.SERVER_BUSY.code) request.log.warn({ code: appError.code, msg: appError.message }, 'request shed');
+  else if (appError.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+  else request.log.info({ code: appError.code, msg: appError.message }, 'request refused');
+  return sendError(request, reply, appError);
+}
+
+/**
+ * For Fastify's `frameworkErrors`: the router's own refusals (a URL with bad percent-encoding, an
+ * over-long path segment) are answered before any route or error handler runs, so they would
+ * otherwise leave in Fastify's envelope instead of DIGITS'.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  void handleError(error, request, reply);
 }
 
 /** Installs the error and not-found handlers. */
 export function installErrorHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const appError = toAppError(error);
-    if (appError.statusCode >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ code: appError.code, msg: appError.message }, 'request refused');
-    return sendError(request, reply, appError);
-  });
+  app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => sendError(request, reply, Errors.NOT_FOUND('The requested URL was not found on the server.')));
 }

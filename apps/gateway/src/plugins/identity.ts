@@ -1,6 +1,7 @@
 /**
  * DIGITS' identity (contract §2): the `username` arg, else the session cookie. The cookie is
  * named `username` as in DIGITS, but its value is an encrypted @fastify/secure-session.
+ * With AUTH_MODE=token, identity comes only from an API token (token-auth.ts resolves it).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -53,8 +54,27 @@ function checkCsrf(request: FastifyRequest, form: RequestForm | null): void {
   }
 }
 
-/** The current username, unvalidated: query arg, form field, then session (CSRF-checked). */
+/**
+ * AUTH_MODE=token: the user of the request's live token (a bad token is a 401, never "nobody").
+ * A `username` argument may only repeat that name: naming someone else is a 403, not a switch.
+ */
+function tokenUsername(request: FastifyRequest, form: RequestForm | null): string | undefined {
+  const identity = request.tokenIdentity ?? { state: 'none' };
+  if (identity.state === 'invalid') throw Errors.AUTH_TOKEN_INVALID(identity.reason);
+  if (identity.state === 'none') return undefined;
+  // a Bearer header is never sent by a browser on its own, so only the session needs CSRF
+  if (identity.via === 'session') checkCsrf(request, form);
+  const { username } = identity.token;
+  const explicit = arg(request, form, 'username')?.trim();
+  if (explicit !== undefined && explicit !== username) {
+    throw Errors.USERNAME_MISMATCH(`This API token belongs to ${username}; it cannot act as ${explicit || 'an empty username'}`);
+  }
+  return username;
+}
+
+/** The current username, unvalidated: query arg, form field, then session (CSRF-checked); in token mode the token's user. */
 export function currentUsername(request: FastifyRequest, form: RequestForm | null): string | undefined {
+  if (request.server.services.config.authMode === 'token') return tokenUsername(request, form);
   const explicit = arg(request, form, 'username');
   if (explicit !== undefined) return explicit;
   const fromSession = sessionUsername(request);
@@ -65,6 +85,9 @@ export function currentUsername(request: FastifyRequest, form: RequestForm | nul
 /** Login required, non-redirecting flavour: 401 without a username, 400 for an invalid one. */
 export function requireUsername(request: FastifyRequest, form: RequestForm | null): string {
   const username = currentUsername(request, form)?.trim();
+  if (!username && request.server.services.config.authMode === 'token') {
+    throw Errors.AUTH_TOKEN_REQUIRED('This server requires an API token: send "Authorization: Bearer <token>" (an administrator issues tokens with npm run tokens -- issue <username>)');
+  }
   if (!username) throw Errors.LOGIN_REQUIRED('You must be logged in to do this: POST /login with a username, or send a username field');
   const problem = usernameProblem(username);
   if (problem) throw Errors.INVALID_USERNAME(`Invalid username - ${problem}`);
@@ -72,7 +95,7 @@ export function requireUsername(request: FastifyRequest, form: RequestForm | nul
 }
 
 /** DIGITS' has_permission for edit/delete/abort: owners only; legacy jobs without an owner are open. */
-export function requireOwner(record: JobRecord, username: string, action: 'edit' | 'delete' | 'abort'): void {
+export function requireOwner(record: JobRecord, username: string, action: 'edit' | 'delete' | 'abort' | 'resume'): void {
   if (record.username !== null && record.username !== username) {
     throw Errors.FORBIDDEN(`Only ${record.username} may ${action} this job`);
   }

@@ -1,7 +1,9 @@
-/** `/login` and `/logout` (contract §2.2). */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { usernameProblem } from '@digits-ts/contracts';
+/** `/login` and `/logout` (contract §2.2); with AUTH_MODE=token, login takes an API token. */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Errors, usernameProblem } from '@digits-ts/contracts';
 import { arg, readForm, type RequestForm } from '../plugins/form.ts';
+import { limitedBy } from '../plugins/limits.ts';
+import { wantsJson } from '../plugins/negotiation.ts';
 
 /** Where to go after login/logout: arg `next`, else Referer, else `/`; only local paths. */
 function nextUrl(request: FastifyRequest, form: RequestForm | null): string {
@@ -18,11 +20,35 @@ function nextUrl(request: FastifyRequest, form: RequestForm | null): string {
   return target && target.startsWith('/') && !target.startsWith('//') && !target.includes('\\') ? target : '/';
 }
 
-export async function authRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/login', async (request, reply) => reply.page('login', { title: 'Login', next: nextUrl(request, null) }));
+/**
+ * AUTH_MODE=token: `POST /login` takes a `token` field (or a Bearer header) and opens a session
+ * remembering the token's id, so revoking the token also ends the session. A bare username is refused.
+ */
+async function tokenLogin(request: FastifyRequest, reply: FastifyReply, form: RequestForm): Promise<FastifyReply> {
+  const next = nextUrl(request, form);
+  // the body only, never the query string: URLs end up in logs and browser history
+  const token = form.fields.token?.trim();
+  const identity = request.tokenIdentity;
+  const record = token ? await request.server.services.tokens.verify(token) : identity?.state === 'valid' ? identity.token : null;
+  if (!record) {
+    const error = token || identity?.state === 'invalid'
+      ? Errors.AUTH_TOKEN_INVALID('This API token is not valid: it was revoked or never issued')
+      : Errors.AUTH_TOKEN_REQUIRED('This server logs in with API tokens, not usernames: send the token an administrator issued you in the token field');
+    if (wantsJson(request)) throw error;
+    return reply.page('login', { title: 'Login', next, tokenMode: true, message: error.message }, error.statusCode);
+  }
+  request.session.set('username', record.username);
+  request.session.set('tokenId', record.id);
+  return reply.redirect(next, 302);
+}
 
-  app.post('/login', async (request, reply) => {
+export async function authRoutes(app: FastifyInstance): Promise<void> {
+  const tokenMode = app.services.config.authMode === 'token';
+  app.get('/login', async (request, reply) => reply.page('login', { title: 'Login', next: nextUrl(request, null), tokenMode }));
+
+  app.post('/login', limitedBy(app.rateLimits.login), async (request, reply) => {
     const form = await readForm(request);
+    if (tokenMode) return tokenLogin(request, reply, form);
     const username = (arg(request, form, 'username') ?? '').trim();
     const next = nextUrl(request, form);
     const problem = usernameProblem(username);
@@ -32,7 +58,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     return reply.redirect(next, 302);
   });
 
-  const logout = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
+  const logout = async (request: FastifyRequest, reply: FastifyReply) => {
     const form = request.method === 'POST' ? await readForm(request) : null;
     request.session.delete();
     return reply.redirect(nextUrl(request, form), 302);

@@ -6,6 +6,7 @@ import { DATA_EXTENSIONS, errorOfCode, Errors, isWithinRoots, parseForm, parseIn
 import { RequestClient } from '@digits-ts/queue';
 import { inferenceSeconds } from '../metrics.ts';
 import { FormError } from '../plugins/errors.ts';
+import { limitedBy } from '../plugins/limits.ts';
 import { wantsJson } from '../plugins/negotiation.ts';
 import { arg, readForm, type RequestForm } from '../plugins/form.ts';
 import { checkServerPaths, realRoots } from '../server-paths.ts';
@@ -146,8 +147,9 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     return { predictions: image.predictions, ...(visualizations ? { visualizations } : {}) };
   };
   // each route answers at `<path>` and `<path>.json`; DIGITS took GET as well as POST for classify
+  // one RATE_LIMIT_INFER_PER_MIN budget per client across every inference route and spelling
   const serve = (route: string, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>, methods: ('GET' | 'POST')[]) => {
-    for (const url of [route, `${route}.json`]) app.route({ method: methods, url, handler });
+    for (const url of [route, `${route}.json`]) app.route({ method: methods, url, handler, ...limitedBy(app.rateLimits.infer) });
   };
   serve('/models/images/classification/classify_one', classifyOne, ['GET', 'POST']);
 
@@ -227,9 +229,11 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     const { record, epoch } = await modelAndEpoch(services, request, form);
     const dbPath = arg(request, form, 'db_path')?.trim() ?? '';
     if (dbPath === '') throw Errors.BAD_REQUEST('db_path is a required field');
-    // DIGITS' message, typo included (§10.5); confinement is checked once the path exists
-    const exists = await fs.stat(dbPath).then((st) => st.isDirectory(), () => false);
-    if (!path.isAbsolute(dbPath) || !exists) throw Errors.BAD_REQUEST(`DB "${dbPath}" does not exit`);
+    // DIGITS' message, typo included (§10.5), for a path inside DATA_ROOTS only: one outside is
+    // refused unstat-ed, so the answer never tells whether something exists out there
+    const inside = path.isAbsolute(dbPath) && isWithinRoots(path.resolve(dbPath), services.config.dataRoots);
+    const exists = inside && (await fs.stat(dbPath).then((st) => st.isDirectory(), () => false));
+    if (!path.isAbsolute(dbPath) || (inside && !exists)) throw Errors.BAD_REQUEST(`DB "${dbPath}" does not exit`);
     await checkServerPaths([{ field: 'db_path', path: dbPath, kind: 'dir' }], services.config.dataRoots);
     const result = await classify(services, record, epoch, [], RequestClient.requestId(), { ...outputsMode(request, form), source: { kind: 'db', path: await fs.realpath(dbPath) } });
     return outputsAnswer(request, reply, record, outputsByKey(result, {}, `No entry of DB "${dbPath}" could be used`));

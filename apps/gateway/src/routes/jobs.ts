@@ -1,7 +1,7 @@
 /** Job routes shared by every job kind (contract §4.1, §11). */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Errors, statusName, type JobRecord } from '@digits-ts/contracts';
-import { abortJob, deleteJob } from '../job-actions.ts';
+import { abortJob, deleteJob, resumeModel } from '../job-actions.ts';
 import { jobRow } from '../pages/job-rows.ts';
 import { readForm } from '../plugins/form.ts';
 import { requireOwner, requireUsername } from '../plugins/identity.ts';
@@ -25,20 +25,29 @@ type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 export async function jobRoutes(app: FastifyInstance): Promise<void> {
   const services = app.services;
 
+  // DIGITS' index JSON, encoded once per read of the store: list() hands back the same array
+  // until a job changes, so many clients polling /index.json cost one build, not one each
+  const indexBodies = new WeakMap<readonly JobRecord[], Buffer>();
   const index = async (request: FastifyRequest, reply: FastifyReply) => {
-    const records = indexOrder(await services.store.list());
+    const listed = await services.store.list();
+    const json = wantsJson(request);
+    const cached = json ? indexBodies.get(listed) : undefined;
+    if (cached !== undefined) return reply.type('application/json; charset=utf-8').send(cached);
+    const records = indexOrder([...listed]);
     const byId = new Map(records.map((r) => [r.id, r]));
-    if (!wantsJson(request)) {
+    if (!json) {
       const rows = (kind: JobRecord['kind']) => records.filter((r) => r.kind === kind).map((r) => jobRow(r, byId.get(r.datasetId ?? '') ?? null));
       return reply.page('home', { title: 'Home', datasets: rows('dataset'), models: rows('model') });
     }
-    return {
+    const body = Buffer.from(JSON.stringify({
       version: DIGITS_VERSION,
       jobs_dir: services.config.jobsDir,
       ...(services.config.serverName ? { server_name: services.config.serverName } : {}),
       datasets: records.filter((r) => r.kind === 'dataset').map((r) => baseDict(r)),
       models: records.filter((r) => r.kind === 'model').map((r) => modelDict(r, byId.get(r.datasetId ?? '') ?? null)),
-    };
+    }));
+    indexBodies.set(listed, body);
+    return reply.type('application/json; charset=utf-8').send(body);
   };
   app.get('/', index);
   app.get('/index.json', index);
@@ -73,7 +82,7 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
   });
 
   /** A login-required, owner-only action on one job, answered with DIGITS' plain text. */
-  const ownerAction = (action: 'delete' | 'abort', run: (s: Services, r: JobRecord) => Promise<unknown>, text: string) =>
+  const ownerAction = (action: 'delete' | 'abort' | 'resume', run: (s: Services, r: JobRecord) => Promise<unknown>, text: string) =>
     (kind?: JobRecord['kind']) => async (request: IdRequest, reply: FastifyReply) => {
       const form = await readForm(request);
       const username = requireUsername(request, form);
@@ -89,4 +98,5 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
     app.delete(`${prefix}/:id`, remove(kind));
     app.post(`${prefix}/:id/abort`, abort(kind));
   }
+  app.post('/models/:id/resume', ownerAction('resume', resumeModel, 'Job resumed.')('model'));
 }

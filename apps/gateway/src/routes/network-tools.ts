@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Errors, FRAMEWORKS, isStandardNetworkName, snapshotOf, standardNetworkText, type DrawNetworkResult, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
 import { RequestClient } from '@digits-ts/queue';
 import { arg, readForm, type RequestForm } from '../plugins/form.ts';
+import { limitedBy } from '../plugins/limits.ts';
 import type { Services } from '../services.ts';
 import { loadJob } from './jobs.ts';
 
@@ -48,7 +49,8 @@ export async function networkToolRoutes(app: FastifyInstance): Promise<void> {
     return { network: await jobNetworkText(services, record, framework), snapshot: snapshotUrl(record, arg(request, form, 'snapshot_epoch')), python_layer: null };
   });
 
-  app.post('/models/visualize-network', async (request: FastifyRequest, reply) => {
+  // drawing takes an infer worker: it shares the inference routes' rate limit
+  app.post('/models/visualize-network', limitedBy(app.rateLimits.infer), async (request: FastifyRequest, reply) => {
     const form = await readForm(request);
     const framework = arg(request, form, 'framework')?.trim() ?? '';
     if (framework === '') throw Errors.BAD_REQUEST('framework not provided');

@@ -68,6 +68,20 @@ export async function buildDataset(ctx: BuildContext): Promise<DatasetState> {
   const staging = path.join(jobDir, '.build');
   await fs.rm(staging, { recursive: true, force: true });
   await fs.mkdir(staging);
+  try {
+    await buildStages(ctx, staging, stages, lists, state);
+  } catch (err) {
+    // nothing was published; don't leave the half-built databases filling the disk
+    await fs.rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    throw err;
+  }
+  await publish(staging, jobDir, stages, lists.labels, state);
+  return state;
+}
+
+/** Writes each stage's database (and the mean) into `staging`, updating `state` as it goes. */
+async function buildStages(ctx: BuildContext, staging: string, stages: Stage[], lists: Awaited<ReturnType<typeof buildStageLists>>, state: DatasetState): Promise<void> {
+  const { jobDir, options } = ctx;
   const total = stages.reduce((n, s) => n + lists.lists[s].length, 0);
   let before = 0;
   const started = performance.now();
@@ -102,8 +116,6 @@ export async function buildDataset(ctx: BuildContext): Promise<DatasetState> {
     state.imagesPerSecond = Math.round(written / ((performance.now() - started) / 1000));
     await ctx.onState(state);
   }
-  await publish(staging, jobDir, stages, lists.labels, state);
-  return state;
 }
 
 /** Moves the built files into the job folder; the manifest goes last, so readers never see half. */

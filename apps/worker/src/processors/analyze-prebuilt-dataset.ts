@@ -63,9 +63,9 @@ async function copyMean(file: string, shape: DbShape, jobDir: string): Promise<v
 }
 
 export function createAnalyzePrebuiltDatasetProcessor(ctx: WorkerContext) {
-  return async function process(job: Job): Promise<unknown> {
+  return async function process(job: Job, token?: string): Promise<unknown> {
     const { jobId, options } = payloadChecker.parse(job.data, 'analyze-prebuilt-dataset payload');
-    return runDatasetBuild(ctx, job, jobId, 'prebuilt dataset analysis', async ({ log, signal }) => {
+    return runDatasetBuild(ctx, job, token, jobId, 'prebuilt dataset analysis', async ({ log, signal }) => {
       const given = PREBUILT_DBS.filter((db) => options[db.key] !== null);
       const tasks: AnalyzeDbTask[] = given.map((db) => ({ name: db.task, path: options[db.key]!, entries: null, shape: null }));
       const shapes: Partial<Record<keyof PrebuiltDatasetOptions, DbShape & { real: string }>> = {};

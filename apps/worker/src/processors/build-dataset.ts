@@ -14,10 +14,10 @@ const PROGRESS_EVERY_MS = 500;
 
 /** Runs one build; the job record's status follows it (Running → Done | Aborted | Error). */
 export function createBuildDatasetProcessor(ctx: WorkerContext) {
-  return async function process(job: Job): Promise<unknown> {
+  return async function process(job: Job, token?: string): Promise<unknown> {
     const payload = payloadChecker.parse(job.data, 'build-dataset payload');
     const { jobId } = payload;
-    return runDatasetBuild(ctx, job, jobId, 'dataset build', async ({ log, signal }) => {
+    return runDatasetBuild(ctx, job, token, jobId, 'dataset build', async ({ log, signal }) => {
       log.info('dataset build started');
       const startedAt = Date.now();
       let lastProgress = 0;

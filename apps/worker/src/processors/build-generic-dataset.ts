@@ -10,9 +10,9 @@ export const name = 'build-generic-dataset';
 const payloadChecker = compileChecker(BuildGenericDatasetPayload);
 
 export function createBuildGenericDatasetProcessor(ctx: WorkerContext) {
-  return async function process(job: Job): Promise<unknown> {
+  return async function process(job: Job, token?: string): Promise<unknown> {
     const { jobId, options } = payloadChecker.parse(job.data, 'build-generic-dataset payload');
-    return runDatasetBuild(ctx, job, jobId, 'generic dataset build', async ({ log, signal }) => {
+    return runDatasetBuild(ctx, job, token, jobId, 'generic dataset build', async ({ log, signal }) => {
       const state = await buildGenericDataset({
         jobDir: ctx.store.jobDir(jobId), options, random: createRandom(Date.now() >>> 0), signal,
         onState: async (generic) => {

@@ -2,12 +2,11 @@
  * `classify-images`: one inference request — classify_one / classify_many / top_n (contract
  * §10.2–10.4) or the generic infer_one / infer_many / infer_db / infer_extension (§10.5).
  */
-import fs from 'node:fs/promises';
 import type { Job } from 'bullmq';
 import { ClassifyImagesPayload, compileChecker, Errors, isAppError, MAX_THUMBNAILS, percent, snapshotOf, type ClassifiedImage, type ClassifyImagesResult, type InferImage, type InferSource } from '@digits-ts/contracts';
 import { encodeImage } from '@digits-ts/imaging';
 import { classifySamples, forwardSamples, inputTensor, nestedList, rankClasses, visualizeLayers, type Samples } from '@digits-ts/ml';
-import { confinedRealPath } from '../confined-path.ts';
+import { confinedRealPath, maxImageBytes, readRegularFile } from '../confined-path.ts';
 import type { WorkerContext } from '../context.ts';
 import { gradientImage } from '../extensions/image-gradients.ts';
 import { dbInputs, generatedInputs, type RawInput } from '../inference/source-inputs.ts';
@@ -27,7 +26,8 @@ interface PendingInput {
 /** Reads one image, confined to DATA_ROOTS and the gateway's uploads, prepared as the dataset's images were. */
 async function readImage(ctx: WorkerContext, image: InferImage, loaded: LoadedModel, resize: boolean): Promise<Uint8Array> {
   const real = await confinedRealPath(image.path, [...ctx.roots, ctx.uploadsDir], () => Errors.IMAGE_NOT_FOUND(`"${image.source}" not found`), image.source);
-  return prepareForModel(await fs.readFile(real), loaded.image, ctx.config.imageMaxPixels, resize);
+  const bytes = await readRegularFile(real, maxImageBytes(ctx.config.imageMaxPixels), (why) => Errors.IMAGE_NOT_FOUND(`"${image.source}" cannot be read: ${why}`));
+  return prepareForModel(bytes, loaded.image, ctx.config.imageMaxPixels, resize);
 }
 
 /** Raw pixels of a DB entry or a generated one, brought to the model's image (§10.5). */

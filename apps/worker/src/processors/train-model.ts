@@ -2,12 +2,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Job } from 'bullmq';
-import { appendOutputs, compileChecker, Errors, TrainModelPayload, type JobRecord, type ModelState } from '@digits-ts/contracts';
-import { backendInfo, train } from '@digits-ts/ml';
+import { appendOutputs, compileChecker, Errors, outputsUpTo, TrainModelPayload, type JobRecord, type ModelState } from '@digits-ts/contracts';
+import { createRandom } from '@digits-ts/dataset';
+import { backendInfo, readCheckpointInfo, train, type CheckpointInfo } from '@digits-ts/ml';
 import type { WorkerContext } from '../context.ts';
 import { epochSeconds, trainingImagesPerSecond } from '../metrics.ts';
 import { prepareTraining } from '../training/setup.ts';
-import { recordFailure, startJob } from './job-lifecycle.ts';
+import { recordFailure, requeueForShutdown, startJob, stoppedByShutdown } from './job-lifecycle.ts';
 
 export const name = 'train-model';
 const payloadChecker = compileChecker(TrainModelPayload);
@@ -15,6 +16,22 @@ const PROGRESS_EVERY_MS = 500;
 
 function initialState(inputShape: number[], batchSize: number): ModelState {
   return { engine: backendInfo(), snapshots: [], trainOutputs: {}, valOutputs: {}, epoch: 0, imagesPerSecond: null, inputShape, batchSize, replicas: 1 };
+}
+
+/**
+ * The model state a resumed training continues: the history up to the checkpoint (what came
+ * after it is trained again), and a note of where and on which worker it resumed.
+ */
+function resumedState(m: ModelState, checkpoint: CheckpointInfo, workerId: string): ModelState {
+  const { iteration, epoch } = checkpoint;
+  return {
+    ...m, engine: backendInfo(), epoch,
+    trainOutputs: outputsUpTo(m.trainOutputs, epoch),
+    valOutputs: outputsUpTo(m.valOutputs, epoch),
+    snapshots: m.snapshots.filter((s) => s.epoch <= epoch),
+    checkpoint: { iteration, epoch },
+    resumes: [...(m.resumes ?? []), { at: Date.now() / 1000, iteration, epoch, worker: workerId }],
+  };
 }
 
 /** Applies `change` to the record's model state. */
@@ -27,7 +44,7 @@ function inputShapeOfDataset(setup: { train: { height: number; width: number; ch
 }
 
 export function createTrainModelProcessor(ctx: WorkerContext) {
-  return async function process(job: Job): Promise<unknown> {
+  return async function process(job: Job, token?: string): Promise<unknown> {
     const { jobId, datasetId, options } = payloadChecker.parse(job.data, 'train-model payload');
     const started = await startJob(ctx, job, jobId);
     if ('result' in started) return started.result;
@@ -38,12 +55,21 @@ export function createTrainModelProcessor(ctx: WorkerContext) {
       if (!dataset || dataset.status !== 'D') throw Errors.DATASET_NOT_READY(`dataset ${datasetId} is not Done`);
       const { setup, description } = await prepareTraining(ctx, record, datasetId, options, signal);
       dispose = () => setup.network.model.dispose();
+      // a checkpoint and a model state: an earlier run stopped (worker killed or stopped, abort, resume)
+      const checkpoint = record.model ? await readCheckpointInfo(ctx.store.jobDir(jobId)) : null;
+      if (checkpoint) {
+        setup.resume = true;
+        // the augmentation and next epochs' shuffles draw on from here, not from the seed's start
+        setup.random = createRandom(((options.randomSeed ?? Date.now()) + checkpoint.iteration) >>> 0);
+      }
+      if (ctx.config.checkpointEveryMs > 0) setup.checkpointEveryMs = ctx.config.checkpointEveryMs;
       const inputShape = setup.network.model.inputs[0]!.shape.slice(1) as number[];
       // the model's architecture as TF.js layers JSON: the job JSON's `model file`
       await fs.writeFile(path.join(ctx.store.jobDir(jobId), 'network.json'), JSON.stringify(setup.network.deploy.toJSON(null, false)));
       // the mean as plain JSON (HWC, RGB), so a downloaded model runs without a protobuf reader
       if (setup.mean) await fs.writeFile(path.join(ctx.store.jobDir(jobId), 'mean.json'), JSON.stringify({ mode: options.useMean, shape: inputShapeOfDataset(setup), layout: 'HWC', channels: 'RGB', values: Array.from(setup.mean, (v) => Math.round(v * 1e4) / 1e4) }));
-      await ctx.store.update(jobId, (r) => ({ ...r, model: initialState(inputShape, setup.batchSize) }));
+      await ctx.store.update(jobId, (r) => ({ ...r, model: checkpoint && r.model ? resumedState(r.model, checkpoint, ctx.workerId) : initialState(inputShape, setup.batchSize) }));
+      if (checkpoint) log.info({ iteration: checkpoint.iteration, epoch: checkpoint.epoch }, 'training resumes from its checkpoint');
       log.info({ network: description, backend: backendInfo(), train: setup.train.count, val: setup.val?.count ?? 0, batchSize: setup.batchSize, threads: setup.threads }, 'training started');
       let lastProgress = 0;
       let epochStarted = performance.now();
@@ -65,14 +91,21 @@ export function createTrainModelProcessor(ctx: WorkerContext) {
           ? { ...m, epoch, trainOutputs: appendOutputs(m.trainOutputs, epoch, values) }
           : { ...m, valOutputs: appendOutputs(m.valOutputs, epoch, values) });
         },
-        onSnapshot: (epoch, dir) => updateModel(ctx, jobId, (m) => ({ ...m, snapshots: [...m.snapshots, { epoch, dir: dir.slice(dir.lastIndexOf('/') + 1) }] })),
+        onSnapshot: (epoch, dir) => updateModel(ctx, jobId, (m) => ({ ...m, snapshots: [...m.snapshots.filter((s) => s.epoch !== epoch), { epoch, dir: path.basename(dir), worker: ctx.workerId }] })),
+        onCheckpoint: ({ iteration, epoch }) => updateModel(ctx, jobId, (m) => ({ ...m, checkpoint: { iteration, epoch } })),
       });
       await updateModel(ctx, jobId, (m) => ({ ...m, imagesPerSecond: Math.round(result.imagesPerSecond), replicas: result.threads }));
       trainingImagesPerSecond.set(result.imagesPerSecond);
+      // free the network before saying Done: Redis shows Done while job.json is still being
+      // written, and whoever reads it (the next job on this GPU, a test) expects the memory back
+      dispose();
+      dispose = () => {};
       await ctx.store.setStatus(jobId, 'D');
       log.info({ imagesPerSecond: Math.round(result.imagesPerSecond), iterations: result.schedule.maxIter }, 'training done');
       return { iterations: result.schedule.maxIter, snapshots: result.snapshots.map((s) => s.epoch) };
     } catch (err) {
+      // stopped with the worker: the checkpoint was written, the next worker continues from it
+      if (stoppedByShutdown(signal)) return await requeueForShutdown(ctx, job, token, jobId, log);
       if (await recordFailure(ctx, jobId, err, log, 'training')) return { aborted: true };
       throw err;
     } finally {

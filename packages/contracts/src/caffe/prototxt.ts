@@ -181,10 +181,14 @@ function describe(token: Token): string {
   return token.type === 'string' ? `string ${text}` : `"${text}"`;
 }
 
+/** Deepest nesting of blocks accepted: protobuf's own default recursion limit. */
+const MAX_NESTING = 100;
+
 /** Recursive-descent parser over the token stream (one token of look-ahead). */
 class Parser {
   private readonly lexer: Lexer;
   private token: Token;
+  private depth = 0;
 
   constructor(text: string) {
     this.lexer = new Lexer(text);
@@ -239,7 +243,11 @@ class Parser {
 
   private block(): PrototxtMessage {
     const open = this.advance();
-    return this.message(open.at, open.text === '{' ? '}' : '>');
+    // a recursive descent: without a bound, `a { a { …` deep enough overflows the stack
+    if (++this.depth > MAX_NESTING) throw new PrototxtSyntaxError(open.at, `blocks nested more than ${MAX_NESTING} deep`);
+    const message = this.message(open.at, open.text === '{' ? '}' : '>');
+    this.depth--;
+    return message;
   }
 
   /** `[a, b, …]`: scalars or blocks after a colon, blocks only without one. */

@@ -1,4 +1,5 @@
 /** Walks sample indices epoch after epoch: reshuffled each time when asked, else in DB order. */
+import { Errors } from '@digits-ts/contracts';
 import { shuffleInPlace, type RandomSource } from '@digits-ts/dataset';
 
 export class EpochOrder {
@@ -12,6 +13,18 @@ export class EpochOrder {
   private fresh(): number[] {
     const order = Array.from({ length: this.count }, (_, i) => i);
     return this.shuffle ? shuffleInPlace(order, this.random) : order;
+  }
+
+  /** Where this epoch stands, for a checkpoint. */
+  state(): { order: number[]; cursor: number } {
+    return { order: [...this.order], cursor: this.cursor };
+  }
+
+  /** Continues from a checkpoint's state (the same dataset: the order must cover it). */
+  restore(state: { order: number[]; cursor: number }): void {
+    if (state.order.length !== this.count) throw Errors.CHECKPOINT_INVALID(`the checkpoint's epoch covers ${state.order.length} samples, the dataset has ${this.count}`);
+    this.order = [...state.order];
+    this.cursor = state.cursor;
   }
 
   /** The next `n` indices; a batch that crosses an epoch boundary continues into the next epoch, as Caffe's data layer does. */

@@ -11,10 +11,7 @@ export const WEIGHTS_FILE = 'weights.bin';
 
 /** Writes `model` into `dir` (created), atomically: a half-written snapshot never appears. */
 export async function saveModel(model: tfl.LayersModel, dir: string, userDefinedMetadata?: Record<string, unknown>): Promise<void> {
-  const staging = `${dir}.partial`;
-  await fs.rm(staging, { recursive: true, force: true });
-  await fs.mkdir(staging, { recursive: true });
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
+  await writeFolderAtomically(dir, (staging) => model.save(tf.io.withSaveHandler(async (artifacts) => {
     const weightData = tf.io.CompositeArrayBuffer.join(artifacts.weightData);
     await fs.writeFile(path.join(staging, WEIGHTS_FILE), new Uint8Array(weightData));
     const json = {
@@ -27,7 +24,18 @@ export async function saveModel(model: tfl.LayersModel, dir: string, userDefined
     };
     await fs.writeFile(path.join(staging, MODEL_FILE), JSON.stringify(json));
     return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
-  }));
+  })));
+}
+
+/**
+ * Fills `<dir>.partial` with `write`, then swaps it in for `dir`: a reader (or a worker killed
+ * mid-write) sees the old folder or the new one, never half of one.
+ */
+export async function writeFolderAtomically(dir: string, write: (staging: string) => Promise<unknown>): Promise<void> {
+  const staging = `${dir}.partial`;
+  await fs.rm(staging, { recursive: true, force: true });
+  await fs.mkdir(staging, { recursive: true });
+  await write(staging);
   await fs.rm(dir, { recursive: true, force: true });
   await fs.rename(staging, dir);
 }

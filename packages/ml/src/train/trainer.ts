@@ -15,6 +15,7 @@ import { createOptimizer, disposeOptimizer, setLearningRate } from './optimizers
 import type { Samples } from './samples.ts';
 import { epochOf, scheduleOf, type Schedule } from './schedule.ts';
 import { saveModel } from './snapshot.ts';
+import { restoreCheckpoint, saveCheckpoint, type CheckpointInfo } from './checkpoint.ts';
 import { evaluate } from './evaluate.ts';
 import { headLosses, labelTensors, targetBuffer } from './losses.ts';
 import { LOSS_LAYER_TYPES } from '../networks/index.ts';
@@ -39,6 +40,10 @@ export interface TrainSetup {
   threads?: number;
   /** Keep the replicas even when timing says one thread is as fast (tests); default false. */
   keepThreads?: boolean;
+  /** Continue from `<jobDir>/checkpoint/` instead of iteration 1. */
+  resume?: boolean;
+  /** Also checkpoint when this long has passed since the last one (milliseconds); default never. */
+  checkpointEveryMs?: number;
 }
 
 /** One reported value with the layer kind that produced it (§9.1). */
@@ -50,6 +55,8 @@ export interface TrainHooks {
   onIteration?(iteration: number, maxIter: number): void;
   onOutputs?(phase: 'train' | 'val', epoch: number, outputs: OutputValues): Promise<void> | void;
   onSnapshot?(epoch: number, dir: string): Promise<void> | void;
+  /** After each checkpoint is written (with every snapshot, on a timer, and when stopped). */
+  onCheckpoint?(info: { iteration: number; epoch: number }): Promise<void> | void;
 }
 
 export interface TrainResult {
@@ -59,6 +66,8 @@ export interface TrainResult {
   snapshots: { epoch: number; dir: string }[];
   /** Threads that shared each batch. */
   threads: number;
+  /** The checkpoint this run continued from, if any. */
+  resumedFrom: CheckpointInfo | null;
 }
 
 /** Weight decay as DIGITS sets it for Caffe: base_lr / 100 (§8.4). */
@@ -98,7 +107,7 @@ function shares(indices: number[], parts: number): number[][] {
 }
 
 class TrainLoop {
-  private readonly optimizer: tf.Optimizer;
+  readonly optimizer: tf.Optimizer;
   readonly vars: tf.Variable[];
   private readonly decayed: Set<string>;
   private readonly batch: BatchOptions;
@@ -106,7 +115,7 @@ class TrainLoop {
   private readonly y: Int32Array;
   /** Label vectors of the batch, for regression heads. */
   private readonly t: Float32Array | null;
-  private readonly order: EpochOrder;
+  readonly order: EpochOrder;
   /** Running per-head loss sums: this thread's as tensors (no sync per step), replicas' as numbers. */
   private sums: tf.Scalar[];
   private replicaSums: number[];
@@ -252,26 +261,46 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
   let soloMs = 0;
   let sharedMs = 0;
   let threadsUsed = 1;
+  let resumedFrom: CheckpointInfo | null = null;
+  // solver iterations applied so far, and where the newest checkpoint stands
+  let done = 0;
+  let checkpointed = 0;
+  let checkpointedAt = performance.now();
+  const checkpoint = async () => {
+    const epoch = epochOf(done, schedule.itersPerEpoch);
+    await saveCheckpoint(setup.jobDir, { model: setup.network.model, optimizer: loop.optimizer, variables: loop.vars }, { iteration: done, epoch, maxIter: schedule.maxIter, order: loop.order.state() });
+    checkpointed = done;
+    checkpointedAt = performance.now();
+    await hooks.onCheckpoint?.({ iteration: done, epoch });
+  };
   try {
+    if (setup.resume) {
+      resumedFrom = await restoreCheckpoint(setup.jobDir, { model: setup.network.model, optimizer: loop.optimizer, variables: loop.vars });
+      if (resumedFrom.maxIter !== schedule.maxIter) throw Errors.CHECKPOINT_INVALID(`the checkpoint was taken with ${resumedFrom.maxIter} iterations planned, this training plans ${schedule.maxIter}`);
+      loop.order.restore(resumedFrom.order);
+      done = checkpointed = resumedFrom.iteration;
+    }
+    const first = done + 1;
     // a replica needs at least one sample of every batch
     const threads = Math.min(setup.threads ?? 1, setup.batchSize);
     for (let r = 1; r < threads; r++) loop.replicas.push(await Replica.start(setup, loop.vars, Math.floor(setup.random() * 2 ** 31) + r, setup.batchSize));
-    for (let iter = 1; iter <= schedule.maxIter; iter++) {
+    for (let iter = first; iter <= schedule.maxIter; iter++) {
       if (hooks.signal?.aborted) throw Errors.JOB_ABORTED('training aborted by user');
       // Caffe computes the rate from the iteration count before the update
       const lr = learningRateAt(o.learningRate, o.lrPolicy, (100 * (iter - 1)) / schedule.maxIter);
       // replicas copy every weight and gradient each step, which costs more than it saves for
       // networks with many weights and little compute per image: after a warm-up iteration,
       // time a few iterations alone and a few shared, and keep the faster
-      const phase = loop.replicas.length > 0 && !setup.keepThreads ? tuningPhase(iter) : 'done';
+      const phase = loop.replicas.length > 0 && !setup.keepThreads ? tuningPhase(iter - first + 1) : 'done';
       loop.useReplicas = phase === 'shared' || phase === 'done';
       const started = performance.now();
       await loop.step(lr);
+      done = iter;
       const took = performance.now() - started;
       trainMs += took;
       if (phase === 'solo') soloMs += took;
       if (phase === 'shared' && iter > WARM_UP_ITERS) sharedMs += took;
-      if (iter === TUNING_END && loop.replicas.length > 0 && sharedMs > soloMs * REPLICA_GAIN) await loop.dropReplicas();
+      if (iter - first + 1 === TUNING_END && loop.replicas.length > 0 && sharedMs > soloMs * REPLICA_GAIN) await loop.dropReplicas();
       threadsUsed = 1 + loop.replicas.length;
       const last = iter === schedule.maxIter;
       const epoch = epochOf(iter, schedule.itersPerEpoch);
@@ -284,13 +313,21 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
         await saveModel(setup.network.deploy, dir, { ...setup.metadata, epoch });
         snapshots.push({ epoch, dir });
         await hooks.onSnapshot?.(epoch, dir);
+        if (!last) await checkpoint();
+      } else if (setup.checkpointEveryMs && performance.now() - checkpointedAt >= setup.checkpointEveryMs) {
+        await checkpoint();
       }
       hooks.onIteration?.(iter, schedule.maxIter);
       await yieldToEventLoop();
     }
+  } catch (err) {
+    // stopped (user abort or worker shutdown): keep the iterations done since the last checkpoint
+    // (a checkpoint after the last iteration would resume into nothing: no final snapshot)
+    if (hooks.signal?.aborted && done > checkpointed && done < schedule.maxIter) await checkpoint();
+    throw err;
   } finally {
     await loop.dispose();
   }
-  const images = schedule.maxIter * setup.batchSize * iterSize;
-  return { schedule, imagesPerSecond: images / (trainMs / 1000), snapshots, threads: threadsUsed };
+  const images = (schedule.maxIter - (resumedFrom?.iteration ?? 0)) * setup.batchSize * iterSize;
+  return { schedule, imagesPerSecond: images / (trainMs / 1000), snapshots, threads: threadsUsed, resumedFrom };
 }
