@@ -1,7 +1,7 @@
 // parseDatasetForm: the image-classification dataset form of contract §6.1 (and §1.4–1.5).
 import t from 'tap';
 import {
-  BuildDatasetPayload, compileChecker, DATASET_FORM, DATASET_UPLOAD_FIELDS, DatasetBuildOptions, JOBS, parseDatasetForm, REQUIRED,
+  BuildDatasetPayload, compileChecker, DATASET_FORM, DATASET_UPLOAD_FIELDS, DatasetBuildOptions, JOBS, parseDatasetForm, queueJobIdOf, REQUIRED,
   type FormErrors, type FormFields, type ParsedDatasetForm,
 } from '@digits-ts/contracts';
 
@@ -305,7 +305,7 @@ t.test('saved values for cloning: form.<field>.data for every field, file fields
 t.test('the build-dataset job is catalogued with this payload', async (t) => {
   t.equal(JOBS['build-dataset'].queue, 'ingest');
   t.equal(JOBS['build-dataset'].payload, BuildDatasetPayload);
-  t.equal(JOBS['build-dataset'].queueJobId('20240102-030405-abcd'), 'build-dataset-20240102-030405-abcd');
+  t.equal(queueJobIdOf('build-dataset', '20240102-030405-abcd'), 'build-dataset-20240102-030405-abcd');
   const { options } = ok(t, FOLDER);
   t.notOk(payloadChecker.check({ v: 2, jobId: 'x', options }), 'v must be 1');
   t.notOk(payloadChecker.check({ v: 1, jobId: 'x', options, extra: 1 }), 'no extra properties');

@@ -2,7 +2,7 @@
 // sweeps, Waiting on an unbuilt dataset, HTML redirects), show, and POST /models/visualize-lr.
 import path from 'node:path';
 import t from 'tap';
-import { JOBS } from '@digits-ts/contracts';
+import { JOBS, queueJobIdOf } from '@digits-ts/contracts';
 import { loadWorkerConfig } from '@digits-ts/config';
 import { createLogger } from '@digits-ts/logger';
 import { startWorker } from '../../apps/worker/src/worker.ts';
@@ -37,7 +37,7 @@ async function mnistDataset(t: Test, stack: Stack, cookie: string): Promise<stri
 
 /** Whether the model's training entry is in the train queue. */
 function isQueued(stack: Stack, modelId: string): Promise<boolean> {
-  return stack.app.services.producer.isQueued({ queue: JOBS['train-model'].queue, id: JOBS['train-model'].queueJobId(modelId) });
+  return stack.app.services.producer.isQueued({ queue: JOBS['train-model'].queue, id: queueJobIdOf('train-model', modelId) });
 }
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {

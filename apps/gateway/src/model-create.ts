@@ -3,7 +3,7 @@
  * record per sweep combination, and each job either queued (dataset Done) or left Waiting
  * until its dataset build ends.
  */
-import { addFormError, isRunningStatus, JOB_TYPES, JOBS, snapshotOf, type FormErrors, type JobRecord, type ModelJobSpec, type ModelTask, type ParsedModelForm } from '@digits-ts/contracts';
+import { addFormError, isRunningStatus, JOB_TYPES, JOBS, queueJobIdOf, snapshotOf, type FormErrors, type JobRecord, type ModelJobSpec, type ModelTask, type ParsedModelForm } from '@digits-ts/contracts';
 import { addDatasetWaiter, enqueueTraining, listWorkers, settleDatasetWaiters, trainersWithGpus, type PlacementDeps } from '@digits-ts/queue';
 import { FormError } from './plugins/errors.ts';
 import type { Services } from './services.ts';
@@ -65,7 +65,7 @@ function newModelRecord(id: string, username: string, form: ParsedModelForm, job
     v: 1, rev: 0, id, kind: 'model', type: KINDS[job.options.task ?? 'classification'].model,
     name: job.name, group: form.group, username, notes: null, created: now,
     status, statusHistory: [[status, now]], progress: 0, error: null, form: form.saved,
-    queueJob: { queue: JOBS['train-model'].queue, id: JOBS['train-model'].queueJobId(id) },
+    queueJob: { queue: JOBS['train-model'].queue, id: queueJobIdOf('train-model', id) },
     datasetId: form.datasetId, dataset: null, model: null, params: job.options,
   };
 }

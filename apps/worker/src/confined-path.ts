@@ -2,7 +2,7 @@
  * A server path resolved here and checked against the roots again: the worker trusts no path it
  * did not resolve itself. And read only when it is a regular file of a sane size.
  */
-import { constants as fsConstants } from 'node:fs';
+import fsSync, { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import { Errors, isWithinRoots, type AppError } from '@digits-ts/contracts';
 
@@ -17,13 +17,27 @@ export async function confinedRealPath(p: string, roots: readonly string[], miss
   return real;
 }
 
+/** Largest image file worth reading for a pixel cap: 8 bytes a pixel (16-bit RGBA, uncompressed) plus headers. */
+function maxImageBytes(maxPixels: number): number {
+  return maxPixels * 8 + 1024 * 1024;
+}
+
 /**
- * The bytes of the regular file at `real` (at most `maxBytes`, else IMAGE_TOO_LARGE). The file
- * is opened non-blocking and checked before any read: a FIFO inside DATA_ROOTS would otherwise
- * block a libuv thread for good (four of them stop every file read of the process), and a device
- * or folder reads as garbage or fails. Anything unreadable is `unreadable`'s error.
+ * Refuses, before any read, what is no image file: not a regular file (`unreadable`'s error), or
+ * more bytes than an image of at most `maxPixels` can take (IMAGE_TOO_LARGE). A FIFO would block
+ * its reader for good, a device would never end, a folder fails or reads as garbage.
  */
-export async function readRegularFile(real: string, maxBytes: number, unreadable: (why: string) => AppError): Promise<Buffer> {
+function checkImageFile(stat: { isFile(): boolean; size: number }, maxPixels: number, label: string, unreadable: (why: string) => AppError): void {
+  if (!stat.isFile()) throw unreadable('is not a regular file');
+  if (stat.size > maxImageBytes(maxPixels)) throw Errors.IMAGE_TOO_LARGE(`${label} is ${stat.size} bytes, too large for an image of at most ${maxPixels} pixels`);
+}
+
+/**
+ * The bytes of the image file at `real`, opened non-blocking and checked by checkImageFile: a
+ * FIFO inside DATA_ROOTS would otherwise hold a libuv thread for good (four of them stop every
+ * file read of the process). A file that cannot be opened is `unreadable`'s error too.
+ */
+export async function readImageFile(real: string, maxPixels: number, label: string, unreadable: (why: string) => AppError): Promise<Buffer> {
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(real, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
@@ -31,16 +45,23 @@ export async function readRegularFile(real: string, maxBytes: number, unreadable
     throw unreadable((err as NodeJS.ErrnoException).code ?? 'cannot be opened');
   }
   try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw unreadable('is not a regular file');
-    if (stat.size > maxBytes) throw Errors.IMAGE_TOO_LARGE(`the file is ${stat.size} bytes, more than the ${maxBytes} an image within IMAGE_MAX_PIXELS can take`);
+    checkImageFile(await handle.stat(), maxPixels, label, unreadable);
     return await handle.readFile();
   } finally {
     await handle.close();
   }
 }
 
-/** Largest image file worth reading for a pixel cap: 8 bytes a pixel (16-bit RGBA, uncompressed) plus headers. */
-export function maxImageBytes(maxPixels: number): number {
-  return maxPixels * 8 + 1024 * 1024;
+/**
+ * readImageFile for the dataset builder's threads, which read synchronously (each runs one
+ * pipeline at a time). Open errors are thrown as they are: the caller maps ENOENT and the rest.
+ */
+export function readImageFileSync(file: string, maxPixels: number, label: string, unreadable: (why: string) => AppError): Buffer {
+  const fd = fsSync.openSync(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  try {
+    checkImageFile(fsSync.fstatSync(fd), maxPixels, label, unreadable);
+    return fsSync.readFileSync(fd);
+  } finally {
+    fsSync.closeSync(fd);
+  }
 }

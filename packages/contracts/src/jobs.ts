@@ -43,58 +43,58 @@ export type BuildGenericDatasetPayload = Static<typeof BuildGenericDatasetPayloa
 export const AnalyzePrebuiltDatasetPayload = buildPayload(PrebuiltDatasetOptions);
 export type AnalyzePrebuiltDatasetPayload = Static<typeof AnalyzePrebuiltDatasetPayload>;
 
-/** Job name → queue, payload schema and the deterministic BullMQ id rule. */
+/** Job name → queue, payload schema and retry policy. */
 export const JOBS = {
   'build-dataset': {
     queue: 'ingest',
     payload: BuildDatasetPayload,
-    queueJobId: (jobId: string) => `build-dataset-${jobId}`,
     attempts: 1,
   },
   'build-generic-dataset': {
     queue: 'ingest',
     payload: BuildGenericDatasetPayload,
-    queueJobId: (jobId: string) => `build-generic-dataset-${jobId}`,
     attempts: 1,
   },
   'analyze-prebuilt-dataset': {
     queue: 'ingest',
     payload: AnalyzePrebuiltDatasetPayload,
-    queueJobId: (jobId: string) => `analyze-prebuilt-dataset-${jobId}`,
     attempts: 1,
   },
   'train-model': {
     queue: 'train',
     payload: TrainModelPayload,
-    queueJobId: (jobId: string) => `train-model-${jobId}`,
     attempts: 1,
   },
   'classify-images': {
     queue: 'infer',
     payload: ClassifyImagesPayload,
-    queueJobId: (requestId: string) => `classify-images-${requestId}`,
     // a client waits for the answer; a retry after its timeout would answer nobody
     attempts: 1,
   },
   'draw-network': {
     queue: 'infer',
     payload: DrawNetworkPayload,
-    queueJobId: (requestId: string) => `draw-network-${requestId}`,
     attempts: 1,
   },
   'resize-example': {
     queue: 'infer',
     payload: ResizeExamplePayload,
-    queueJobId: (requestId: string) => `resize-example-${requestId}`,
     attempts: 1,
   },
   'explore-dataset': {
     queue: 'infer',
     payload: ExploreDatasetPayload,
-    queueJobId: (requestId: string) => `explore-dataset-${requestId}`,
     attempts: 1,
   },
-} as const satisfies Record<string, { queue: QueueName; payload: unknown; queueJobId: (id: string) => string; attempts: number }>;
+} as const satisfies Record<string, { queue: QueueName; payload: unknown; attempts: number }>;
 
 export type JobName = keyof typeof JOBS;
 export type PayloadOf<N extends JobName> = Static<(typeof JOBS)[N]['payload']>;
+
+/**
+ * The deterministic BullMQ id of job `name` for record (or request) `id`: enqueueing the same
+ * work twice adds it once, and a record's queue entry can be found again from its id.
+ */
+export function queueJobIdOf(name: JobName, id: string): string {
+  return `${name}-${id}`;
+}

@@ -1,6 +1,6 @@
 /** Typed enqueueing: a payload is checked against its schema before it reaches Redis. */
 import { Queue } from 'bullmq';
-import { compileChecker, Errors, JOBS, type JobName, type PayloadOf, type QueueRef } from '@digits-ts/contracts';
+import { compileChecker, Errors, JOBS, queueJobIdOf, type JobName, type PayloadOf, type QueueRef } from '@digits-ts/contracts';
 import type { Redis } from './redis.ts';
 
 const payloadCheckers = Object.fromEntries(Object.entries(JOBS).map(([name, def]) => [name, compileChecker(def.payload)]));
@@ -38,7 +38,7 @@ export class QueueProducer {
   async enqueue<N extends JobName>(name: N, payload: PayloadOf<N>, queue: QueueRef = JOBS[name].queue): Promise<QueueJobRef> {
     const def = JOBS[name];
     payloadCheckers[name]!.parse(payload, `${name} payload`);
-    const id = def.queueJobId(payload.jobId);
+    const id = queueJobIdOf(name, payload.jobId);
     try {
       const retention = def.queue === 'infer' ? TRANSIENT : RETENTION;
       await this.queue(queue).add(name, payload, { jobId: id, attempts: def.attempts, backoff: { type: 'exponential', delay: 2000 }, ...retention });

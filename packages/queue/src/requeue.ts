@@ -2,13 +2,13 @@
  * Puts a job record's work back in its queue: after Redis lost its queues (the index rebuilt
  * from JOBS_DIR), or when a user resumes a model. A training continues from its checkpoint.
  */
-import { Errors, isRunningStatus, JOBS, type JobName, type JobRecord, type PayloadOf } from '@digits-ts/contracts';
+import { Errors, isRunningStatus, JOBS, queueJobIdOf, type JobName, type JobRecord, type PayloadOf } from '@digits-ts/contracts';
 import { enqueueTraining, settleDatasetWaiters, type PlacementDeps } from './training-placement.ts';
 import { addDatasetWaiter } from './waiters.ts';
 
 /** The dataset job that made `record`'s queue entry, from its deterministic queue id. */
 function datasetJobOf(record: JobRecord): JobName {
-  const name = (Object.keys(JOBS) as JobName[]).find((n) => JOBS[n].queue === 'ingest' && record.queueJob?.id === JOBS[n].queueJobId(record.id));
+  const name = (Object.keys(JOBS) as JobName[]).find((n) => JOBS[n].queue === 'ingest' && record.queueJob?.id === queueJobIdOf(n, record.id));
   if (!name) throw Errors.JOB_NOT_RESUMABLE(`job ${record.id} does not say which build made it`);
   return name;
 }

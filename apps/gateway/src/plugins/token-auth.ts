@@ -20,6 +20,8 @@ declare module 'fastify' {
 }
 
 const BEARER = /^Bearer +(\S+) *$/i;
+/** Why a well-formed token is refused (the store cannot tell revoked from never issued). */
+export const UNKNOWN_TOKEN = 'This API token is not valid: it was revoked or never issued';
 
 async function resolveIdentity(request: FastifyRequest, tokens: ApiTokenStore): Promise<TokenIdentity> {
   const header = request.headers.authorization;
@@ -27,7 +29,7 @@ async function resolveIdentity(request: FastifyRequest, tokens: ApiTokenStore): 
     const token = BEARER.exec(header)?.[1];
     if (!token) return { state: 'invalid', reason: 'The Authorization header must read "Bearer <token>"' };
     const record = await tokens.verify(token);
-    return record ? { state: 'valid', token: record, via: 'bearer' } : { state: 'invalid', reason: 'This API token is not valid: it was revoked or never issued' };
+    return record ? { state: 'valid', token: record, via: 'bearer' } : { state: 'invalid', reason: UNKNOWN_TOKEN };
   }
   const session = request.session;
   const tokenId = session?.get('tokenId');

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Errors, usernameProblem } from '@digits-ts/contracts';
 import { arg, readForm, type RequestForm } from '../plugins/form.ts';
 import { limitedBy } from '../plugins/limits.ts';
+import { UNKNOWN_TOKEN } from '../plugins/token-auth.ts';
 import { wantsJson } from '../plugins/negotiation.ts';
 
 /** Where to go after login/logout: arg `next`, else Referer, else `/`; only local paths. */
@@ -32,7 +33,7 @@ async function tokenLogin(request: FastifyRequest, reply: FastifyReply, form: Re
   const record = token ? await request.server.services.tokens.verify(token) : identity?.state === 'valid' ? identity.token : null;
   if (!record) {
     const error = token || identity?.state === 'invalid'
-      ? Errors.AUTH_TOKEN_INVALID('This API token is not valid: it was revoked or never issued')
+      ? Errors.AUTH_TOKEN_INVALID(UNKNOWN_TOKEN)
       : Errors.AUTH_TOKEN_REQUIRED('This server logs in with API tokens, not usernames: send the token an administrator issued you in the token field');
     if (wantsJson(request)) throw error;
     return reply.page('login', { title: 'Login', next, tokenMode: true, message: error.message }, error.statusCode);

@@ -2,7 +2,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { DATASET_UPLOAD_FIELDS, Errors, JOB_TYPES, JOBS, parseDatasetForm, parseGenericDatasetForm, parsePrebuiltDatasetForm, statusName, type JobRecord, type ParsedDatasetForm, type PayloadOf } from '@digits-ts/contracts';
+import { DATASET_UPLOAD_FIELDS, Errors, JOB_TYPES, JOBS, parseDatasetForm, queueJobIdOf, parseGenericDatasetForm, parsePrebuiltDatasetForm, statusName, type JobRecord, type ParsedDatasetForm, type PayloadOf } from '@digits-ts/contracts';
 import { FormError } from '../plugins/errors.ts';
 import { readForm, type RequestForm } from '../plugins/form.ts';
 import { requireUsername } from '../plugins/identity.ts';
@@ -20,7 +20,7 @@ function newDatasetRecord(id: string, username: string, parsed: ParsedDatasetFor
     v: 1, rev: 0, id, kind: 'dataset', type: JOB_TYPES.imageClassificationDataset,
     name: parsed.name, group: parsed.group, username, notes: null, created: now,
     status: 'I', statusHistory: [['I', now]], progress: 0, error: null, form: parsed.saved,
-    queueJob: { queue: JOBS['build-dataset'].queue, id: JOBS['build-dataset'].queueJobId(id) },
+    queueJob: { queue: JOBS['build-dataset'].queue, id: queueJobIdOf('build-dataset', id) },
     datasetId: null, dataset: null, params: parsed.options,
   };
 }
@@ -68,7 +68,7 @@ function createOptionsDataset<N extends OptionsJob>(services: Services, username
       v: 1, rev: 0, id, kind: 'dataset', type,
       name: parsed.name, group: parsed.group, username, notes: null, created: now,
       status: 'I', statusHistory: [['I', now]], progress: 0, error: null, form: parsed.saved,
-      queueJob: { queue: def.queue, id: def.queueJobId(id) }, datasetId: null, dataset: null, ...state, params: parsed.options,
+      queueJob: { queue: def.queue, id: queueJobIdOf(name, id) }, datasetId: null, dataset: null, ...state, params: parsed.options,
     };
     await services.store.create(record);
     await services.producer.enqueue(name, { v: 1, jobId: id, options: parsed.options } as PayloadOf<N>);

@@ -7,35 +7,20 @@ import path from 'node:path';
 import { Errors, isAppError, isWithinRoots } from '@digits-ts/contracts';
 import { encodeDatum, pixelsToDatumData } from '@digits-ts/dataset';
 import { configureSharp, prepareImage } from '@digits-ts/imaging';
-import { maxImageBytes } from '../confined-path.ts';
+import { readImageFileSync } from '../confined-path.ts';
 import type { ChunkResult, ChunkTask } from './chunk.ts';
 
 // each thread runs one sharp pipeline at a time; parallelism comes from the threads
 configureSharp({ concurrency: 1, cacheMemoryMb: 0 });
 
+/** The image's bytes, confined to `confineTo` when given (read as readImageFileSync checks). */
 function readImage(file: string, confineTo: string[] | null, maxPixels: number): Buffer {
+  let real = file;
   if (confineTo) {
-    const real = fs.realpathSync(file);
+    real = fs.realpathSync(file);
     if (!isWithinRoots(real, confineTo)) throw Object.assign(new Error(`"${file}" is outside DATA_ROOTS`), { code: 'PATH_NOT_ALLOWED' });
-    return readRegular(real, maxPixels);
   }
-  return readRegular(file, maxPixels);
-}
-
-/**
- * Opened non-blocking and checked before reading: a FIFO among the images would block this
- * thread for good, and a device or an enormous file would never end or fill memory.
- */
-function readRegular(file: string, maxPixels: number): Buffer {
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  try {
-    const stat = fs.fstatSync(fd);
-    if (!stat.isFile()) throw Errors.IMAGE_NOT_FOUND(`"${file}" is not a regular file`);
-    if (stat.size > maxImageBytes(maxPixels)) throw Errors.IMAGE_TOO_LARGE(`"${file}" is ${stat.size} bytes, too large for an image of at most ${maxPixels} pixels`);
-    return fs.readFileSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+  return readImageFileSync(real, maxPixels, `"${file}"`, (why) => Errors.IMAGE_NOT_FOUND(`"${file}" ${why}`));
 }
 
 function failureOf(file: string, err: unknown): { source: string; code: string; message: string } {

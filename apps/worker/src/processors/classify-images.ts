@@ -6,7 +6,7 @@ import type { Job } from 'bullmq';
 import { ClassifyImagesPayload, compileChecker, Errors, isAppError, MAX_THUMBNAILS, percent, snapshotOf, type ClassifiedImage, type ClassifyImagesResult, type InferImage, type InferSource } from '@digits-ts/contracts';
 import { encodeImage } from '@digits-ts/imaging';
 import { classifySamples, forwardSamples, inputTensor, nestedList, rankClasses, visualizeLayers, type Samples } from '@digits-ts/ml';
-import { confinedRealPath, maxImageBytes, readRegularFile } from '../confined-path.ts';
+import { confinedRealPath, readImageFile } from '../confined-path.ts';
 import type { WorkerContext } from '../context.ts';
 import { gradientImage } from '../extensions/image-gradients.ts';
 import { dbInputs, generatedInputs, type RawInput } from '../inference/source-inputs.ts';
@@ -26,7 +26,7 @@ interface PendingInput {
 /** Reads one image, confined to DATA_ROOTS and the gateway's uploads, prepared as the dataset's images were. */
 async function readImage(ctx: WorkerContext, image: InferImage, loaded: LoadedModel, resize: boolean): Promise<Uint8Array> {
   const real = await confinedRealPath(image.path, [...ctx.roots, ctx.uploadsDir], () => Errors.IMAGE_NOT_FOUND(`"${image.source}" not found`), image.source);
-  const bytes = await readRegularFile(real, maxImageBytes(ctx.config.imageMaxPixels), (why) => Errors.IMAGE_NOT_FOUND(`"${image.source}" cannot be read: ${why}`));
+  const bytes = await readImageFile(real, ctx.config.imageMaxPixels, `"${image.source}"`, (why) => Errors.IMAGE_NOT_FOUND(`"${image.source}" cannot be read: ${why}`));
   return prepareForModel(bytes, loaded.image, ctx.config.imageMaxPixels, resize);
 }
 

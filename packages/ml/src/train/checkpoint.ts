@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Errors } from '@digits-ts/contracts';
 import { tf, tfl } from '../tf.ts';
+import type { OrderState } from './epoch-order.ts';
 import { writeFolderAtomically } from './snapshot.ts';
 
 export const CHECKPOINT_DIR = 'checkpoint';
@@ -17,9 +18,6 @@ const MODEL_PREFIX = 'model/';
 const OPTIMIZER_PREFIX = 'optimizer/';
 
 type NamedTensor = { name: string; tensor: tf.Tensor };
-
-/** Where the epoch's sample order stood. */
-export interface OrderState { order: number[]; cursor: number }
 
 /** What a checkpoint says without its tensors (cheap to read: the worker plans a resume with it). */
 export interface CheckpointInfo {
@@ -64,18 +62,22 @@ export async function saveCheckpoint(jobDir: string, source: CheckpointSource, i
   }
 }
 
+function readState(jobDir: string): Promise<StateFile> {
+  return fs.readFile(path.join(jobDir, CHECKPOINT_DIR, STATE_FILE), 'utf8').then((text) => JSON.parse(text) as StateFile);
+}
+
+function infoOf({ specs: _specs, ...info }: StateFile): CheckpointInfo {
+  return info;
+}
+
 /** The checkpoint's description, or null when the job has none. */
 export async function readCheckpointInfo(jobDir: string): Promise<CheckpointInfo | null> {
-  const file = path.join(jobDir, CHECKPOINT_DIR, STATE_FILE);
-  let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    return infoOf(await readState(jobDir));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
-  const { specs: _specs, ...info } = JSON.parse(text) as StateFile;
-  return info;
 }
 
 /**
@@ -83,9 +85,8 @@ export async function readCheckpointInfo(jobDir: string): Promise<CheckpointInfo
  * the saved variable names to this process's (TF.js numbers variable names per process).
  */
 export async function restoreCheckpoint(jobDir: string, target: CheckpointSource): Promise<CheckpointInfo> {
-  const dir = path.join(jobDir, CHECKPOINT_DIR);
-  const state = JSON.parse(await fs.readFile(path.join(dir, STATE_FILE), 'utf8')) as StateFile;
-  const data = await fs.readFile(path.join(dir, TENSORS_FILE));
+  const state = await readState(jobDir);
+  const data = await fs.readFile(path.join(jobDir, CHECKPOINT_DIR, TENSORS_FILE));
   const tensors = tf.io.decodeWeights(new Uint8Array(data).buffer, state.specs);
   try {
     const modelTensors = state.specs.filter((s) => s.name.startsWith(MODEL_PREFIX)).map((s) => tensors[s.name]!);
@@ -106,6 +107,5 @@ export async function restoreCheckpoint(jobDir: string, target: CheckpointSource
     // setWeights copies model weights; optimizer slots became variables sharing the data
     tf.dispose(Object.values(tensors));
   }
-  const { specs: _specs, ...info } = state;
-  return info;
+  return infoOf(state);
 }

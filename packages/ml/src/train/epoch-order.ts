@@ -2,6 +2,9 @@
 import { Errors } from '@digits-ts/contracts';
 import { shuffleInPlace, type RandomSource } from '@digits-ts/dataset';
 
+/** Where an epoch's sample order stands: the order, and how far into it the next batch starts. */
+export interface OrderState { order: number[]; cursor: number }
+
 export class EpochOrder {
   private order: number[];
   private cursor = 0;
@@ -16,12 +19,12 @@ export class EpochOrder {
   }
 
   /** Where this epoch stands, for a checkpoint. */
-  state(): { order: number[]; cursor: number } {
+  state(): OrderState {
     return { order: [...this.order], cursor: this.cursor };
   }
 
   /** Continues from a checkpoint's state (the same dataset: the order must cover it). */
-  restore(state: { order: number[]; cursor: number }): void {
+  restore(state: OrderState): void {
     if (state.order.length !== this.count) throw Errors.CHECKPOINT_INVALID(`the checkpoint's epoch covers ${state.order.length} samples, the dataset has ${this.count}`);
     this.order = [...state.order];
     this.cursor = state.cursor;
