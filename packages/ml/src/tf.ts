@@ -4,7 +4,9 @@
  *
  * Order for `auto`: the native tensorflow backend (tfjs-node-gpu, then tfjs-node) when one is
  * installed — they download libtensorflow at install time, so build and CI machines lack them —
- * then wasm with our extra training kernels, then the pure-JS cpu backend.
+ * then webgpu on a real GPU adapter (Dawn through Vulkan) with our training kernels, then wasm
+ * with our extra training kernels, then the pure-JS cpu backend. A software adapter (Mesa's
+ * lavapipe) is never chosen by `auto`; `TF_BACKEND=webgpu` takes it, which is how tests run webgpu.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -13,26 +15,36 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS, type WasmTrainingKernel } from './kernels/index.ts';
+import { openDawnAdapter, type GpuAdapter, type GpuSelection } from './webgpu/dawn.ts';
+import type { WebgpuTrainingKernel } from './webgpu/kernels/index.ts';
 
 export { tf, tfl };
 
-export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_CHOICES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 /** What `initBackend` settled on; reported in model JSON and the worker's start-up log line. */
 export interface BackendInfo {
-  /** tfjs backend name: `tensorflow`, `wasm` or `cpu`. */
+  /** tfjs backend name: `tensorflow`, `webgpu`, `wasm` or `cpu`. */
   name: string;
   /** npm package that provides it. */
   package: string;
   /** That package's version. */
   version: string;
+  /** The GPU it runs on (webgpu). */
+  adapter?: GpuAdapter;
 }
 
 /** Options for `initBackend`; the defaults are what production wants. */
 export interface InitBackendOptions {
   /** Our wasm kernels to register; benchmarks pass a subset to measure each one's effect. */
   wasmKernels?: readonly WasmTrainingKernel[];
+  /** Our webgpu kernels to register, likewise. */
+  webgpuKernels?: readonly WebgpuTrainingKernel[];
+  /** Which GPU Dawn uses (the worker's, from `gpuSelection`); default: the first Vulkan lists. */
+  gpu?: GpuSelection;
+  /** GPU timestamps for `tf.profile` on webgpu (benchmarks); off in production. */
+  timestamps?: boolean;
 }
 
 const require = createRequire(import.meta.url);
@@ -85,6 +97,33 @@ async function tryWasm(kernels: readonly WasmTrainingKernel[]): Promise<BackendI
   return { name: 'wasm', package: pkg, version: packageVersion(pkg) };
 }
 
+/** Why `auto` passed over webgpu, or an explicit choice of it failed; null once it runs. */
+let webgpuRefusal: string | null = null;
+
+async function tryWebgpu(options: InitBackendOptions, allowSoftware: boolean): Promise<BackendInfo | null> {
+  const pkg = '@tensorflow/tfjs-backend-webgpu';
+  const found = await openDawnAdapter({ selection: options.gpu, timestamps: options.timestamps }).catch((err: unknown) => {
+    webgpuRefusal = `Dawn found no usable adapter (${err instanceof Error ? err.message : String(err)})`;
+    return undefined;
+  });
+  if (found === undefined) return null;
+  if (!found) {
+    webgpuRefusal = 'Vulkan lists no GPU adapter (no driver or no libvulkan1; for tests, Mesa\'s lavapipe: scripts/setup-lavapipe.sh)';
+    return null;
+  }
+  if (found.info.software && !allowSoftware) {
+    webgpuRefusal = `the only adapter is software (${found.info.device}): too slow to train on; TF_BACKEND=webgpu takes it`;
+    return null;
+  }
+  const { startWebgpuBackend } = await import('./webgpu/backend.ts');
+  if (!(await startWebgpuBackend(found, options.webgpuKernels))) {
+    webgpuRefusal = `the webgpu backend did not start on ${found.info.device}`;
+    return null;
+  }
+  webgpuRefusal = null;
+  return { name: 'webgpu', package: pkg, version: packageVersion(pkg), adapter: found.info };
+}
+
 async function useCpu(): Promise<BackendInfo> {
   await tf.setBackend('cpu');
   const pkg = '@tensorflow/tfjs-backend-cpu';
@@ -116,17 +155,24 @@ export async function initBackend(choice: BackendChoice = 'auto', options: InitB
   tf.env().set('PROD', true);
   const kernels = options.wasmKernels ?? WASM_TRAINING_KERNELS;
   let info: BackendInfo | null = null;
-  if (choice === 'auto') info = (await tryTensorflow()) ?? (await tryWasm(kernels)) ?? (await useCpu());
+  if (choice === 'auto') info = (await tryTensorflow()) ?? (await tryWebgpu(options, false)) ?? (await tryWasm(kernels)) ?? (await useCpu());
   else if (choice === 'tensorflow') info = await tryTensorflow();
+  else if (choice === 'webgpu') info = await tryWebgpu(options, true);
   else if (choice === 'wasm') info = await tryWasm(kernels);
   else info = await useCpu();
   if (!info) {
-    const hint = choice === 'tensorflow' ? ': install @tensorflow/tfjs-node (or -gpu), or use TF_BACKEND=auto' : '';
+    const hint = choice === 'tensorflow' ? ': install @tensorflow/tfjs-node (or -gpu), or use TF_BACKEND=auto'
+      : choice === 'webgpu' ? `: ${webgpuRefusal}` : '';
     throw new Error(`Expected TF_BACKEND=${choice} to load but it is not available on this machine${hint}`);
   }
   await tf.ready();
   chosen = info;
   return info;
+}
+
+/** Why webgpu is not in use when `auto` passed over it (for the worker's start-up line), else null. */
+export function webgpuSkipReason(): string | null {
+  return chosen?.name === 'webgpu' ? null : webgpuRefusal;
 }
 
 /** The backend chosen by `initBackend`, or null before it ran. */

@@ -2,7 +2,7 @@
  * Training kernels the wasm backend lacks (Conv2DBackpropFilter) or runs slowly (the rest).
  * Register them before `tf.setBackend('wasm')` so the replaced kernels' setup still runs.
  */
-import { registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import type { KernelConfig } from '@tensorflow/tfjs-core';
 // The package registers its own kernels on import; they must be there before we capture/replace them.
 import '@tensorflow/tfjs-backend-wasm';
 import { batchMatMulConfig } from './batch-mat-mul.ts';
@@ -10,7 +10,7 @@ import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { maxPoolGradConfig } from './max-pool-grad.ts';
 import { sumConfig } from './sum.ts';
-import { captureStockKernel } from './wasm-kernel-calls.ts';
+import { replaceKernel } from './replace.ts';
 
 const CONFIGS = {
   Conv2DBackpropFilter: conv2dBackpropFilterConfig,
@@ -25,8 +25,6 @@ export type WasmTrainingKernel = keyof typeof CONFIGS;
 /** Every kernel we provide; Conv2DBackpropFilter is the one training cannot do without. */
 export const WASM_TRAINING_KERNELS = Object.keys(CONFIGS) as WasmTrainingKernel[];
 
-const registered = new Set<WasmTrainingKernel>();
-
 /**
  * Registers our wasm kernels (all of them by default; benchmarks pass a subset). Calling it again
  * is harmless. A kernel we replace keeps the package's `setupFunc`, because our version falls back
@@ -36,10 +34,6 @@ export function registerWasmTrainingKernels(kernels: readonly WasmTrainingKernel
   for (const name of kernels) {
     const config = CONFIGS[name];
     if (!config) throw new Error(`Expected one of ${WASM_TRAINING_KERNELS.join(', ')} for kernel but received ${String(name)} of type ${typeof name}`);
-    if (registered.has(name)) continue;
-    const stock = captureStockKernel(name);
-    if (stock) unregisterKernel(name, 'wasm');
-    registerKernel(stock?.setupFunc ? { ...config, setupFunc: stock.setupFunc } : config);
-    registered.add(name);
+    replaceKernel(config);
   }
 }

@@ -3,20 +3,9 @@
  * functions directly (as tfjs backends do internally) instead of going through `tf.engine()`:
  * no Tensor objects, no tape, and every intermediate is freed with `backend.disposeData`.
  */
-import { getKernel, type KernelConfig, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import { getKernel, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import { stockKernel } from './replace.ts';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-
-/** The wasm kernels as the package registered them, captured before we replace any. */
-const stockConfigs = new Map<string, KernelConfig>();
-
-/** Remembers the package's own wasm kernel for `name` (once), so our replacement can fall back to it. */
-export function captureStockKernel(name: string): KernelConfig | undefined {
-  if (!stockConfigs.has(name)) {
-    const config = getKernel(name, 'wasm');
-    if (config) stockConfigs.set(name, config);
-  }
-  return stockConfigs.get(name);
-}
 
 /**
  * Runs a wasm kernel on `TensorInfo`s: the package's own one when we replaced it, else the
@@ -24,7 +13,7 @@ export function captureStockKernel(name: string): KernelConfig | undefined {
  * intermediate.
  */
 export function callWasmKernel(backend: BackendWasm, name: string, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap = {}): TensorInfo {
-  const config = stockConfigs.get(name) ?? getKernel(name, 'wasm');
+  const config = stockKernel(name, 'wasm') ?? getKernel(name, 'wasm');
   if (!config) throw new Error(`Expected wasm kernel ${name} to be registered but it is not`);
   const result = config.kernelFunc({ inputs, attrs, backend });
   if (Array.isArray(result)) throw new Error(`Expected wasm kernel ${name} to return one tensor but it returned ${result.length}`);

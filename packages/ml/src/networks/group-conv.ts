@@ -4,6 +4,7 @@
  * its half of the input, and the results are concatenated. Parameters: k·k·(Cin/g)·Cout + Cout,
  * exactly Caffe's count.
  */
+import { groupConv2d, hasGroupConv } from '../ops/group-conv.ts';
 import { tf, tfl } from '../tf.ts';
 import { deserializeInitializer, serializeInitializer, type Initializer } from './init.ts';
 import type { LayerArgs } from './types.ts';
@@ -75,8 +76,13 @@ export class GroupConv2D extends tfl.layers.Layer {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
       if (!this.kernel || !this.bias) throw new Error(`Expected layer ${this.name} to be built before it is called`);
+      const kernel = this.kernel.read() as tf.Tensor4D;
+      if (hasGroupConv() && this.groups > 1) {
+        const y = tf.add(groupConv2d(x, kernel, { strides: this.strides, pad: this.padding, groups: this.groups }), this.bias.read());
+        return this.activation === 'relu' ? tf.relu(y) : y;
+      }
       const xs = tf.split(x, this.groups, 3);
-      const ws = tf.split(this.kernel.read() as tf.Tensor4D, this.groups, 3);
+      const ws = tf.split(kernel, this.groups, 3);
       const bs = tf.split(this.bias.read(), this.groups, 0);
       const ys = xs.map((xg, g) => tf.fused.conv2d({
         x: xg as tf.Tensor4D, filter: ws[g] as tf.Tensor4D, strides: this.strides, pad: this.padding, bias: bs[g]!,

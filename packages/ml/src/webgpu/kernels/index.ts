@@ -1,0 +1,28 @@
+/**
+ * Training kernels for the webgpu backend, registered over the package's own (which they fall
+ * back to for cases they do not handle). Register before the first op runs on webgpu.
+ */
+import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { replaceKernel } from '../../kernels/replace.ts';
+import { CONVOLUTION_KERNELS, GROUP_CONV_KERNELS } from './convolutions.ts';
+import { LRN_GRAD_KERNELS } from './lrn-grad.ts';
+
+const CONFIGS = {
+  ...CONVOLUTION_KERNELS,
+  ...GROUP_CONV_KERNELS,
+  ...LRN_GRAD_KERNELS,
+} as const satisfies Record<string, KernelConfig>;
+
+/** Names of the kernels `registerWebgpuTrainingKernels` provides. */
+export type WebgpuTrainingKernel = keyof typeof CONFIGS;
+/** Every kernel we provide. */
+export const WEBGPU_TRAINING_KERNELS = Object.keys(CONFIGS) as WebgpuTrainingKernel[];
+
+/** Registers our webgpu kernels (all by default; benchmarks pass a subset to measure each). */
+export function registerWebgpuTrainingKernels(kernels: readonly WebgpuTrainingKernel[] = WEBGPU_TRAINING_KERNELS): void {
+  for (const name of kernels) {
+    const config = CONFIGS[name];
+    if (!config) throw new Error(`Expected one of ${WEBGPU_TRAINING_KERNELS.join(', ')} for kernel but received ${String(name)} of type ${typeof name}`);
+    replaceKernel(config);
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * Our webgpu kernels (run on Mesa's lavapipe here) against the cpu backend's, on seeded random
+ * shapes, strides, paddings, dilations and channel groups, through every path (tiled GEMM, split
+ * over K, direct), plus whole-network gradients, and a check that nothing leaks.
+ */
+import t, { type Test } from 'tap';
+import { initBackend, tf } from '../../packages/ml/src/tf.ts';
+import { GEMM_PARALLELISM_FLAG } from '../../packages/ml/src/webgpu/kernels/conv-gemm.ts';
+import { WEBGPU_TRAINING_KERNELS } from '../../packages/ml/src/webgpu/kernels/index.ts';
+import { GROUP_CONV } from '../../packages/ml/src/ops/group-conv.ts';
+import { useLavapipe } from '../helpers/webgpu.ts';
+
+type Shape4 = [number, number, number, number];
+type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
+
+useLavapipe();
+const info = await initBackend('webgpu');
+
+/** mulberry32, so every run sees the same cases. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let r = Math.imul(a ^ (a >>> 15), a | 1);
+    r ^= r + Math.imul(r ^ (r >>> 7), r | 61);
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const rand = seededRandom(20261204);
+const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+
+interface HostTensor { shape: number[]; data: Float32Array }
+const host = (shape: number[], positive = false): HostTensor => ({
+  shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (positive ? rand() + 0.1 : rand() * 2 - 1)),
+});
+
+/** Runs `kernel` on `backend` with host inputs; returns the output as host data. */
+async function runOn(backend: 'cpu' | 'webgpu', kernel: string, inputs: Record<string, HostTensor>, attrs: object): Promise<HostTensor> {
+  await tf.setBackend(backend);
+  const tensors = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
+  const out = tf.engine().runKernel(kernel, tensors, attrs as tf.NamedAttrMap) as tf.Tensor;
+  const result = { shape: out.shape, data: (await out.data()) as Float32Array };
+  tf.dispose([out, ...Object.values(tensors)]);
+  return result;
+}
+
+/** Largest |a − b| relative to the reference's largest magnitude (at least 1). */
+function relativeError(actual: HostTensor, expected: HostTensor): number {
+  let scale = 1;
+  for (const v of expected.data) scale = Math.max(scale, Math.abs(v));
+  let worst = 0;
+  for (let i = 0; i < expected.data.length; i++) worst = Math.max(worst, Math.abs(actual.data[i]! - expected.data[i]!));
+  return worst / scale;
+}
+
+const TOLERANCE = 1e-4;
+
+function checkClose(tt: Test, label: string, actual: HostTensor, expected: HostTensor): void {
+  tt.same(actual.shape, expected.shape, `${label}: shape`);
+  const error = relativeError(actual, expected);
+  tt.ok(error <= TOLERANCE, `${label}: relative error ${error.toExponential(2)}`);
+}
+
+/** Runs `run` on webgpu and checks that it left no tensor and no GPU buffer behind. */
+async function leakFree<T>(tt: Test, label: string, run: () => Promise<T>): Promise<T> {
+  await tf.setBackend('webgpu');
+  const tensors = tf.memory().numTensors;
+  const buffers = tf.backend().numDataIds();
+  const result = await run();
+  await tf.setBackend('webgpu');
+  tt.equal(tf.memory().numTensors, tensors, `${label}: no tensor left behind`);
+  tt.equal(tf.backend().numDataIds(), buffers, `${label}: no GPU buffer left behind`);
+  return result;
+}
+
+async function compareKernel(tt: Test, label: string, kernel: string, inputs: Record<string, HostTensor>, attrs: object): Promise<void> {
+  const expected = await runOn('cpu', kernel, inputs, attrs);
+  const actual = await leakFree(tt, label, () => runOn('webgpu', kernel, inputs, attrs));
+  checkClose(tt, label, actual, expected);
+}
+
+/** Runs `body` with GEMMs aiming at `parallelism` workgroups: 1 never splits K, 1 << 16 always does. */
+async function withParallelism(parallelism: number, body: () => Promise<void>): Promise<void> {
+  const before = tf.env().getNumber(GEMM_PARALLELISM_FLAG);
+  tf.env().set(GEMM_PARALLELISM_FLAG, parallelism);
+  try {
+    await body();
+  } finally {
+    tf.env().set(GEMM_PARALLELISM_FLAG, before);
+  }
+}
+
+function randomPad(fh: number, fw: number): Pad {
+  const kind = pick(['valid', 'same', 'number', 'explicit'] as const);
+  if (kind === 'number') return int(0, Math.min(fh, fw) - 1);
+  if (kind === 'explicit') return [[0, 0], [int(0, fh - 1), int(0, fh - 1)], [int(0, fw - 1), int(0, fw - 1)], [0, 0]];
+  return kind;
+}
+
+interface ConvCase { label: string; x: Shape4; filter: Shape4; strides: [number, number]; pad: Pad; dilations?: [number, number] }
+
+function randomConvCase(i: number): ConvCase {
+  const fh = int(1, 5);
+  const fw = int(1, 5);
+  const x: Shape4 = [int(1, 3), int(fh, 13), int(fw, 13), pick([1, 2, 3, 5, 8, 17])];
+  const filter: Shape4 = [fh, fw, x[3], pick([1, 3, 4, 7, 16, 20, 33, 70])];
+  const strides: [number, number] = [int(1, 3), int(1, 3)];
+  return { label: `case ${i}: x ${x} filter ${filter} strides ${strides}`, x, filter, strides, pad: randomPad(fh, fw) };
+}
+
+const convCases: ConvCase[] = [
+  ...Array.from({ length: 12 }, (_, i) => randomConvCase(i)),
+  { label: 'LeNet conv1', x: [2, 28, 28, 1], filter: [5, 5, 1, 20], strides: [1, 1], pad: 'valid' },
+  { label: 'LeNet conv2', x: [2, 12, 12, 20], filter: [5, 5, 20, 50], strides: [1, 1], pad: 'valid' },
+  { label: 'AlexNet conv1 (11×11 s4)', x: [1, 47, 47, 3], filter: [11, 11, 3, 16], strides: [4, 4], pad: 'valid' },
+  { label: 'GoogLeNet stem (7×7 s2 pad 3)', x: [1, 20, 20, 3], filter: [7, 7, 3, 8], strides: [2, 2], pad: [[0, 0], [3, 3], [3, 3], [0, 0]] },
+  { label: 'GoogLeNet 3×3 same', x: [2, 9, 9, 16], filter: [3, 3, 16, 96], strides: [1, 1], pad: 'same' },
+  { label: 'pad past the filter', x: [1, 6, 6, 2], filter: [2, 2, 2, 3], strides: [1, 1], pad: 3 },
+];
+
+t.test('the backend is webgpu on a software adapter', async (tt) => {
+  tt.equal(info.name, 'webgpu');
+  tt.equal(info.adapter?.software, true, `adapter ${info.adapter?.device}`);
+  tt.ok(info.adapter?.vendor && info.adapter.device && info.adapter.description, 'vendor, device and description reported');
+  tt.same([...WEBGPU_TRAINING_KERNELS].sort(), ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', GROUP_CONV.forward, GROUP_CONV.inputGrad, GROUP_CONV.filterGrad, 'FusedConv2D', 'LRNGrad'].sort(), 'every kernel we register is tested below');
+});
+
+t.test('Conv2D and FusedConv2D match cpu', async (tt) => {
+  const cases: ConvCase[] = [
+    ...convCases,
+    { label: 'dilated 3×3 (2, 3)', x: [2, 13, 14, 5], filter: [3, 3, 5, 9], strides: [1, 1], pad: 'same', dilations: [2, 3] },
+    { label: 'dilated valid', x: [1, 11, 11, 4], filter: [2, 3, 4, 6], strides: [1, 1], pad: 'valid', dilations: [3, 2] },
+    { label: '1×1 (the package\'s matmul)', x: [2, 7, 7, 12], filter: [1, 1, 12, 10], strides: [1, 1], pad: 'same' },
+  ];
+  for (const c of cases) {
+    const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dilations: c.dilations ?? [1, 1] };
+    await compareKernel(tt, `Conv2D ${c.label}`, 'Conv2D', { x: host(c.x), filter: host(c.filter) }, attrs);
+    const activation = pick(['linear', 'relu'] as const);
+    await compareKernel(tt, `FusedConv2D ${activation} ${c.label}`, 'FusedConv2D', { x: host(c.x), filter: host(c.filter), bias: host([c.filter[3]]) }, { ...attrs, activation });
+  }
+  await withParallelism(1 << 16, async () => {
+    const c = convCases[convCases.length - 2]!;
+    await compareKernel(tt, 'FusedConv2D relu split over K', 'FusedConv2D', { x: host(c.x), filter: host(c.filter), bias: host([c.filter[3]]) }, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dilations: 1, activation: 'relu' });
+  });
+  await compareKernel(tt, 'FusedConv2D elu (the package\'s kernel)', 'FusedConv2D', { x: host([1, 6, 6, 3]), filter: host([3, 3, 3, 4]), bias: host([4]) }, { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, activation: 'elu' });
+});
+
+t.test('Conv2DBackpropFilter matches cpu, whole and split over K', async (tt) => {
+  for (const [parallelism, how] of [[1, 'whole'], [1 << 16, 'split']] as const) {
+    await withParallelism(parallelism, async () => {
+      for (const c of convCases) {
+        const conv = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad);
+        await compareKernel(tt, `${how} ${c.label}`, 'Conv2DBackpropFilter', { x: host(c.x), dy: host(conv.outShape) }, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter });
+      }
+    });
+  }
+});
+
+t.test('Conv2DBackpropInput matches cpu (tiled, direct for ≤ 4 channels, split)', async (tt) => {
+  for (const c of convCases) {
+    const conv = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad);
+    await compareKernel(tt, c.label, 'Conv2DBackpropInput', { dy: host(conv.outShape), filter: host(c.filter) }, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x });
+  }
+  await withParallelism(1 << 16, async () => {
+    const c = convCases.find((k) => k.label === 'LeNet conv2')!;
+    const conv = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad);
+    await compareKernel(tt, `split ${c.label}`, 'Conv2DBackpropInput', { dy: host(conv.outShape), filter: host(c.filter) }, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x });
+  });
+});
+
+/** The grouped convolution's reference on cpu: split, convolve per group, concatenate. */
+function splitConv(x: tf.Tensor4D, filter: tf.Tensor4D, strides: number, pad: 'valid' | 'same', groups: number): tf.Tensor4D {
+  const xs = tf.split(x, groups, 3);
+  const ws = tf.split(filter, groups, 3);
+  return tf.concat(xs.map((xg, g) => tf.conv2d(xg as tf.Tensor4D, ws[g] as tf.Tensor4D, strides, pad)), 3);
+}
+
+t.test('grouped convolution and its gradients match split-and-concat on cpu', async (tt) => {
+  const cases = [
+    { label: 'AlexNet conv2 (groups 2, 5×5 pad 2)', x: [2, 9, 9, 8] as Shape4, k: 5, out: 12, strides: 1, pad: 'same' as const, groups: 2 },
+    { label: 'AlexNet conv4 (groups 2, 3×3)', x: [2, 6, 6, 12] as Shape4, k: 3, out: 16, strides: 1, pad: 'same' as const, groups: 2 },
+    { label: 'groups 3, stride 2, valid', x: [3, 11, 10, 6] as Shape4, k: 3, out: 9, strides: 2, pad: 'valid' as const, groups: 3 },
+    { label: 'groups 4, one channel each', x: [1, 7, 7, 4] as Shape4, k: 2, out: 8, strides: 1, pad: 'valid' as const, groups: 4 },
+  ];
+  for (const c of cases) {
+    const x = host(c.x);
+    const filter = host([c.k, c.k, c.x[3] / c.groups, c.out]);
+    const attrs = { strides: c.strides, pad: c.pad, groups: c.groups };
+    await tf.setBackend('cpu');
+    const ref = tf.tidy(() => {
+      const xt = tf.tensor4d(x.data, c.x);
+      const wt = tf.tensor4d(filter.data, filter.shape as Shape4);
+      const y = splitConv(xt, wt, c.strides, c.pad, c.groups);
+      const dy = tf.tensor4d(host(y.shape).data, y.shape);
+      const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(splitConv(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad, c.groups), dy)))([xt, wt]);
+      return { y, dy, dx: dx!, dw: dw! };
+    });
+    const hostOf = async (t4: tf.Tensor): Promise<HostTensor> => ({ shape: t4.shape, data: (await t4.data()) as Float32Array });
+    const expected = { y: await hostOf(ref.y), dy: await hostOf(ref.dy), dx: await hostOf(ref.dx), dw: await hostOf(ref.dw) };
+    tf.dispose(Object.values(ref));
+    for (const [parallelism, how] of [[1, 'whole'], [1 << 16, 'split']] as const) {
+      await withParallelism(parallelism, async () => {
+        checkClose(tt, `${how} forward ${c.label}`, await leakFree(tt, c.label, () => runOn('webgpu', GROUP_CONV.forward, { x, filter }, attrs)), expected.y);
+        checkClose(tt, `${how} input gradient ${c.label}`, await runOn('webgpu', GROUP_CONV.inputGrad, { dy: expected.dy, filter }, { ...attrs, inputShape: c.x }), expected.dx);
+        checkClose(tt, `${how} filter gradient ${c.label}`, await runOn('webgpu', GROUP_CONV.filterGrad, { x, dy: expected.dy }, { ...attrs, filterShape: filter.shape }), expected.dw);
+      });
+    }
+  }
+});
+
+t.test('LRNGrad matches cpu', async (tt) => {
+  const cases = [
+    { label: 'AlexNet norm (n 5, α 1e-4/5, β 0.75)', shape: [2, 5, 5, 16], depthRadius: 2, bias: 1, alpha: 1e-4 / 5, beta: 0.75 },
+    { label: 'strong normalisation', shape: [1, 3, 4, 9], depthRadius: 1, bias: 2, alpha: 0.5, beta: 0.5 },
+    { label: 'window wider than the channels', shape: [2, 2, 2, 3], depthRadius: 3, bias: 1, alpha: 0.3, beta: 1 },
+    ...Array.from({ length: 4 }, (_, i) => ({ label: `case ${i}`, shape: [int(1, 3), int(1, 5), int(1, 5), int(1, 24)], depthRadius: int(0, 4), bias: 0.5 + rand(), alpha: rand(), beta: 0.25 + rand() })),
+  ];
+  for (const c of cases) {
+    const { shape, ...attrs } = c;
+    const x = host(shape);
+    const y = await runOn('cpu', 'LRN', { x }, attrs);
+    await compareKernel(tt, c.label, 'LRNGrad', { x, y, dy: host(shape) }, attrs);
+  }
+});
