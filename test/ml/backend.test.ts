@@ -1,19 +1,21 @@
 /**
- * Backend selection: `auto` lands on wasm here (tfjs-node is not installed), an explicit
- * `tensorflow` fails loudly, the wasm glue's crash listeners are gone, and the cpu banner is quiet.
+ * Backend selection: `auto` lands on wasm here (tfjs-node is not installed, and the only WebGPU
+ * adapter is software), an explicit `tensorflow` or `webgpu` fails loudly when it cannot load, the
+ * wasm glue's crash listeners are gone, and the cpu banner is quiet.
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import t from 'tap';
 import { BACKEND_CHOICES, backendInfo, initBackend, parseBackendChoice, tf } from '../../packages/ml/src/tf.ts';
+import { lavapipeEnv } from '../helpers/webgpu.ts';
 
 const require = createRequire(import.meta.url);
 const wasmVersion = (require('@tensorflow/tfjs-backend-wasm/package.json') as { version: string }).version;
 const tfModule = new URL('../../packages/ml/src/tf.ts', import.meta.url).pathname;
 
 /** Runs ESM `code` in a fresh Node (with tsx) and returns what it printed. */
-function runNode(code: string): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8', timeout: 60_000 });
+function runNode(code: string, env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -21,7 +23,7 @@ t.test('parseBackendChoice', async (tt) => {
   tt.equal(parseBackendChoice(undefined), 'auto');
   tt.equal(parseBackendChoice(''), 'auto');
   for (const choice of BACKEND_CHOICES) tt.equal(parseBackendChoice(choice), choice);
-  tt.throws(() => parseBackendChoice('gpu'), { message: 'Expected one of auto, tensorflow, wasm, cpu for TF_BACKEND but received gpu of type string' });
+  tt.throws(() => parseBackendChoice('gpu'), { message: 'Expected one of auto, tensorflow, webgpu, wasm, cpu for TF_BACKEND but received gpu of type string' });
 });
 
 t.test('an explicit tensorflow choice throws when tfjs-node is not installed', async (tt) => {
@@ -39,6 +41,31 @@ t.test('auto picks wasm and leaves the process crash handlers alone', async (tt)
   tt.equal(process.listenerCount('unhandledRejection'), before.rejection, 'no unhandledRejection listener added');
   tt.equal(await initBackend('wasm'), info, 'a second call returns the first answer');
   await tt.rejects(initBackend('cpu'), { message: 'Expected TF_BACKEND=cpu but this process already runs TensorFlow.js on wasm' });
+});
+
+t.test('auto passes over a software WebGPU adapter and says why; webgpu takes it', async (tt) => {
+  const env = lavapipeEnv();
+  const auto = runNode(`import { initBackend, webgpuSkipReason } from ${JSON.stringify(tfModule)};
+    const info = await initBackend('auto');
+    console.log(JSON.stringify({ name: info.name, why: webgpuSkipReason() }));`, env);
+  tt.equal(auto.status, 0, auto.stderr);
+  const chosen = JSON.parse(auto.stdout.trim().split('\n').pop()!) as { name: string; why: string };
+  tt.equal(chosen.name, 'wasm');
+  tt.match(chosen.why, /only adapter is software \(llvmpipe/);
+  const forced = runNode(`import { initBackend } from ${JSON.stringify(tfModule)};
+    const info = await initBackend('webgpu');
+    console.log(JSON.stringify(info));`, env);
+  tt.equal(forced.status, 0, forced.stderr);
+  const info = JSON.parse(forced.stdout.trim().split('\n').pop()!) as { name: string; adapter: { software: boolean; vendor: string } };
+  tt.equal(info.name, 'webgpu');
+  tt.same([info.adapter.software, info.adapter.vendor], [true, 'mesa']);
+});
+
+t.test('webgpu without any Vulkan device fails loudly', async (tt) => {
+  const none = runNode(`import { initBackend } from ${JSON.stringify(tfModule)};
+    await initBackend('webgpu');`, { VK_DRIVER_FILES: '/nonexistent/icd.json', VK_ICD_FILENAMES: '/nonexistent/icd.json' });
+  tt.not(none.status, 0);
+  tt.match(none.stderr, /Expected TF_BACKEND=webgpu to load but it is not available on this machine: Vulkan lists no GPU adapter/);
 });
 
 t.test('wasm trains a conv layer (Conv2DBackpropFilter is registered)', async (tt) => {

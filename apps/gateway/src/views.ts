@@ -70,11 +70,12 @@ function snapshotFile(record: JobRecord): string {
   return snapshots.length > 0 ? snapshots[snapshots.length - 1]!.dir : 'no snapshots';
 }
 
-/** The engine that really ran, e.g. `TensorFlow.js 4.22.0 (wasm)`; null before training starts. */
-function engineOf(record: JobRecord): Record<string, string> {
+/** The engine that really ran, e.g. `TensorFlow.js 4.22.0 (wasm)`, and its GPU; nothing before training starts. */
+function engineOf(record: JobRecord): Record<string, unknown> {
   const engine = record.model?.engine;
   if (!engine) return {};
-  return { engine: `TensorFlow.js (${engine.name} backend)`, 'tfjs backend': engine.name, 'tfjs backend package': engine.package, 'tfjs version': engine.version };
+  const gpu = engine.adapter ? { gpu: `${engine.adapter.device} (${engine.adapter.description})`, 'tfjs adapter': engine.adapter } : {};
+  return { engine: `TensorFlow.js (${engine.name} backend)`, 'tfjs backend': engine.name, 'tfjs backend package': engine.package, 'tfjs version': engine.version, ...gpu };
 }
 
 /**

@@ -1,27 +1,41 @@
-/** The GPUs a worker may use, for the registry: CUDA_VISIBLE_DEVICES, named by nvidia-smi when it runs. */
+/**
+ * The GPUs a worker may use, for the registry and for choosing its WebGPU adapter:
+ * CUDA_VISIBLE_DEVICES, named (and located on the PCI bus) by nvidia-smi when it runs.
+ */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { WorkerInfo } from '@digits-ts/contracts';
+import type { GpuTarget } from '@digits-ts/ml';
 
 const run = promisify(execFile);
 
-/** `index, name` of every GPU nvidia-smi lists; empty when it is absent or fails (CPU hosts). */
-async function smiGpus(): Promise<WorkerInfo['gpus']> {
+/** A GPU as nvidia-smi lists it. */
+export interface HostGpu extends GpuTarget {
+  index: number;
+}
+
+/** Every GPU nvidia-smi lists; empty when it is absent or fails (CPU hosts). */
+export async function hostGpus(): Promise<HostGpu[]> {
   try {
-    const { stdout } = await run('nvidia-smi', ['--query-gpu=index,name', '--format=csv,noheader'], { timeout: 5000 });
+    const { stdout } = await run('nvidia-smi', ['--query-gpu=index,pci.bus_id,name', '--format=csv,noheader'], { timeout: 5000 });
     return stdout.split('\n').map((l) => l.trim()).filter(Boolean).map((line) => {
-      const [index, ...name] = line.split(',');
-      return { index: Number(index), name: name.join(',').trim() };
+      const [index, pciBusId, ...name] = line.split(',');
+      return { index: Number(index), pciBusId: (pciBusId ?? '').trim(), name: name.join(',').trim() };
     }).filter((g) => Number.isInteger(g.index));
   } catch {
     return [];
   }
 }
 
-/** The visible GPUs: the indices `visible` names (when set), else every one nvidia-smi lists. */
-export async function detectGpus(visible: string): Promise<WorkerInfo['gpus']> {
-  const listed = await smiGpus();
+/** The visible GPUs: the indices `visible` names (when set), else every one the host lists. */
+export function visibleGpus(visible: string, host: readonly HostGpu[]): WorkerInfo['gpus'] {
+  if (visible.trim() === '') return host.map(({ index, name }) => ({ index, name }));
   const wanted = visible.split(',').map((s) => s.trim()).filter((s) => /^\d+$/.test(s)).map(Number);
-  if (visible.trim() === '') return listed;
-  return wanted.map((index) => ({ index, name: listed.find((g) => g.index === index)?.name ?? `GPU ${index}` }));
+  return wanted.map((index) => ({ index, name: host.find((g) => g.index === index)?.name ?? `GPU ${index}` }));
+}
+
+/** The GPU a webgpu worker drives: the first visible one, as the host lists it (null on CPU hosts). */
+export function webgpuTarget(visible: WorkerInfo['gpus'], host: readonly HostGpu[]): HostGpu | null {
+  const first = visible[0];
+  return first ? host.find((g) => g.index === first.index) ?? null : null;
 }

@@ -5,11 +5,11 @@ import { placedTrainQueue, UPLOADS_DIR, type QueueRef } from '@digits-ts/contrac
 import type { Worker } from 'bullmq';
 import type { WorkerConfig } from '@digits-ts/config';
 import type { Logger } from '@digits-ts/logger';
-import { initBackend } from '@digits-ts/ml';
+import { gpuSelection, initBackend, webgpuSkipReason } from '@digits-ts/ml';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { adoptStrandedTraining, createRedis, JobStore, QueueProducer, startQueueWorker, subscribeAborts, WorkerHeartbeat, type Processor } from '@digits-ts/queue';
-import { detectGpus } from './gpus.ts';
+import { hostGpus, visibleGpus, webgpuTarget } from './gpus.ts';
 import { startMetricsServer } from './metrics.ts';
 import type { WorkerContext } from './context.ts';
 import { createImagePool, type ImagePool } from './dataset-build/image-pool.ts';
@@ -73,7 +73,12 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Wo
     uploadsDir: path.join(config.jobsDir, UPLOADS_DIR),
   };
   if (config.queues.includes('ingest')) ctx.imagePool(); // start the image threads now, not in the first build
-  const backend = config.queues.includes('train') || config.queues.includes('infer') ? await initBackend(config.tfBackend) : null;
+  const host = await hostGpus();
+  const gpus = visibleGpus(config.visibleGpus, host);
+  // one GPU per worker process: a webgpu backend drives the first GPU it may use, and no other
+  const gpu = gpuSelection(webgpuTarget(gpus, host), host);
+  const backend = config.queues.includes('train') || config.queues.includes('infer') ? await initBackend(config.tfBackend, { gpu }) : null;
+  if (backend?.name === 'webgpu' && gpus.length > 1) log.warn({ gpus, used: gpus[0] }, 'a webgpu worker drives one GPU: start one worker per GPU (CUDA_VISIBLE_DEVICES=N)');
   await subscribeAborts(subscriber, config.redis.prefix, (jobId) => ctx.running.get(jobId)?.abort());
   await warnUnlessNoeviction(redis, log);
   // a trainer also serves its own queue, for jobs placed on its GPUs; one training at a time across both
@@ -96,7 +101,6 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Wo
   };
   for (const queue of config.queues) serve(queue, queue === 'train' ? trainingSlot.guard(processorsFor('train', ctx)) : processorsFor(queue, ctx));
   if (trainQueue) serve(trainQueue, trainingSlot.guard(processorsFor('train', ctx)));
-  const gpus = await detectGpus(config.visibleGpus);
   const started = Date.now() / 1000;
   const heartbeat = new WorkerHeartbeat(redis, config.redis.prefix, config.heartbeatTtlMs, () => {
     const memory = process.memoryUsage();
@@ -114,7 +118,9 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Wo
   }, config.stalledCheckMs) : null;
   adopter?.unref();
   const metricsServer = config.metrics.port === null ? null : await startMetricsServer(config.metrics.port, config.metrics.host);
-  log.info({ id, queues: config.queues, threads: config.datasetThreads, dataRoots: config.dataRoots, tfBackend: backend, gpus }, 'worker started');
+  const skipped = backend ? webgpuSkipReason() : null;
+  const webgpu = skipped ? { webgpu: skipped } : {};
+  log.info({ id, queues: config.queues, threads: config.datasetThreads, dataRoots: config.dataRoots, tfBackend: backend, ...webgpu, gpus }, 'worker started');
 
   return {
     ctx,

@@ -41,7 +41,7 @@ export const WORKER_VARS = {
   DATASET_THREADS: v.threads('Image-decoding threads per dataset build (empty: one per CPU)'),
   IMAGE_MAX_PIXELS: v.int('Largest image accepted, width x height (pixels); guards against decompression bombs', String(8192 * 8192)),
   INFER_CACHE_MODELS: v.int('Models a worker keeps loaded for inference (least recently used evicted)', '4'),
-  TRAIN_THREADS: v.threads('Threads sharing each training batch on the wasm and cpu backends, as data-parallel replicas (empty: one per CPU); the tensorflow backend runs one'),
+  TRAIN_THREADS: v.threads('Threads sharing each training batch on the wasm and cpu backends, as data-parallel replicas (empty: one per CPU); the tensorflow and webgpu backends run one'),
   WORKER_TTL_MS: v.int('How long a worker stays listed in /workers.json without a heartbeat (milliseconds; it beats every third of that)', '15000'),
   METRICS_PORT: v.optionalPort('Port of this worker\'s Prometheus /metrics endpoint (on METRICS_HOST; 0: any free port); empty: none'),
   METRICS_HOST: v.string('Address the worker\'s /metrics endpoint listens on', '127.0.0.1'),
@@ -49,7 +49,7 @@ export const WORKER_VARS = {
   QUEUE_LOCK_MS: v.int('A job whose worker stops renewing its lock this long (kill -9, lost host) goes back to the queue and resumes elsewhere (milliseconds)', '30000'),
   QUEUE_STALLED_CHECK_MS: v.int('How often a worker looks for such stalled jobs (milliseconds)', '15000'),
   CHECKPOINT_INTERVAL_MS: v.count('Training also checkpoints (weights, optimizer, iteration) when this long has passed since the last checkpoint, besides every snapshot and at shutdown (milliseconds; 0: only those)', '300000'),
-  TF_BACKEND: v.choice('TensorFlow.js backend for training and inference: auto tries tensorflow (tfjs-node-gpu, tfjs-node), then wasm, then cpu', 'auto', ['auto', 'tensorflow', 'wasm', 'cpu'] as const),
+  TF_BACKEND: v.choice('TensorFlow.js backend for training and inference: auto tries tensorflow (tfjs-node-gpu, tfjs-node), then webgpu on a real GPU adapter (Dawn over Vulkan), then wasm, then cpu; webgpu also takes a software adapter (lavapipe, for tests)', 'auto', ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const),
 };
 
 function freeze<T extends object>(value: T): Readonly<T> {

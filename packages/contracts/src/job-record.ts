@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from 'typebox';
 import { AnalyzeDbTask } from './prebuilt-dataset.ts';
+import { EngineInfo } from './workers.ts';
 
 const StatusCodeSchema = Type.Union([Type.Literal('I'), Type.Literal('W'), Type.Literal('R'), Type.Literal('D'), Type.Literal('A'), Type.Literal('E')]);
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -69,8 +70,8 @@ export type Outputs = Static<typeof Outputs>;
 
 /** Model-only state written by the trainer. */
 export const ModelState = Type.Object({
-  /** The TF.js backend that ran the training: name, npm package, version. */
-  engine: Nullable(Type.Object({ name: Type.String(), package: Type.String(), version: Type.String() })),
+  /** The TF.js backend that ran the training: name, npm package, version, and the GPU on webgpu. */
+  engine: Nullable(EngineInfo),
   /** Snapshot epochs with their folder names, ascending, and the worker that wrote each. */
   snapshots: Type.Array(Type.Object({ epoch: Type.Number(), dir: Type.String(), worker: Type.Optional(Type.String()) })),
   /** Where the newest checkpoint stands (the point a resume continues from). */

@@ -1,6 +1,30 @@
 /** The worker registry (`GET /workers.json`): what each live worker process announces in Redis. */
 import { Type, type Static } from 'typebox';
 
+/** The GPU a webgpu backend runs on, as Dawn reports the adapter. */
+export const GpuAdapterInfo = Type.Object({
+  vendor: Type.String(),
+  architecture: Type.String(),
+  /** Device name (`NVIDIA H200`, `llvmpipe…`). */
+  device: Type.String(),
+  /** The Vulkan driver's name and version. */
+  description: Type.String(),
+  /** The driver version part of the description. */
+  driver: Type.String(),
+  /** A CPU implementation (lavapipe): never chosen by TF_BACKEND=auto. */
+  software: Type.Boolean(),
+});
+export type GpuAdapterInfo = Static<typeof GpuAdapterInfo>;
+
+/** The TF.js backend a process runs: name, npm package, version, and its GPU on webgpu. */
+export const EngineInfo = Type.Object({
+  name: Type.String(),
+  package: Type.String(),
+  version: Type.String(),
+  adapter: Type.Optional(GpuAdapterInfo),
+});
+export type EngineInfo = Static<typeof EngineInfo>;
+
 export const WorkerInfo = Type.Object({
   /** `<host>:<pid>:<random>`: unique per process start. */
   id: Type.String(),
@@ -9,8 +33,8 @@ export const WorkerInfo = Type.Object({
   queues: Type.Array(Type.String()),
   /** Its own training queue, for jobs placed on its GPUs (null when it does not train). */
   trainQueue: Type.Union([Type.String(), Type.Null()]),
-  /** The TF.js backend it trains and infers with (null for an ingest-only worker). */
-  backend: Type.Union([Type.Object({ name: Type.String(), package: Type.String(), version: Type.String() }), Type.Null()]),
+  /** The TF.js backend it trains and infers with (null for an ingest-only worker), with its GPU on webgpu. */
+  backend: Type.Union([EngineInfo, Type.Null()]),
   /** GPU indices it may use: CUDA_VISIBLE_DEVICES, else what nvidia-smi lists; empty on CPU hosts. */
   gpus: Type.Array(Type.Object({ index: Type.Integer({ minimum: 0 }), name: Type.String() })),
   /** Ids of the jobs it is running now. */

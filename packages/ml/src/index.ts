@@ -2,7 +2,8 @@
  * @digits-ts/ml — TF.js backend selection, DIGITS' standard networks, the training loop,
  * snapshots. Knows tensors and LMDB Datums; no queues, no HTTP, no image codecs.
  */
-export { BACKEND_CHOICES, backendInfo, initBackend, tf, tfl, type BackendChoice, type BackendInfo } from './tf.ts';
+export { BACKEND_CHOICES, backendInfo, initBackend, tf, tfl, webgpuSkipReason, type BackendChoice, type BackendInfo } from './tf.ts';
+export { gpuSelection, type GpuAdapter, type GpuSelection, type GpuTarget } from './webgpu/dawn.ts';
 export { buildStandardNetwork, standardNetworkJson, isStandardNetwork, minimumInputSize, STANDARD_NETWORKS, type BuiltNetwork, type StandardNetwork } from './networks/index.ts';
 export { buildCustomNetwork } from './train/custom-network.ts';
 export { buildCaffeNetwork, caffeNetworkGraph, LAYER_FACTORIES, type CaffeBuildOptions } from './networks/index.ts';

@@ -92,8 +92,8 @@ async function addThumbnails(samples: Samples, used: number[], results: Classifi
 }
 
 /** Top predictions (classification). */
-function classify(loaded: LoadedModel, samples: Samples, used: number[], results: ClassifiedImage[], payload: ClassifyImagesPayload): void {
-  const scores = classifySamples(loaded.model, samples, loaded.prep);
+async function classify(loaded: LoadedModel, samples: Samples, used: number[], results: ClassifiedImage[], payload: ClassifyImagesPayload): Promise<void> {
+  const scores = await classifySamples(loaded.model, samples, loaded.prep);
   scores.forEach((probs, k) => {
     // scores beyond the label count are dropped, as DIGITS does
     const ranked = rankClasses(probs).filter((c) => c < loaded.labels.length);
@@ -105,8 +105,8 @@ function classify(loaded: LoadedModel, samples: Samples, used: number[], results
 }
 
 /** Every deploy output, by name, as nested lists without the batch dimension (generic, §10.5). */
-function outputsOf(loaded: LoadedModel, samples: Samples, used: number[], results: ClassifiedImage[]): void {
-  forwardSamples(loaded.model, loaded.outputs, samples, loaded.prep).forEach((outputs, k) => {
+async function outputsOf(loaded: LoadedModel, samples: Samples, used: number[], results: ClassifiedImage[]): Promise<void> {
+  (await forwardSamples(loaded.model, loaded.outputs, samples, loaded.prep)).forEach((outputs, k) => {
     results[used[k]!]!.outputs = Object.fromEntries(outputs.map((o) => [o.name, nestedList(o.values, o.shape)]));
   });
 }
@@ -124,14 +124,14 @@ export function createClassifyImagesProcessor(ctx: WorkerContext) {
     const { samples, used, results } = await prepareAll(await pendingInputs(ctx, payload, loaded), loaded);
     if (payload.thumbnails) await addThumbnails(samples, used, results, loaded.image);
     if (samples.count > 0) {
-      if (payload.mode === 'outputs') outputsOf(loaded, samples, used, results);
-      else classify(loaded, samples, used, results, payload);
+      if (payload.mode === 'outputs') await outputsOf(loaded, samples, used, results);
+      else await classify(loaded, samples, used, results, payload);
     }
     let visualizations: unknown[] | undefined;
     if (payload.visualize && samples.count > 0) {
       const input = inputTensor(samples, 0, loaded.prep);
       try {
-        visualizations = visualizeLayers(loaded.model, input);
+        visualizations = await visualizeLayers(loaded.model, input);
       } finally {
         input.dispose();
       }

@@ -64,8 +64,8 @@ export async function prepareTraining(ctx: WorkerContext, record: JobRecord, dat
         preprocessing: { imageDims: manifest.imageDims, crop, useMean: options.useMean, meanFile: manifest.mean, whitening: options.augmentation.whitening },
       },
       random: createRandom(options.randomSeed ?? Date.now() >>> 0),
-      // native TensorFlow already uses every core (or the GPU); replicas help wasm and cpu only
-      threads: backendInfo()?.name === 'tensorflow' ? 1 : ctx.config.trainThreads,
+      // native TensorFlow already uses every core (or the GPU), webgpu the GPU; replicas help wasm and cpu only
+      threads: ['wasm', 'cpu'].includes(backendInfo()?.name ?? 'cpu') ? ctx.config.trainThreads : 1,
     },
   };
 }

@@ -15,8 +15,8 @@ export interface InputPreparation {
   augmentation: Augmentation;
 }
 
-/** Images per forward pass. */
-const BATCH = 64;
+/** Images per forward pass: a GPU wants them in bigger batches than a CPU. */
+const inferenceBatch = () => (tf.getBackend() === 'webgpu' ? 256 : 64);
 
 /** The batch options for inference: deterministic, like validation. */
 export function inferenceBatchOptions(prep: InputPreparation): BatchOptions {
@@ -33,35 +33,46 @@ export interface SampleOutput {
 
 /**
  * Every output of `model` for every sample, batch by batch (§10.1 step 4), named by `names`
- * (the deploy outputs' blob names) in `model.outputs` order.
+ * (the deploy outputs' blob names) in `model.outputs` order. The next batch is built and queued
+ * while the previous one is read back, so a GPU is not left waiting for JavaScript.
  */
-export function forwardSamples(model: tfl.LayersModel, names: readonly string[], samples: Samples, prep: InputPreparation): SampleOutput[][] {
+export async function forwardSamples(model: tfl.LayersModel, names: readonly string[], samples: Samples, prep: InputPreparation): Promise<SampleOutput[][]> {
   const [h, w, c] = inputShapeOf(samples, prep.crop);
   const size = h * w * c;
-  const x = new Float32Array(BATCH * size);
-  const y = new Int32Array(BATCH);
+  const batch = inferenceBatch();
+  const x = new Float32Array(batch * size);
+  const y = new Int32Array(batch);
   const options = inferenceBatchOptions(prep);
   const out: SampleOutput[][] = [];
-  for (let start = 0; start < samples.count; start += BATCH) {
-    const n = Math.min(BATCH, samples.count - start);
+  const drain = async ({ tensors, n }: { tensors: tf.Tensor[]; n: number }) => {
+    try {
+      const read = await Promise.all(tensors.map(async (t, k) => ({ name: names[k] ?? model.outputNames[k]!, shape: t.shape.slice(1), data: (await t.data()) as Float32Array })));
+      for (let i = 0; i < n; i++) {
+        out.push(read.map(({ name, shape, data }) => {
+          const per = data.length / n;
+          return { name, shape, values: data.slice(i * per, (i + 1) * per) };
+        }));
+      }
+    } finally {
+      tf.dispose(tensors);
+    }
+  };
+  let pending: { tensors: tf.Tensor[]; n: number } | null = null;
+  for (let start = 0; start < samples.count; start += batch) {
+    const n = Math.min(batch, samples.count - start);
     fillBatch(samples, Array.from({ length: n }, (_, i) => start + i), options, x, y);
     const result = tf.tidy(() => model.predict(tf.tensor4d(x.subarray(0, n * size), [n, h, w, c])) as tf.Tensor | tf.Tensor[]);
-    const tensors = Array.isArray(result) ? result : [result];
-    const read = tensors.map((t, k) => ({ name: names[k] ?? model.outputNames[k]!, shape: t.shape.slice(1), data: t.dataSync() as Float32Array }));
-    tf.dispose(tensors);
-    for (let i = 0; i < n; i++) {
-      out.push(read.map(({ name, shape, data }) => {
-        const per = data.length / n;
-        return { name, shape, values: data.slice(i * per, (i + 1) * per) };
-      }));
-    }
+    const queued = { tensors: Array.isArray(result) ? result : [result], n };
+    if (pending) await drain(pending);
+    pending = queued;
   }
+  if (pending) await drain(pending);
   return out;
 }
 
 /** Class probabilities of every sample (the deploy model's single softmax output). */
-export function classifySamples(model: tfl.LayersModel, samples: Samples, prep: InputPreparation): Float32Array[] {
-  return forwardSamples(model, [], samples, prep).map((outputs) => outputs[0]!.values);
+export async function classifySamples(model: tfl.LayersModel, samples: Samples, prep: InputPreparation): Promise<Float32Array[]> {
+  return (await forwardSamples(model, [], samples, prep)).map((outputs) => outputs[0]!.values);
 }
 
 /** `values` of `shape` as nested arrays, as numpy's `tolist()` gives them (§10.5). */

@@ -49,16 +49,21 @@ function statsOf(values: Float32Array, shape: number[]): TensorStats {
 }
 
 /** Runs `input` (one image, NHWC) through `model` and summarises every layer after the input. */
-export function visualizeLayers(model: tfl.LayersModel, input: tf.Tensor4D): LayerVisualization[] {
+export async function visualizeLayers(model: tfl.LayersModel, input: tf.Tensor4D): Promise<LayerVisualization[]> {
   const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
   const probe = tfl.model({ inputs: model.inputs, outputs: layers.map((l) => l.output as tfl.SymbolicTensor) });
-  const outputs = tf.tidy(() => {
-    const out = probe.predict(input) as tf.Tensor | tf.Tensor[];
-    return (Array.isArray(out) ? out : [out]).map((t) => ({ shape: t.shape, data: t.dataSync() as Float32Array }));
-  });
-  return layers.map((layer, i) => {
+  const out = tf.tidy(() => probe.predict(input) as tf.Tensor | tf.Tensor[]);
+  const tensors = Array.isArray(out) ? out : [out];
+  let outputs: { shape: number[]; data: Float32Array }[];
+  try {
+    outputs = await Promise.all(tensors.map(async (t) => ({ shape: t.shape, data: (await t.data()) as Float32Array })));
+  } finally {
+    tf.dispose(tensors);
+  }
+  return Promise.all(layers.map(async (layer, i) => {
     const weights = layer.getWeights();
-    const all = weights.length > 0 ? Float32Array.from(weights.flatMap((w) => Array.from(w.dataSync() as Float32Array))) : null;
+    const values = await Promise.all(weights.map(async (w) => Array.from((await w.data()) as Float32Array)));
+    const all = weights.length > 0 ? Float32Array.from(values.flat()) : null;
     return {
       name: layer.name,
       type: layer.getClassName(),
@@ -66,5 +71,5 @@ export function visualizeLayers(model: tfl.LayersModel, input: tf.Tensor4D): Lay
       weights: all ? statsOf(all, weights.length === 1 ? weights[0]!.shape : [all.length]) : null,
       parameters: layer.countParams(),
     };
-  });
+  }));
 }

@@ -17,38 +17,42 @@ export async function evaluate(setup: TrainSetup, signal?: AbortSignal): Promise
   const y = new Int32Array(bs);
   const t = targetBuffer(heads, bs, val.targetSize);
   const batch = { crop: setup.crop, mirror: false, mean: setup.mean, augmentation: setup.options.augmentation, train: false, random: setup.random };
-  const loss = new Float64Array(heads.length);
-  const top1 = new Float64Array(heads.length);
-  const top5 = new Float64Array(heads.length);
-  for (let start = 0; start < val.count; start += bs) {
-    if (signal?.aborted) throw Errors.JOB_ABORTED('training aborted by user');
-    const n = Math.min(bs, val.count - start);
-    const indices = Array.from({ length: n }, (_, i) => start + i);
-    fillBatch(val, indices, batch, x, y, t ?? undefined);
-    const sums = tf.tidy(() => {
-      const input = tf.tensor4d(x.subarray(0, n * h * w * c), [n, h, w, c]);
-      const labels = labelTensors(y, t, n, val.targetSize ?? 1);
-      const out = setup.network.model.predict(input) as tf.Tensor | tf.Tensor[];
-      const outputs = Array.isArray(out) ? out : [out];
-      return tf.stack(outputs.map((o, i) => {
-        const kind = heads[i]!.kind ?? 'softmax';
-        const total = lossOf(kind, o, labels, 'sum');
-        if (kind !== 'softmax') return tf.stack([total, tf.scalar(0), tf.scalar(0)]);
-        const k = Math.min(5, o.shape[1]!);
-        const hit1 = tf.sum(tf.cast(tf.equal(tf.argMax(o, 1), labels.labels), 'float32'));
-        const hit5 = tf.sum(tf.cast(tf.any(tf.equal(tf.topk(o as tf.Tensor2D, k).indices, tf.expandDims(labels.labels, 1)), 1), 'float32'));
-        return tf.stack([total, hit1, hit5]);
-      }));
-    });
-    const values = sums.dataSync();
-    sums.dispose();
-    heads.forEach((_, i) => {
-      loss[i]! += values[i * 3]!;
-      top1[i]! += values[i * 3 + 1]!;
-      top5[i]! += values[i * 3 + 2]!;
-    });
-    await yieldToEventLoop();
+  // [loss sum, top-1 hits, top-5 hits] per head, summed on the backend and read once at the end
+  let totals: tf.Tensor2D = tf.keep(tf.zeros([heads.length, 3]));
+  let values: ArrayLike<number>;
+  try {
+    for (let start = 0; start < val.count; start += bs) {
+      if (signal?.aborted) throw Errors.JOB_ABORTED('training aborted by user');
+      const n = Math.min(bs, val.count - start);
+      const indices = Array.from({ length: n }, (_, i) => start + i);
+      fillBatch(val, indices, batch, x, y, t ?? undefined);
+      const next = tf.tidy(() => {
+        const input = tf.tensor4d(x.subarray(0, n * h * w * c), [n, h, w, c]);
+        const labels = labelTensors(y, t, n, val.targetSize ?? 1);
+        const out = setup.network.model.predict(input) as tf.Tensor | tf.Tensor[];
+        const outputs = Array.isArray(out) ? out : [out];
+        const sums = tf.stack(outputs.map((o, i) => {
+          const kind = heads[i]!.kind ?? 'softmax';
+          const total = lossOf(kind, o, labels, 'sum');
+          if (kind !== 'softmax') return tf.stack([total, tf.scalar(0), tf.scalar(0)]);
+          const k = Math.min(5, o.shape[1]!);
+          const hit1 = tf.sum(tf.cast(tf.equal(tf.argMax(o, 1), labels.labels), 'float32'));
+          const hit5 = tf.sum(tf.cast(tf.any(tf.equal(tf.topk(o as tf.Tensor2D, k).indices, tf.expandDims(labels.labels, 1)), 1), 'float32'));
+          return tf.stack([total, hit1, hit5]);
+        }));
+        return tf.keep(tf.add(totals, sums)) as tf.Tensor2D;
+      });
+      totals.dispose();
+      totals = next;
+      await yieldToEventLoop();
+    }
+    values = await totals.data();
+  } finally {
+    totals.dispose();
   }
+  const loss = heads.map((_, i) => values[i * 3]!);
+  const top1 = heads.map((_, i) => values[i * 3 + 1]!);
+  const top5 = heads.map((_, i) => values[i * 3 + 2]!);
   const outputs: OutputValues = {};
   heads.forEach((head, i) => {
     const value = loss[i]! / val.count;

@@ -216,8 +216,9 @@ class TrainLoop {
   }
 
   /** Mean head losses since the last call (one read from the backend). */
-  takeMeans(): number[] {
-    const values = this.sums.map((s, i) => (s.dataSync()[0]! + this.replicaSums[i]!) / Math.max(1, this.summed));
+  async takeMeans(): Promise<number[]> {
+    const read = await Promise.all(this.sums.map((s) => s.data()));
+    const values = read.map((v, i) => (v[0]! + this.replicaSums[i]!) / Math.max(1, this.summed));
     this.sums.forEach((s) => s.dispose());
     this.sums = this.s.network.heads.map(() => tf.keep(tf.scalar(0)));
     this.replicaSums = this.replicaSums.map(() => 0);
@@ -304,7 +305,7 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
       threadsUsed = 1 + loop.replicas.length;
       const last = iter === schedule.maxIter;
       const epoch = epochOf(iter, schedule.itersPerEpoch);
-      if (iter % schedule.display === 0 || last) await hooks.onOutputs?.('train', epoch, trainOutputs(setup, loop.takeMeans(), lr));
+      if (iter % schedule.display === 0 || last) await hooks.onOutputs?.('train', epoch, trainOutputs(setup, await loop.takeMeans(), lr));
       if (setup.val && setup.val.count > 0 && o.valInterval > 0 && (iter % schedule.testEvery === 0 || last)) {
         await hooks.onOutputs?.('val', epoch, await evaluate(setup, hooks.signal));
       }

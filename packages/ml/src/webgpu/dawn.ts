@@ -15,19 +15,10 @@
  *   `MESA_VK_DEVICE_SELECT_FORCE_DEFAULT_DEVICE=1`, shows only that one; the layer works for any
  *   vendor's driver. `gpuSelection` sets that up, plus the name filter when the host mixes models.
  */
+import type { GpuAdapterInfo } from '@digits-ts/contracts';
+
 /** What a worker reports about its WebGPU adapter (in /workers.json, logs and model JSON). */
-export interface GpuAdapter {
-  vendor: string;
-  architecture: string;
-  /** Device name as the driver gives it (`NVIDIA H200`, `llvmpipe…`). */
-  device: string;
-  /** Dawn's description: the Vulkan driver's name and version. */
-  description: string;
-  /** The driver version part of the description. */
-  driver: string;
-  /** A CPU implementation (lavapipe/llvmpipe, SwiftShader): correct, far too slow to train on. */
-  software: boolean;
-}
+export type GpuAdapter = GpuAdapterInfo;
 
 /** The GPU a worker was started for, as nvidia-smi names it. */
 export interface GpuTarget {

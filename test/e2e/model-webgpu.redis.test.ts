@@ -1,0 +1,77 @@
+// The walkthrough's LeNet on the webgpu engine (Mesa's lavapipe here, the same code a GPU runs):
+// a worker started with TF_BACKEND=webgpu trains it on an MNIST subset to the accuracy a wasm
+// worker reaches on the same data and seed, answers classify_one, and reports webgpu and its
+// adapter in /workers.json and the model JSON; a worker on `auto` passes over the software
+// adapter (and says why) and trains on wasm.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import t, { type Test } from 'tap';
+import type { WorkerInfo } from '@digits-ts/contracts';
+import { writeMnistPngs } from '../../scripts/mnist.ts';
+import { createDataset } from '../helpers/datasets.ts';
+import { startWorkerProcess } from '../helpers/processes.ts';
+import { login, multipart, startStack, waitForStatus, type Stack } from '../helpers/stack.ts';
+import { lavapipeEnv, useLavapipe } from '../helpers/webgpu.ts';
+
+useLavapipe();
+
+type ModelJson = Record<string, unknown> & { val_outputs: Record<string, { values: (number | null)[] }> };
+
+async function trainLenet(t: Test, stack: Stack, cookie: string, name: string, datasetId: string): Promise<ModelJson> {
+  const body = multipart({
+    model_name: name, dataset: datasetId, method: 'standard', standard_networks: 'lenet', framework: 'tensorflow',
+    shuffle: 'true', train_epochs: '3', random_seed: '11', lr_policy: 'fixed', learning_rate: '0.01',
+  });
+  const res = await stack.app.inject({ method: 'POST', url: '/models/images/classification.json', payload: body.payload, headers: { ...body.headers, cookie } });
+  t.equal(res.statusCode, 200, res.body);
+  const id = (res.json() as { id: string }).id;
+  t.equal(await waitForStatus(stack.app, id, 600_000), 'Done', `${name} trained`);
+  return (await stack.app.inject(`/models/${id}.json`)).json() as ModelJson;
+}
+
+async function classifyOne(stack: Stack, modelId: string, image: string): Promise<[string, number][]> {
+  const body = multipart({ job_id: modelId }, { image_file: { filename: path.basename(image), data: await fs.readFile(image) } });
+  const res = await stack.app.inject({ method: 'POST', url: '/models/images/classification/classify_one.json', payload: body.payload, headers: body.headers });
+  if (res.statusCode !== 200) throw new Error(`classify_one answered ${res.statusCode}: ${res.body}`);
+  return (res.json() as { predictions: [string, number][] }).predictions;
+}
+
+const workers = async (stack: Stack) => ((await stack.app.inject('/workers.json')).json() as { workers: WorkerInfo[] }).workers;
+
+t.test('LeNet trains on webgpu as it does on wasm', async (t) => {
+  const stack = await startStack(t, { env: { TF_BACKEND: 'webgpu' } });
+  const mnistDir = path.join(stack.dataDir, 'mnist');
+  await writeMnistPngs(mnistDir, { splits: ['train', 'test'], perClass: 60 });
+  const cookie = await login(stack.app, 'alice');
+  const ds = await createDataset(stack.app, cookie, { dataset_name: 'mnist', folder_train: path.join(mnistDir, 'train'), resize_channels: '1', resize_width: '28', resize_height: '28' });
+  t.equal(ds.statusCode, 200, ds.body);
+  const datasetId = (ds.json() as { id: string }).id;
+
+  const [gpuWorker] = await workers(stack);
+  t.match(gpuWorker, { backend: { name: 'webgpu', package: '@tensorflow/tfjs-backend-webgpu', adapter: { vendor: 'mesa', software: true } } }, '/workers.json reports webgpu and its adapter');
+  t.match(gpuWorker?.backend?.adapter?.device, /llvmpipe/);
+
+  const onGpu = await trainLenet(t, stack, cookie, 'lenet-webgpu', datasetId);
+  t.match(onGpu, { 'tfjs backend': 'webgpu', 'tfjs adapter': { vendor: 'mesa', software: true } }, 'the model JSON names the engine and the adapter');
+  t.match(onGpu.gpu, /^llvmpipe.* \(llvmpipe: Mesa /);
+  const seven = path.join(mnistDir, 'test', '7', (await fs.readdir(path.join(mnistDir, 'test', '7')))[0]!);
+  const gpuPredictions = await classifyOne(stack, onGpu.id as string, seven);
+  t.equal(gpuPredictions.length, 5, 'classify_one answers the top 5 from the webgpu worker');
+
+  // the same training on a worker left on auto: it sees only lavapipe, passes over it, runs wasm
+  // (one thread, as webgpu runs: replica threads would draw from the seeded random stream and
+  // change the sample order)
+  await stack.worker!.close();
+  const cpu = await startWorkerProcess(t, { ...stack.env, ...lavapipeEnv(), TF_BACKEND: 'auto', TRAIN_THREADS: '1' });
+  t.match(cpu.output(), /"webgpu":"the only adapter is software \(llvmpipe/, 'auto says why it passed over webgpu');
+  const listed = await workers(stack);
+  t.match(listed.find((w) => w.pid === cpu.pid), { backend: { name: 'wasm' } }, 'auto picks wasm on a machine without a GPU');
+  const onCpu = await trainLenet(t, stack, cookie, 'lenet-wasm', datasetId);
+  t.equal(onCpu['tfjs backend'], 'wasm');
+
+  const accuracy = (m: ModelJson) => m.val_outputs.accuracy!.values.at(-1)!;
+  t.ok(accuracy(onGpu) > 0.7, `webgpu val accuracy ${accuracy(onGpu)} after 3 epochs of ${600 * 0.75} images`);
+  t.ok(Math.abs(accuracy(onGpu) - accuracy(onCpu)) <= 0.01, `webgpu ${accuracy(onGpu)} vs wasm ${accuracy(onCpu)}: within 1 %`);
+  const cpuPredictions = await classifyOne(stack, onCpu.id as string, seven);
+  t.equal(gpuPredictions[0]![0], cpuPredictions[0]![0], `both engines put ${gpuPredictions[0]![0]} first`);
+});
