@@ -20,6 +20,7 @@ import { evaluate } from './evaluate.ts';
 import { headLosses, labelTensors, targetBuffer } from './losses.ts';
 import { LOSS_LAYER_TYPES } from '../networks/index.ts';
 import { Replica } from './replicas.ts';
+import { RunAhead } from '../webgpu/queue.ts';
 
 export interface TrainSetup {
   network: BuiltNetwork;
@@ -285,6 +286,14 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
     // a replica needs at least one sample of every batch
     const threads = Math.min(setup.threads ?? 1, setup.batchSize);
     for (let r = 1; r < threads; r++) loop.replicas.push(await Replica.start(setup, loop.vars, Math.floor(setup.random() * 2 ** 31) + r, setup.batchSize));
+    // training time is the wall time of the stretches of steps, validation and snapshots left out;
+    // a GPU runs behind the steps queued, so a stretch ends when its queue has drained
+    const ahead = new RunAhead();
+    let stretch = performance.now();
+    const endStretch = async () => {
+      await ahead.drain();
+      trainMs += performance.now() - stretch;
+    };
     for (let iter = first; iter <= schedule.maxIter; iter++) {
       if (hooks.signal?.aborted) throw Errors.JOB_ABORTED('training aborted by user');
       // Caffe computes the rate from the iteration count before the update
@@ -296,9 +305,9 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
       loop.useReplicas = phase === 'shared' || phase === 'done';
       const started = performance.now();
       await loop.step(lr);
+      await ahead.stepQueued();
       done = iter;
       const took = performance.now() - started;
-      trainMs += took;
       if (phase === 'solo') soloMs += took;
       if (phase === 'shared' && iter > WARM_UP_ITERS) sharedMs += took;
       if (iter - first + 1 === TUNING_END && loop.replicas.length > 0 && sharedMs > soloMs * REPLICA_GAIN) await loop.dropReplicas();
@@ -306,18 +315,21 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
       const last = iter === schedule.maxIter;
       const epoch = epochOf(iter, schedule.itersPerEpoch);
       if (iter % schedule.display === 0 || last) await hooks.onOutputs?.('train', epoch, trainOutputs(setup, await loop.takeMeans(), lr));
-      if (setup.val && setup.val.count > 0 && o.valInterval > 0 && (iter % schedule.testEvery === 0 || last)) {
-        await hooks.onOutputs?.('val', epoch, await evaluate(setup, hooks.signal));
-      }
-      if ((schedule.snapshotEvery > 0 && iter % schedule.snapshotEvery === 0) || last) {
+      const validate = setup.val && setup.val.count > 0 && o.valInterval > 0 && (iter % schedule.testEvery === 0 || last);
+      const snapshot = (schedule.snapshotEvery > 0 && iter % schedule.snapshotEvery === 0) || last;
+      const due = !snapshot && setup.checkpointEveryMs && performance.now() - checkpointedAt >= setup.checkpointEveryMs;
+      if (validate || snapshot || due) await endStretch();
+      if (validate) await hooks.onOutputs?.('val', epoch, await evaluate(setup, hooks.signal));
+      if (snapshot) {
         const dir = path.join(setup.jobDir, snapshotDirName(epoch));
         await saveModel(setup.network.deploy, dir, { ...setup.metadata, epoch });
         snapshots.push({ epoch, dir });
         await hooks.onSnapshot?.(epoch, dir);
         if (!last) await checkpoint();
-      } else if (setup.checkpointEveryMs && performance.now() - checkpointedAt >= setup.checkpointEveryMs) {
+      } else if (due) {
         await checkpoint();
       }
+      if (validate || snapshot || due) stretch = performance.now();
       hooks.onIteration?.(iter, schedule.maxIter);
       await yieldToEventLoop();
     }
