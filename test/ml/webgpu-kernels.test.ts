@@ -5,7 +5,7 @@
  */
 import t, { type Test } from 'tap';
 import { initBackend, tf } from '../../packages/ml/src/tf.ts';
-import { GEMM_PARALLELISM_FLAG } from '../../packages/ml/src/webgpu/kernels/conv-gemm.ts';
+import { GEMM_PARALLELISM_FLAG } from '../../packages/ml/src/webgpu/kernels/gemm.ts';
 import { WEBGPU_TRAINING_KERNELS } from '../../packages/ml/src/webgpu/kernels/index.ts';
 import { GROUP_CONV } from '../../packages/ml/src/ops/group-conv.ts';
 import { useLavapipe } from '../helpers/webgpu.ts';
@@ -123,7 +123,7 @@ t.test('the backend is webgpu on a software adapter', async (tt) => {
   tt.equal(info.name, 'webgpu');
   tt.equal(info.adapter?.software, true, `adapter ${info.adapter?.device}`);
   tt.ok(info.adapter?.vendor && info.adapter.device && info.adapter.description, 'vendor, device and description reported');
-  tt.same([...WEBGPU_TRAINING_KERNELS].sort(), ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', GROUP_CONV.forward, GROUP_CONV.inputGrad, GROUP_CONV.filterGrad, 'FusedConv2D', 'LRNGrad'].sort(), 'every kernel we register is tested below');
+  tt.same([...WEBGPU_TRAINING_KERNELS].sort(), ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', GROUP_CONV.forward, GROUP_CONV.inputGrad, GROUP_CONV.filterGrad, 'FusedConv2D', 'LRNGrad', 'MaxPoolGrad', 'BatchMatMul', '_FusedMatMul'].sort(), 'every kernel we register is tested below');
 });
 
 t.test('Conv2D and FusedConv2D match cpu', async (tt) => {
@@ -221,5 +221,70 @@ t.test('LRNGrad matches cpu', async (tt) => {
     const x = host(shape);
     const y = await runOn('cpu', 'LRN', { x }, attrs);
     await compareKernel(tt, c.label, 'LRNGrad', { x, y, dy: host(shape) }, attrs);
+  }
+});
+
+t.test('BatchMatMul and _FusedMatMul match cpu (tiled, direct, split over K, broadcast batches)', async (tt) => {
+  const cases = [
+    { m: 2, k: 4096, n: 256, transposeA: false, transposeB: true, lead: [] as number[], leadB: [] as number[], label: 'a dense input gradient at batch 2 (the package answers wrong)' },
+    { m: 64, k: 800, n: 500, transposeA: false, transposeB: false, lead: [], leadB: [], label: 'LeNet ip1' },
+    { m: 800, k: 64, n: 500, transposeA: true, transposeB: false, lead: [], leadB: [], label: 'LeNet ip1 weight gradient' },
+    { m: 5, k: 7, n: 3, transposeA: false, transposeB: false, lead: [], leadB: [], label: 'N ≤ 4: direct' },
+    { m: 6, k: 9, n: 10, transposeA: true, transposeB: true, lead: [3], leadB: [3], label: 'batched, both transposed' },
+    { m: 4, k: 5, n: 6, transposeA: false, transposeB: false, lead: [2, 2], leadB: [], label: 'B broadcast over the batch' },
+    ...Array.from({ length: 8 }, (_, i) => ({ m: int(1, 70), k: int(1, 300), n: int(1, 70), transposeA: i % 2 === 1, transposeB: i % 4 >= 2, lead: i >= 6 ? [2] : [], leadB: i >= 6 ? [2] : [], label: `case ${i}` })),
+  ];
+  for (const c of cases) {
+    const a = host([...c.lead, ...(c.transposeA ? [c.k, c.m] : [c.m, c.k])]);
+    const b = host([...c.leadB, ...(c.transposeB ? [c.n, c.k] : [c.k, c.n])]);
+    const label = `${c.label}: a ${a.shape} b ${b.shape}`;
+    await compareKernel(tt, label, 'BatchMatMul', { a, b }, { transposeA: c.transposeA, transposeB: c.transposeB });
+    await compareKernel(tt, `fused relu ${label}`, '_FusedMatMul', { a, b, bias: host([c.n]) }, { transposeA: c.transposeA, transposeB: c.transposeB, activation: 'relu' });
+  }
+  await withParallelism(1 << 16, async () => {
+    const a = host([64, 900]);
+    const b = host([900, 40]);
+    await compareKernel(tt, 'fused relu split over K', '_FusedMatMul', { a, b, bias: host([40]) }, { transposeA: false, transposeB: false, activation: 'relu' });
+  });
+});
+
+t.test('MaxPoolGrad matches cpu, ties going to the first pixel as in Caffe', async (tt) => {
+  const quantized = (shape: number[]): HostTensor => ({ shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => Math.max(0, int(-2, 2))) });
+  const cases = [
+    { label: 'LeNet pool 2 s2', x: host([3, 24, 24, 20]), filterSize: 2, strides: 2, pad: 'valid' as const },
+    { label: 'AlexNet pool 3 s2 after a ReLU (ties)', x: quantized([2, 13, 13, 8]), filterSize: 3, strides: 2, pad: 'valid' as const },
+    { label: 'GoogLeNet pool 3 s1 same (ties)', x: quantized([2, 7, 7, 6]), filterSize: 3, strides: 1, pad: 'same' as const },
+    { label: 'all-negative windows, padded', x: { shape: [2, 6, 6, 4], data: host([2, 6, 6, 4]).data.map((v) => -Math.abs(v) - 0.1) }, filterSize: 3, strides: 2, pad: 1 },
+    ...Array.from({ length: 6 }, (_, i) => {
+      const k = int(1, 4);
+      return { label: `case ${i}`, x: (i % 2 ? quantized : host)([int(1, 3), int(k, 12), int(k, 12), int(1, 5)]), filterSize: k, strides: int(1, 3), pad: pick(['valid', 'same'] as const) };
+    }),
+  ];
+  for (const c of cases) {
+    const attrs = { filterSize: c.filterSize, strides: c.strides, pad: c.pad };
+    const output = await runOn('cpu', 'MaxPool', { x: c.x }, attrs);
+    await compareKernel(tt, c.label, 'MaxPoolGrad', { dy: host(output.shape), input: c.x, output }, attrs);
+  }
+});
+
+t.test('whole-network gradients match cpu: LeNet, and AlexNet\'s groups, LRN and Caffe pooling', async (tt) => {
+  const { buildStandardNetwork } = await import('../../packages/ml/src/networks/index.ts');
+  for (const c of [{ name: 'lenet' as const, shape: [28, 28, 1] as [number, number, number], batch: 4 }, { name: 'alexnet' as const, shape: [67, 67, 3] as [number, number, number], batch: 2 }]) {
+    const x = host([c.batch, ...c.shape], true);
+    const labels = Int32Array.from({ length: c.batch }, (_, i) => i % 10);
+    const gradients: HostTensor[][] = [];
+    for (const backend of ['cpu', 'webgpu'] as const) {
+      await tf.setBackend(backend);
+      const network = buildStandardNetwork(c.name, { inputShape: c.shape, classes: 10, seed: 3 });
+      const vars = network.model.trainableWeights.map((w) => w.read() as tf.Variable);
+      const { grads, value } = tf.variableGrads(() => {
+        const logits = network.model.apply(tf.tensor4d(x.data, [c.batch, ...c.shape]), { training: false }) as tf.Tensor;
+        return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), 10), logits) as tf.Scalar;
+      }, vars);
+      gradients.push(await Promise.all(vars.map(async (v) => ({ shape: grads[v.name]!.shape, data: (await grads[v.name]!.data()) as Float32Array }))));
+      tf.dispose([value, ...Object.values(grads)]);
+      network.model.dispose();
+    }
+    gradients[0]!.forEach((expected, i) => checkClose(tt, `${c.name} gradient ${i} ${expected.shape}`, gradients[1]![i]!, expected));
   }
 });

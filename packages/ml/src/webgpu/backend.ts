@@ -3,7 +3,7 @@
  * `navigator.gpu` for any adapter when it is imported), with our training kernels registered.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { GEMM_PARALLELISM_FLAG } from './kernels/conv-gemm.ts';
+import { GEMM_PARALLELISM_FLAG } from './kernels/gemm.ts';
 import { registerWebgpuTrainingKernels, type WebgpuTrainingKernel } from './kernels/index.ts';
 import type { DawnAdapter } from './dawn.ts';
 

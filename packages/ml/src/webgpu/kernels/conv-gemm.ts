@@ -6,14 +6,9 @@
  *   (terms whose division is inexact or out of range are zero).
  * With groups, group g reads input channels [g·cg, (g+1)·cg) and writes outputs [g·og, (g+1)·og).
  */
-import { env, type backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { chooseSplits, chooseTile, DIRECT_MAX_N, DirectGemmProgram, GemmProgram, SplitSumProgram, type GemmOperands, type GemmSize } from './gemm.ts';
-import type { Uniforms } from './program.ts';
-
-/** Workgroups a GEMM aims to keep busy (split-K below it); the backend start sets it per adapter. */
-export const GEMM_PARALLELISM_FLAG = 'DIGITS_WEBGPU_GEMM_PARALLELISM';
-env().registerFlag(GEMM_PARALLELISM_FLAG, () => 1024);
+import { runGemm, type GemmOperands } from './gemm.ts';
 
 /** A convolution's geometry: tfjs' Conv2DInfo plus channel groups. */
 export interface ConvGeometry {
@@ -144,36 +139,11 @@ function inputGradOperands(geometry: ConvGeometry, split: boolean): GemmOperands
   };
 }
 
-/**
- * Runs one convolution GEMM: directly into the output when it fills the GPU, else split over K
- * into partial copies that one more dispatch sums (applying the epilogue there).
- */
-function runConvGemm(
-  backend: WebGPUBackend, geometry: ConvGeometry, outShape: number[], size: GemmSize, inputs: TensorInfo[],
-  operandsFor: (geometry: ConvGeometry, split: boolean) => GemmOperands, epilogue = { bias: null as TensorInfo | null, relu: false },
-): TensorInfo {
-  const tile = chooseTile(size);
-  const splits = chooseSplits(size, tile, env().getNumber(GEMM_PARALLELISM_FLAG));
-  if (size.n <= DIRECT_MAX_N && splits === 1 && !epilogue.bias) return new DirectGemmProgram(outShape, size, operandsFor(geometry, false)).run(backend, inputs);
-  if (splits === 1) {
-    const operands = operandsFor(geometry, false);
-    const extra = operands.variableNames.includes('bias') ? [epilogue.bias!] : [];
-    return new GemmProgram(outShape, size, operands, tile, 1).run(backend, [...inputs, ...extra]);
-  }
-  const outSize = outShape.reduce((a, b) => a * b, 1);
-  const operands = { ...operandsFor(geometry, true), uniforms: [['partSize', 'int32', outSize]] as Uniforms };
-  const partials = new GemmProgram([splits, ...outShape], size, operands, tile, splits).run(backend, inputs);
-  const sum = new SplitSumProgram(outShape, splits, { bias: epilogue.bias !== null, relu: epilogue.relu });
-  const out = sum.run(backend, epilogue.bias ? [partials, epilogue.bias] : [partials]);
-  backend.disposeData(partials.dataId);
-  return out;
-}
-
 /** Forward convolution, with an optional per-channel bias and ReLU applied in the same pass. */
 export function convForward(backend: WebGPUBackend, x: TensorInfo, w: TensorInfo, geometry: ConvGeometry, bias: TensorInfo | null = null, relu = false): TensorInfo {
   const { info, groups } = geometry;
   const size = { m: info.batchSize * info.outHeight * info.outWidth, n: info.outChannels / groups, k: info.filterHeight * info.filterWidth * (info.inChannels / groups), groups };
-  return runConvGemm(backend, geometry, [...info.outShape], size, [x, w], (g, split) => forwardOperands(g, split, { bias: bias !== null, relu }), { bias, relu });
+  return runGemm(backend, [...info.outShape], size, [x, w], (split) => forwardOperands(geometry, split, { bias: bias !== null, relu }), { bias, relu });
 }
 
 /** dW of a convolution: [kh, kw, cin/groups, cout]. */
@@ -181,12 +151,12 @@ export function convFilterGrad(backend: WebGPUBackend, x: TensorInfo, dy: Tensor
   const { info, groups } = geometry;
   const cg = info.inChannels / groups;
   const size = { m: info.filterHeight * info.filterWidth * cg, n: info.outChannels / groups, k: info.batchSize * info.outHeight * info.outWidth, groups };
-  return runConvGemm(backend, geometry, [info.filterHeight, info.filterWidth, cg, info.outChannels], size, [x, dy], filterGradOperands);
+  return runGemm(backend, [info.filterHeight, info.filterWidth, cg, info.outChannels], size, [x, dy], (split) => filterGradOperands(geometry, split));
 }
 
 /** dx of a convolution: the input's shape. */
 export function convInputGrad(backend: WebGPUBackend, dy: TensorInfo, w: TensorInfo, geometry: ConvGeometry): TensorInfo {
   const { info, groups } = geometry;
   const size = { m: info.batchSize * info.inHeight * info.inWidth, n: info.inChannels / groups, k: info.filterHeight * info.filterWidth * (info.outChannels / groups), groups };
-  return runConvGemm(backend, geometry, [...info.inShape], size, [dy, w], inputGradOperands);
+  return runGemm(backend, [...info.inShape], size, [dy, w], (split) => inputGradOperands(geometry, split));
 }

@@ -9,7 +9,13 @@
  * summed over batch × output pixels), K is cut into `splits` chunks computed by separate
  * workgroups into a [splits, …] buffer that `SplitSumProgram` adds up.
  */
+import { env, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { FlatProgram, LINEAR_WORKGROUP, WORKGROUP, ceilDiv, type Uniforms } from './program.ts';
+
+/** Workgroups a GEMM aims to keep busy (split-K below it); the backend start sets it per adapter. */
+export const GEMM_PARALLELISM_FLAG = 'DIGITS_WEBGPU_GEMM_PARALLELISM';
+env().registerFlag(GEMM_PARALLELISM_FLAG, () => 1024);
 
 /**
  * Tile shape: TM×TN outputs per workgroup, TK-deep shared slices, the 256 threads laid out
@@ -255,4 +261,37 @@ export class DirectGemmProgram extends FlatProgram {
       }
     `;
   }
+}
+
+/** A per-column bias (of N values) and ReLU applied to whole sums, when given. */
+export interface GemmEpilogue {
+  bias: TensorInfo | null;
+  relu: boolean;
+}
+
+/**
+ * Runs one GEMM of `size` into a new tensor of `outShape`: direct for N ≤ 4, tiled when the tiles
+ * fill the GPU, else split over K into partial copies (`operandsFor(true)` stores at
+ * `uniforms.partSize` strides) that one more dispatch sums, applying the epilogue there.
+ */
+export function runGemm(
+  backend: WebGPUBackend, outShape: number[], size: GemmSize, inputs: TensorInfo[],
+  operandsFor: (split: boolean) => GemmOperands, epilogue: GemmEpilogue = { bias: null, relu: false },
+): TensorInfo {
+  const tile = chooseTile(size);
+  const splits = chooseSplits(size, tile, env().getNumber(GEMM_PARALLELISM_FLAG));
+  if (size.n <= DIRECT_MAX_N && splits === 1 && !epilogue.bias && !epilogue.relu) return new DirectGemmProgram(outShape, size, operandsFor(false)).run(backend, inputs);
+  if (splits === 1) {
+    const operands = operandsFor(false);
+    const extra = operands.variableNames.includes('bias') ? [epilogue.bias!] : [];
+    return new GemmProgram(outShape, size, operands, tile, 1).run(backend, [...inputs, ...extra]);
+  }
+  const outSize = outShape.reduce((a, b) => a * b, 1);
+  const base = operandsFor(true);
+  const operands = { ...base, uniforms: [...base.uniforms, ['partSize', 'int32', outSize]] as Uniforms };
+  const partials = new GemmProgram([splits, ...outShape], size, operands, tile, splits).run(backend, inputs);
+  const sum = new SplitSumProgram(outShape, splits, { bias: epilogue.bias !== null, relu: epilogue.relu });
+  const out = sum.run(backend, epilogue.bias ? [partials, epilogue.bias] : [partials]);
+  backend.disposeData(partials.dataId);
+  return out;
 }

@@ -6,11 +6,15 @@ import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { replaceKernel } from '../../kernels/replace.ts';
 import { CONVOLUTION_KERNELS, GROUP_CONV_KERNELS } from './convolutions.ts';
 import { LRN_GRAD_KERNELS } from './lrn-grad.ts';
+import { MATMUL_KERNELS } from './matmul.ts';
+import { MAX_POOL_GRAD_KERNELS } from './max-pool-grad.ts';
 
 const CONFIGS = {
   ...CONVOLUTION_KERNELS,
   ...GROUP_CONV_KERNELS,
   ...LRN_GRAD_KERNELS,
+  ...MAX_POOL_GRAD_KERNELS,
+  ...MATMUL_KERNELS,
 } as const satisfies Record<string, KernelConfig>;
 
 /** Names of the kernels `registerWebgpuTrainingKernels` provides. */
