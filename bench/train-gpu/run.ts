@@ -97,7 +97,7 @@ async function profileStep(setup: TrainSetup): Promise<string> {
     by.set(k.name, entry);
   }
   const total = [...by.values()].reduce((s, e) => s + e.ms, 0);
-  return `${info.kernels.length} dispatches, ${total.toFixed(2)} ms GPU: ` + [...by].sort((a, b) => b[1].ms - a[1].ms).slice(0, 8).map(([k, e]) => `${k} ${e.ms.toFixed(2)}/${e.n}`).join(', ');
+  return `${info.kernels.length} dispatches, ${total.toFixed(2)} ms GPU: ` + [...by].sort((a, b) => b[1].ms - a[1].ms).slice(0, Number(process.env.PROFILE_TOP ?? 8)).map(([k, e]) => `${k} ${e.ms.toFixed(2)}/${e.n}`).join(', ');
 }
 
 /** Training images/s of `name` (after a warm-up that compiles the shaders), and inference images/s. */

@@ -8,6 +8,8 @@ import { initBackend, tf } from '../../packages/ml/src/tf.ts';
 import { GEMM_PARALLELISM_FLAG } from '../../packages/ml/src/webgpu/kernels/gemm.ts';
 import { WEBGPU_TRAINING_KERNELS } from '../../packages/ml/src/webgpu/kernels/index.ts';
 import { GROUP_CONV } from '../../packages/ml/src/ops/group-conv.ts';
+import { MOMENTUM_UPDATE } from '../../packages/ml/src/ops/momentum-update.ts';
+import { SOFTMAX_CROSS_ENTROPY, softmaxCrossEntropy } from '../../packages/ml/src/ops/softmax-cross-entropy.ts';
 import { useLavapipe } from '../helpers/webgpu.ts';
 
 type Shape4 = [number, number, number, number];
@@ -123,7 +125,7 @@ t.test('the backend is webgpu on a software adapter', async (tt) => {
   tt.equal(info.name, 'webgpu');
   tt.equal(info.adapter?.software, true, `adapter ${info.adapter?.device}`);
   tt.ok(info.adapter?.vendor && info.adapter.device && info.adapter.description, 'vendor, device and description reported');
-  tt.same([...WEBGPU_TRAINING_KERNELS].sort(), ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', GROUP_CONV.forward, GROUP_CONV.inputGrad, GROUP_CONV.filterGrad, 'FusedConv2D', 'LRNGrad', 'MaxPoolGrad', 'BatchMatMul', '_FusedMatMul'].sort(), 'every kernel we register is tested below');
+  tt.same([...WEBGPU_TRAINING_KERNELS].sort(), ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', GROUP_CONV.forward, GROUP_CONV.inputGrad, GROUP_CONV.filterGrad, 'FusedConv2D', 'LRNGrad', 'MaxPoolGrad', 'BatchMatMul', '_FusedMatMul', MOMENTUM_UPDATE, SOFTMAX_CROSS_ENTROPY.forward, SOFTMAX_CROSS_ENTROPY.grad].sort(), 'every kernel we register is tested below');
 });
 
 t.test('Conv2D and FusedConv2D match cpu', async (tt) => {
@@ -286,5 +288,55 @@ t.test('whole-network gradients match cpu: LeNet, and AlexNet\'s groups, LRN and
       network.model.dispose();
     }
     gradients[0]!.forEach((expected, i) => checkClose(tt, `${c.name} gradient ${i} ${expected.shape}`, gradients[1]![i]!, expected));
+  }
+});
+
+t.test('the fused momentum update matches TF.js momentum with Caffe\'s weight decay', async (tt) => {
+  for (const [nesterov, decay] of [[false, 0], [false, 1e-4], [true, 5e-3]] as const) {
+    const [value, accumulation, gradient] = [host([7, 33]), host([7, 33]), host([7, 33])];
+    const attrs = { lr: 0.05, momentum: 0.9, decay, nesterov };
+    await tf.setBackend('cpu');
+    const expected = tf.tidy(() => {
+      const [v, a, g] = [value, accumulation, gradient].map((h) => tf.tensor(h.data, h.shape));
+      const g2 = tf.add(g!, tf.mul(v!, decay));
+      const a2 = tf.add(tf.mul(a!, 0.9), g2);
+      return [a2, tf.sub(v!, tf.mul(nesterov ? tf.add(g2, tf.mul(a2, 0.9)) : a2, 0.05))];
+    });
+    const want = await Promise.all(expected.map(async (e) => ({ shape: e.shape, data: (await e.data()) as Float32Array })));
+    tf.dispose(expected);
+    const got = await leakFree(tt, `nesterov ${nesterov}`, async () => {
+      const inputs = Object.fromEntries(Object.entries({ value, accumulation, gradient }).map(([k, h]) => [k, tf.tensor(h.data, h.shape)]));
+      const outs = tf.engine().runKernel(MOMENTUM_UPDATE, inputs, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+      const read = await Promise.all(outs.map(async (o) => ({ shape: o.shape, data: (await o.data()) as Float32Array })));
+      tf.dispose([...outs, ...Object.values(inputs)]);
+      return read;
+    });
+    checkClose(tt, `accumulation, nesterov ${nesterov}, decay ${decay}`, got[0]!, want[0]!);
+    checkClose(tt, `value, nesterov ${nesterov}, decay ${decay}`, got[1]!, want[1]!);
+  }
+});
+
+t.test('the fused softmax cross-entropy and its gradient match tf.losses on cpu', async (tt) => {
+  for (const { rows, classes, reduction } of [{ rows: 64, classes: 10, reduction: 'mean' as const }, { rows: 300, classes: 1000, reduction: 'sum' as const }, { rows: 3, classes: 2, reduction: 'mean' as const }]) {
+    const logits = host([rows, classes]);
+    logits.data.forEach((v, i) => { logits.data[i] = v * 8; });
+    // one label past the classes: tf.oneHot makes it a row of zeros, so it counts for nothing
+    const labels = Int32Array.from({ length: rows }, (_, i) => (i === 1 ? classes : int(0, classes - 1)));
+    const dy = 0.5 + rand();
+    const reference = async (backend: 'cpu' | 'webgpu', fused: boolean) => {
+      await tf.setBackend(backend);
+      const z = tf.tensor2d(logits.data, [rows, classes]);
+      const y = tf.tensor1d(labels, 'int32');
+      const lossOf = (x: tf.Tensor2D) => (fused
+        ? softmaxCrossEntropy(x, y, { reduction })
+        : tf.losses.softmaxCrossEntropy(tf.oneHot(y, classes), x, undefined, undefined, reduction === 'mean' ? tf.Reduction.MEAN : tf.Reduction.SUM)) as tf.Scalar;
+      const { value, grads } = tf.valueAndGrads((x: tf.Tensor) => tf.mul(lossOf(x as tf.Tensor2D), dy) as tf.Scalar)([z]);
+      const out = [{ shape: [], data: (await value.data()) as Float32Array }, { shape: grads[0]!.shape, data: (await grads[0]!.data()) as Float32Array }];
+      tf.dispose([z, y, value, ...grads]);
+      return out;
+    };
+    const [want, got] = [await reference('cpu', false), await leakFree(tt, `${rows}×${classes}`, () => reference('webgpu', true))];
+    checkClose(tt, `loss ${rows}×${classes} ${reduction}`, got[0]!, want[0]!);
+    checkClose(tt, `gradient ${rows}×${classes} ${reduction}`, got[1]!, want[1]!);
   }
 });

@@ -88,13 +88,23 @@ async function withoutAddedCrashListeners<T>(start: () => Promise<T>): Promise<T
   }
 }
 
-async function tryWasm(kernels: readonly WasmTrainingKernel[]): Promise<BackendInfo | null> {
-  const pkg = '@tensorflow/tfjs-backend-wasm';
+const WASM_PACKAGE = '@tensorflow/tfjs-backend-wasm';
+
+/**
+ * Readies the wasm backend (its .wasm files from the package, our training kernels) without
+ * switching to it: `initBackend` does this for wasm, and tests comparing another backend with
+ * wasm in one process call it themselves.
+ */
+export function prepareWasm(kernels: readonly WasmTrainingKernel[] = WASM_TRAINING_KERNELS): void {
   // The package ships its .wasm files in dist/; point the loader at them instead of a CDN.
-  setWasmPaths(join(dirname(require.resolve(pkg)), '/'));
+  setWasmPaths(join(dirname(require.resolve(WASM_PACKAGE)), '/'));
   registerWasmTrainingKernels(kernels);
+}
+
+async function tryWasm(kernels: readonly WasmTrainingKernel[]): Promise<BackendInfo | null> {
+  prepareWasm(kernels);
   if (!(await withoutAddedCrashListeners(() => tf.setBackend('wasm')))) return null;
-  return { name: 'wasm', package: pkg, version: packageVersion(pkg) };
+  return { name: 'wasm', package: WASM_PACKAGE, version: packageVersion(WASM_PACKAGE) };
 }
 
 /** Why `auto` passed over webgpu, or an explicit choice of it failed; null once it runs. */

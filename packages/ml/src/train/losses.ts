@@ -1,5 +1,6 @@
 /** The loss of every head of a network on one batch, by each head's kind (§8, §9.1). */
 import type { HeadInfo, LossKind } from '../networks/index.ts';
+import { hasSoftmaxCrossEntropy, softmaxCrossEntropy } from '../ops/softmax-cross-entropy.ts';
 import { tf, tfl } from '../tf.ts';
 
 /** One batch's labels as tensors: class indices, and label vectors when a head regresses. */
@@ -19,6 +20,7 @@ export const needsTargets = (heads: readonly HeadInfo[]): boolean => heads.some(
 export function lossOf(kind: LossKind, output: tf.Tensor, y: LabelTensors, reduction: 'mean' | 'sum'): tf.Scalar {
   const n = output.shape[0]!;
   if (kind === 'softmax') {
+    if (hasSoftmaxCrossEntropy() && output.rank === 2) return softmaxCrossEntropy(output as tf.Tensor2D, y.labels, { reduction });
     const onehot = tf.oneHot(y.labels, output.shape[1]!);
     return tf.losses.softmaxCrossEntropy(onehot, output, undefined, undefined, reduction === 'mean' ? tf.Reduction.MEAN : tf.Reduction.SUM) as tf.Scalar;
   }

@@ -1,7 +1,9 @@
 /** DIGITS' solver types (contract §8.7) as TF.js optimizers whose rate changes per iteration. */
 import type { TrainModelOptions } from '@digits-ts/contracts';
 import { tf } from '../tf.ts';
+import { hasMomentumUpdate } from '../ops/momentum-update.ts';
 import { AdadeltaOptimizer } from './adadelta.ts';
+import { FusedMomentumOptimizer } from './fused-momentum.ts';
 
 export type SolverType = TrainModelOptions['solver'];
 
@@ -11,12 +13,16 @@ const EPSILON = 1e-8;
 /** Adadelta's decay; Caffe reuses `momentum` for it, TF defaults to 0.95. */
 const ADADELTA_RHO = 0.95;
 
-/** A fresh optimizer for `solver`, starting at rate `lr`. */
+/**
+ * A fresh optimizer for `solver`, starting at rate `lr`. The SGD family runs each variable's
+ * update (weight decay included) as one fused op where the backend has it (webgpu).
+ */
 export function createOptimizer(solver: SolverType, lr: number, rmsDecay: number): tf.Optimizer {
+  const momentum = (nesterov: boolean) => (hasMomentumUpdate() ? new FusedMomentumOptimizer(lr, MOMENTUM, nesterov) : tf.train.momentum(lr, MOMENTUM, nesterov));
   switch (solver) {
     case 'SGD':
-    case 'MOMENTUM': return tf.train.momentum(lr, MOMENTUM);
-    case 'NESTEROV': return tf.train.momentum(lr, MOMENTUM, true);
+    case 'MOMENTUM': return momentum(false);
+    case 'NESTEROV': return momentum(true);
     case 'ADAGRAD': return tf.train.adagrad(lr);
     case 'RMSPROP': return tf.train.rmsprop(lr, rmsDecay, 0, EPSILON);
     case 'ADADELTA': return new AdadeltaOptimizer(lr, ADADELTA_RHO, EPSILON);

@@ -8,6 +8,8 @@ import { CONVOLUTION_KERNELS, GROUP_CONV_KERNELS } from './convolutions.ts';
 import { LRN_GRAD_KERNELS } from './lrn-grad.ts';
 import { MATMUL_KERNELS } from './matmul.ts';
 import { MAX_POOL_GRAD_KERNELS } from './max-pool-grad.ts';
+import { MOMENTUM_UPDATE_KERNELS } from './momentum-update.ts';
+import { SOFTMAX_CROSS_ENTROPY_KERNELS } from './softmax-cross-entropy.ts';
 
 const CONFIGS = {
   ...CONVOLUTION_KERNELS,
@@ -15,6 +17,8 @@ const CONFIGS = {
   ...LRN_GRAD_KERNELS,
   ...MAX_POOL_GRAD_KERNELS,
   ...MATMUL_KERNELS,
+  ...MOMENTUM_UPDATE_KERNELS,
+  ...SOFTMAX_CROSS_ENTROPY_KERNELS,
 } as const satisfies Record<string, KernelConfig>;
 
 /** Names of the kernels `registerWebgpuTrainingKernels` provides. */
