@@ -8,6 +8,7 @@ import { initBackend, tf } from '../../packages/ml/src/tf.ts';
 import { GEMM_PARALLELISM_FLAG } from '../../packages/ml/src/webgpu/kernels/gemm.ts';
 import { WEBGPU_TRAINING_KERNELS } from '../../packages/ml/src/webgpu/kernels/index.ts';
 import { GROUP_CONV } from '../../packages/ml/src/ops/group-conv.ts';
+import { BATCH_PREP } from '../../packages/ml/src/ops/batch-prep.ts';
 import { MOMENTUM_UPDATE } from '../../packages/ml/src/ops/momentum-update.ts';
 import { SOFTMAX_CROSS_ENTROPY, softmaxCrossEntropy } from '../../packages/ml/src/ops/softmax-cross-entropy.ts';
 import { useLavapipe } from '../helpers/webgpu.ts';
@@ -125,7 +126,7 @@ t.test('the backend is webgpu on a software adapter', async (tt) => {
   tt.equal(info.name, 'webgpu');
   tt.equal(info.adapter?.software, true, `adapter ${info.adapter?.device}`);
   tt.ok(info.adapter?.vendor && info.adapter.device && info.adapter.description, 'vendor, device and description reported');
-  tt.same([...WEBGPU_TRAINING_KERNELS].sort(), ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', GROUP_CONV.forward, GROUP_CONV.inputGrad, GROUP_CONV.filterGrad, 'FusedConv2D', 'LRNGrad', 'MaxPoolGrad', 'BatchMatMul', '_FusedMatMul', MOMENTUM_UPDATE, SOFTMAX_CROSS_ENTROPY.forward, SOFTMAX_CROSS_ENTROPY.grad].sort(), 'every kernel we register is tested below');
+  tt.same([...WEBGPU_TRAINING_KERNELS].sort(), ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', GROUP_CONV.forward, GROUP_CONV.inputGrad, GROUP_CONV.filterGrad, 'FusedConv2D', 'LRNGrad', 'MaxPoolGrad', 'BatchMatMul', '_FusedMatMul', MOMENTUM_UPDATE, SOFTMAX_CROSS_ENTROPY.forward, SOFTMAX_CROSS_ENTROPY.grad, BATCH_PREP].sort(), 'every kernel we register is tested below');
 });
 
 t.test('Conv2D and FusedConv2D match cpu', async (tt) => {
@@ -338,5 +339,44 @@ t.test('the fused softmax cross-entropy and its gradient match tf.losses on cpu'
     const [want, got] = [await reference('cpu', false), await leakFree(tt, `${rows}×${classes}`, () => reference('webgpu', true))];
     checkClose(tt, `loss ${rows}×${classes} ${reduction}`, got[0]!, want[0]!);
     checkClose(tt, `gradient ${rows}×${classes} ${reduction}`, got[1]!, want[1]!);
+  }
+});
+
+t.test('batches made on the device from the bytes equal the batches JavaScript fills', async (tt) => {
+  const { BatchFeed } = await import('../../packages/ml/src/train/batch-feed.ts');
+  const { fillBatch } = await import('../../packages/ml/src/train/batches.ts');
+  const { createRandom } = await import('@digits-ts/dataset');
+  const [height, width, channels, count] = [11, 13, 3, 9];
+  const samples = {
+    height, width, channels, count,
+    pixels: Uint8Array.from({ length: count * height * width * channels }, () => int(0, 255)),
+    labels: Int32Array.from({ length: count }, (_, i) => i % 4),
+  };
+  const mean = Float32Array.from({ length: height * width * channels }, () => rand() * 255);
+  const augmentation = (await import('./train-helpers.ts')).formOptions({}).augmentation;
+  for (const [train, crop, withMean] of [[true, 8, true], [false, 8, true], [true, null, false], [false, null, true]] as const) {
+    const label = `train ${train}, crop ${crop}, mean ${withMean}`;
+    const opts = (seed: number) => ({ crop, mirror: true, mean: withMean ? mean : null, augmentation, train, random: createRandom(seed) });
+    const indices = [4, 0, 8, 3, 3];
+    const js = opts(5);
+    const [h, w] = crop ? [crop, crop] : [height, width];
+    const floats = new Float32Array(indices.length * h * w * channels);
+    const jsLabels = new Int32Array(indices.length);
+    fillBatch(samples, indices, js, floats, jsLabels);
+    await tf.setBackend('webgpu');
+    const device = opts(5);
+    const feed = new BatchFeed(samples, device, indices.length);
+    tt.ok(feed.onDevice, `${label}: made on the device`);
+    const labels = new Int32Array(indices.length);
+    const batch = await leakFree(tt, label, async () => {
+      const input = feed.input(samples, indices, labels);
+      const data = await input.data();
+      input.dispose();
+      feed.dispose();
+      return data;
+    });
+    tt.same(Array.from(batch), Array.from(floats), `${label}: the same values`);
+    tt.same(Array.from(labels), Array.from(jsLabels), `${label}: the same labels`);
+    tt.equal(device.random(), js.random(), `${label}: the same random draws`);
   }
 });

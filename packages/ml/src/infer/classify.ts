@@ -5,6 +5,7 @@
  */
 import type { Augmentation } from '@digits-ts/contracts';
 import { tf, tfl } from '../tf.ts';
+import { BatchFeed } from '../train/batch-feed.ts';
 import { fillBatch, inputShapeOf, type BatchOptions } from '../train/batches.ts';
 import type { Samples } from '../train/samples.ts';
 
@@ -37,12 +38,9 @@ export interface SampleOutput {
  * while the previous one is read back, so a GPU is not left waiting for JavaScript.
  */
 export async function forwardSamples(model: tfl.LayersModel, names: readonly string[], samples: Samples, prep: InputPreparation): Promise<SampleOutput[][]> {
-  const [h, w, c] = inputShapeOf(samples, prep.crop);
-  const size = h * w * c;
   const batch = inferenceBatch();
-  const x = new Float32Array(batch * size);
   const y = new Int32Array(batch);
-  const options = inferenceBatchOptions(prep);
+  const feed = new BatchFeed(samples, inferenceBatchOptions(prep), batch);
   const out: SampleOutput[][] = [];
   const drain = async ({ tensors, n }: { tensors: tf.Tensor[]; n: number }) => {
     try {
@@ -58,15 +56,19 @@ export async function forwardSamples(model: tfl.LayersModel, names: readonly str
     }
   };
   let pending: { tensors: tf.Tensor[]; n: number } | null = null;
-  for (let start = 0; start < samples.count; start += batch) {
-    const n = Math.min(batch, samples.count - start);
-    fillBatch(samples, Array.from({ length: n }, (_, i) => start + i), options, x, y);
-    const result = tf.tidy(() => model.predict(tf.tensor4d(x.subarray(0, n * size), [n, h, w, c])) as tf.Tensor | tf.Tensor[]);
-    const queued = { tensors: Array.isArray(result) ? result : [result], n };
+  try {
+    for (let start = 0; start < samples.count; start += batch) {
+      const n = Math.min(batch, samples.count - start);
+      const indices = Array.from({ length: n }, (_, i) => start + i);
+      const result = tf.tidy(() => model.predict(feed.input(samples, indices, y)) as tf.Tensor | tf.Tensor[]);
+      const queued = { tensors: Array.isArray(result) ? result : [result], n };
+      if (pending) await drain(pending);
+      pending = queued;
+    }
     if (pending) await drain(pending);
-    pending = queued;
+  } finally {
+    feed.dispose();
   }
-  if (pending) await drain(pending);
   return out;
 }
 

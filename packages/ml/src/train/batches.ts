@@ -25,6 +25,16 @@ export function inputShapeOf(samples: Pick<Samples, 'height' | 'width' | 'channe
   return crop === null ? [samples.height, samples.width, samples.channels] : [crop, crop, samples.channels];
 }
 
+/** Where one image's crop starts and whether it is mirrored: random in training (Caffe's order of draws), centred otherwise. */
+export function placement(samples: Pick<Samples, 'height' | 'width' | 'channels'>, opts: BatchOptions): { top: number; left: number; mirror: boolean } {
+  const [h, w] = inputShapeOf(samples, opts.crop);
+  const { height, width } = samples;
+  const top = opts.crop === null ? 0 : opts.train ? Math.floor(opts.random() * (height - h + 1)) : Math.floor((height - h) / 2);
+  const left = opts.crop === null ? 0 : opts.train ? Math.floor(opts.random() * (width - w + 1)) : Math.floor((width - w) / 2);
+  const mirror = opts.train && opts.mirror && opts.random() < 0.5;
+  return { top, left, mirror };
+}
+
 /**
  * Fills `out` (indices.length × input size) and `labels` for the samples at `indices`, and
  * `targets` (indices.length × target size) when given.
@@ -38,9 +48,7 @@ export function fillBatch(samples: Samples, indices: ArrayLike<number>, opts: Ba
     const index = indices[b]!;
     labels[b] = samples.labels[index]!;
     if (targets) targets.set(targetOf(samples, index), b * (samples.targetSize ?? 1));
-    const top = opts.crop === null ? 0 : opts.train ? Math.floor(opts.random() * (height - h + 1)) : Math.floor((height - h) / 2);
-    const left = opts.crop === null ? 0 : opts.train ? Math.floor(opts.random() * (width - w + 1)) : Math.floor((width - w) / 2);
-    const mirror = opts.train && opts.mirror && opts.random() < 0.5;
+    const { top, left, mirror } = placement(samples, opts);
     const image = out.subarray(b * size, (b + 1) * size);
     const base = index * height * width * channels;
     for (let y = 0; y < h; y++) {

@@ -3,7 +3,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Errors } from '@digits-ts/contracts';
 import { LOSS_LAYER_TYPES } from '../networks/index.ts';
 import { tf } from '../tf.ts';
-import { fillBatch, inputShapeOf } from './batches.ts';
+import { BatchFeed } from './batch-feed.ts';
 import { labelTensors, lossOf, targetBuffer } from './losses.ts';
 import type { OutputValues, TrainSetup } from './trainer.ts';
 
@@ -11,12 +11,10 @@ import type { OutputValues, TrainSetup } from './trainer.ts';
 export async function evaluate(setup: TrainSetup, signal?: AbortSignal): Promise<OutputValues> {
   const val = setup.val!;
   const { heads } = setup.network;
-  const [h, w, c] = inputShapeOf(val, setup.crop);
   const bs = setup.valBatchSize;
-  const x = new Float32Array(bs * h * w * c);
   const y = new Int32Array(bs);
   const t = targetBuffer(heads, bs, val.targetSize);
-  const batch = { crop: setup.crop, mirror: false, mean: setup.mean, augmentation: setup.options.augmentation, train: false, random: setup.random };
+  const feed = new BatchFeed(val, { crop: setup.crop, mirror: false, mean: setup.mean, augmentation: setup.options.augmentation, train: false, random: setup.random }, bs);
   // [loss sum, top-1 hits, top-5 hits] per head, summed on the backend and read once at the end
   let totals: tf.Tensor2D = tf.keep(tf.zeros([heads.length, 3]));
   let values: ArrayLike<number>;
@@ -25,9 +23,8 @@ export async function evaluate(setup: TrainSetup, signal?: AbortSignal): Promise
       if (signal?.aborted) throw Errors.JOB_ABORTED('training aborted by user');
       const n = Math.min(bs, val.count - start);
       const indices = Array.from({ length: n }, (_, i) => start + i);
-      fillBatch(val, indices, batch, x, y, t ?? undefined);
       const next = tf.tidy(() => {
-        const input = tf.tensor4d(x.subarray(0, n * h * w * c), [n, h, w, c]);
+        const input = feed.input(val, indices, y, t ?? undefined);
         const labels = labelTensors(y, t, n, val.targetSize ?? 1);
         const out = setup.network.model.predict(input) as tf.Tensor | tf.Tensor[];
         const outputs = Array.isArray(out) ? out : [out];
@@ -49,6 +46,7 @@ export async function evaluate(setup: TrainSetup, signal?: AbortSignal): Promise
     values = await totals.data();
   } finally {
     totals.dispose();
+    feed.dispose();
   }
   const loss = heads.map((_, i) => values[i * 3]!);
   const top1 = heads.map((_, i) => values[i * 3 + 1]!);

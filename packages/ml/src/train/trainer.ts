@@ -9,7 +9,8 @@ import { Errors, learningRateAt, type TrainModelOptions } from '@digits-ts/contr
 import type { RandomSource } from '@digits-ts/dataset';
 import type { BuiltNetwork } from '../networks/index.ts';
 import { tf } from '../tf.ts';
-import { fillBatch, inputShapeOf, type BatchOptions } from './batches.ts';
+import type { BatchOptions } from './batches.ts';
+import { BatchFeed } from './batch-feed.ts';
 import { EpochOrder } from './epoch-order.ts';
 import { createOptimizer, disposeOptimizer, setLearningRate } from './optimizers.ts';
 import { isFusedMomentum } from './fused-momentum.ts';
@@ -115,8 +116,7 @@ class TrainLoop {
   readonly optimizer: tf.Optimizer;
   readonly vars: tf.Variable[];
   private readonly decayed: Set<string>;
-  private readonly batch: BatchOptions;
-  private readonly x: Float32Array;
+  private readonly feed: BatchFeed;
   private readonly y: Int32Array;
   /** Label vectors of the batch, for regression heads. */
   private readonly t: Float32Array | null;
@@ -136,9 +136,8 @@ class TrainLoop {
     this.vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const decayedLayers = new Set(s.network.decayed);
     this.decayed = new Set(model.layers.filter((l) => decayedLayers.has(l.name)).flatMap((l) => l.trainableWeights.filter((w) => !/bias/.test(w.originalName)).map((w) => (w.read() as tf.Variable).name)));
-    this.batch = { crop: s.crop, mirror: s.mirror, mean: s.mean, augmentation: o.augmentation, train: true, random: s.random };
-    const [h, w, c] = inputShapeOf(s.train, s.crop);
-    this.x = new Float32Array(s.batchSize * h * w * c);
+    const batch: BatchOptions = { crop: s.crop, mirror: s.mirror, mean: s.mean, augmentation: o.augmentation, train: true, random: s.random };
+    this.feed = new BatchFeed(s.train, batch, s.batchSize);
     this.y = new Int32Array(s.batchSize);
     this.t = targetBuffer(s.network.heads, s.batchSize, s.train.targetSize);
     this.order = new EpochOrder(s.train.count, o.shuffle, s.random);
@@ -151,12 +150,10 @@ class TrainLoop {
    * iter_size); adds its head losses, scaled alike, to the running sums.
    */
   private ownGradients(indices: number[], scale: number): tf.NamedTensorMap {
-    const { x, y, t } = this;
+    const { y, t } = this;
     const n = indices.length;
-    fillBatch(this.s.train, indices, this.batch, x, y, t ?? undefined);
-    const [h, w, c] = inputShapeOf(this.s.train, this.s.crop);
     return tf.tidy(() => {
-      const input = tf.tensor4d(x.subarray(0, n * h * w * c), [n, h, w, c]);
+      const input = this.feed.input(this.s.train, indices, y, t ?? undefined);
       const labels = labelTensors(y, t, n, this.s.train.targetSize ?? 1);
       let losses: tf.Scalar[] = [];
       const { grads } = tf.variableGrads(() => {
@@ -247,6 +244,7 @@ class TrainLoop {
 
   async dispose(): Promise<void> {
     this.sums.forEach((s) => s.dispose());
+    this.feed.dispose();
     disposeOptimizer(this.optimizer);
     await this.dropReplicas();
   }

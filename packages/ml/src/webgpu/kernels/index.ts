@@ -3,6 +3,7 @@
  * back to for cases they do not handle). Register before the first op runs on webgpu.
  */
 import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { BATCH_PREP_KERNELS } from './batch-prep.ts';
 import { replaceKernel } from '../../kernels/replace.ts';
 import { CONVOLUTION_KERNELS, GROUP_CONV_KERNELS } from './convolutions.ts';
 import { LRN_GRAD_KERNELS } from './lrn-grad.ts';
@@ -19,6 +20,7 @@ const CONFIGS = {
   ...MATMUL_KERNELS,
   ...MOMENTUM_UPDATE_KERNELS,
   ...SOFTMAX_CROSS_ENTROPY_KERNELS,
+  ...BATCH_PREP_KERNELS,
 } as const satisfies Record<string, KernelConfig>;
 
 /** Names of the kernels `registerWebgpuTrainingKernels` provides. */
