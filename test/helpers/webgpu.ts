@@ -9,9 +9,12 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/** Whether the tests run on lavapipe (else on the machine's GPU). */
+export const onLavapipe = process.env.LAVAPIPE !== '0';
+
 /** Variables that make Dawn find lavapipe (for this process and the processes it starts). */
 export function lavapipeEnv(): Record<string, string> {
-  if (process.env.LAVAPIPE === '0') return {};
+  if (!onLavapipe) return {};
   let icd: string;
   try {
     icd = execFileSync('bash', [path.join(ROOT, 'scripts/setup-lavapipe.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 }).trim();
