@@ -4,6 +4,7 @@
  */
 import t, { type Test } from 'tap';
 import { initBackend, tf } from '../../packages/ml/src/tf.ts';
+import { relativeError, runKernelOn, seededCases, type HostTensor } from '../helpers/kernel-compare.ts';
 import { conv2dBackpropFilterForm } from '../../packages/ml/src/kernels/conv2d-backprop-filter.ts';
 import { conv2dBackpropInputForm } from '../../packages/ml/src/kernels/conv2d-backprop-input.ts';
 import { PATCH_ELEMENTS_FLAG } from '../../packages/ml/src/kernels/flags.ts';
@@ -13,42 +14,10 @@ type Shape4 = [number, number, number, number];
 
 await initBackend('wasm');
 
-/** mulberry32: a small seeded generator, so every run sees the same cases. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(a ^ (a >>> 15), a | 1);
-    r ^= r + Math.imul(r ^ (r >>> 7), r | 61);
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = seededRandom(20240611);
-const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+const { rand, int, pick } = seededCases(20240611);
 const values = (n: number, quantize = false) => Float32Array.from({ length: n }, () => (quantize ? Math.round(rand() * 4 - 2) : rand() * 2 - 1));
-
-interface HostTensor { shape: number[]; data: Float32Array }
 const host = (shape: number[], quantize = false): HostTensor => ({ shape, data: values(shape.reduce((a, b) => a * b, 1), quantize) });
-
-/** Runs one kernel on `backend` with host inputs and returns its output as host data. */
-async function runKernel(backend: 'cpu' | 'wasm', kernel: string, inputs: Record<string, HostTensor>, attrs: Record<string, unknown>): Promise<HostTensor> {
-  await tf.setBackend(backend);
-  const tensors = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
-  const out = tf.engine().runKernel(kernel, tensors, attrs as tf.NamedAttrMap) as tf.Tensor;
-  const result = { shape: out.shape, data: out.dataSync() as Float32Array };
-  tf.dispose([out, ...Object.values(tensors)]);
-  return result;
-}
-
-/** Largest |a − b| relative to the reference's largest magnitude (at least 1). */
-function relativeError(actual: HostTensor, expected: HostTensor): number {
-  let scale = 1;
-  for (const v of expected.data) scale = Math.max(scale, Math.abs(v));
-  let worst = 0;
-  for (let i = 0; i < expected.data.length; i++) worst = Math.max(worst, Math.abs(actual.data[i]! - expected.data[i]!));
-  return worst / scale;
-}
+const runKernel = runKernelOn;
 
 const TOLERANCE = 1e-4;
 

@@ -12,6 +12,7 @@ import { BATCH_PREP } from '../../packages/ml/src/ops/batch-prep.ts';
 import { MOMENTUM_UPDATE } from '../../packages/ml/src/ops/momentum-update.ts';
 import { SOFTMAX_CROSS_ENTROPY, softmaxCrossEntropy } from '../../packages/ml/src/ops/softmax-cross-entropy.ts';
 import { onLavapipe, useLavapipe } from '../helpers/webgpu.ts';
+import { relativeError, runKernelOn, seededCases, type HostTensor } from '../helpers/kernel-compare.ts';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -19,43 +20,11 @@ type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [num
 useLavapipe();
 const info = await initBackend('webgpu');
 
-/** mulberry32, so every run sees the same cases. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(a ^ (a >>> 15), a | 1);
-    r ^= r + Math.imul(r ^ (r >>> 7), r | 61);
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = seededRandom(20261204);
-const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
-
-interface HostTensor { shape: number[]; data: Float32Array }
+const { rand, int, pick } = seededCases(20261204);
 const host = (shape: number[], positive = false): HostTensor => ({
   shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (positive ? rand() + 0.1 : rand() * 2 - 1)),
 });
-
-/** Runs `kernel` on `backend` with host inputs; returns the output as host data. */
-async function runOn(backend: 'cpu' | 'webgpu', kernel: string, inputs: Record<string, HostTensor>, attrs: object): Promise<HostTensor> {
-  await tf.setBackend(backend);
-  const tensors = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
-  const out = tf.engine().runKernel(kernel, tensors, attrs as tf.NamedAttrMap) as tf.Tensor;
-  const result = { shape: out.shape, data: (await out.data()) as Float32Array };
-  tf.dispose([out, ...Object.values(tensors)]);
-  return result;
-}
-
-/** Largest |a − b| relative to the reference's largest magnitude (at least 1). */
-function relativeError(actual: HostTensor, expected: HostTensor): number {
-  let scale = 1;
-  for (const v of expected.data) scale = Math.max(scale, Math.abs(v));
-  let worst = 0;
-  for (let i = 0; i < expected.data.length; i++) worst = Math.max(worst, Math.abs(actual.data[i]! - expected.data[i]!));
-  return worst / scale;
-}
+const runOn = runKernelOn;
 
 const TOLERANCE = 1e-4;
 

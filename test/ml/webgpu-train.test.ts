@@ -6,6 +6,7 @@
 import t from 'tap';
 import { buildStandardNetwork, initBackend, tf, train } from '@digits-ts/ml';
 import { prepareWasm } from '../../packages/ml/src/tf.ts';
+import { releaseCachedBuffers } from '../../packages/ml/src/webgpu/memory.ts';
 import { formOptions, mnistSamples, setupFor } from './train-helpers.ts';
 import { useLavapipe } from '../helpers/webgpu.ts';
 
@@ -45,3 +46,14 @@ for (const solver of ['SGD', 'NESTEROV', 'ADAM']) {
     });
   });
 }
+
+t.test('after a training the cached GPU buffers go back to the device', async (tt) => {
+  await trainedWeights('webgpu', { solver_type: 'SGD', learning_rate: '0.01', lr_policy: 'fixed' }, tt.testdir());
+  const manager = (tf.backend() as unknown as { bufferManager: { numFreeBuffers: number; numBytesAllocated: number; numBytesUsed: number } }).bufferManager;
+  tt.ok(manager.numFreeBuffers > 0, `${manager.numFreeBuffers} buffers cached after the training`);
+  const released = releaseCachedBuffers();
+  tt.ok(released > 0, `${released} bytes given back`);
+  tt.equal(manager.numFreeBuffers, 0);
+  tt.equal(manager.numBytesAllocated, manager.numBytesUsed, 'only buffers in use stay allocated');
+  tt.equal(releaseCachedBuffers(), 0, 'nothing more to give back');
+});

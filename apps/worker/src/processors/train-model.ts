@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Job } from 'bullmq';
 import { appendOutputs, compileChecker, Errors, outputsUpTo, TrainModelPayload, type JobRecord, type ModelState } from '@digits-ts/contracts';
 import { createRandom } from '@digits-ts/dataset';
-import { backendInfo, readCheckpointInfo, train, type CheckpointInfo } from '@digits-ts/ml';
+import { backendInfo, readCheckpointInfo, releaseCachedBuffers, train, type CheckpointInfo } from '@digits-ts/ml';
 import type { WorkerContext } from '../context.ts';
 import { epochSeconds, trainingImagesPerSecond } from '../metrics.ts';
 import { prepareTraining } from '../training/setup.ts';
@@ -54,7 +54,10 @@ export function createTrainModelProcessor(ctx: WorkerContext) {
       const dataset = await ctx.store.get(datasetId);
       if (!dataset || dataset.status !== 'D') throw Errors.DATASET_NOT_READY(`dataset ${datasetId} is not Done`);
       const { setup, description } = await prepareTraining(ctx, record, datasetId, options, signal);
-      dispose = () => setup.network.model.dispose();
+      dispose = () => {
+        setup.network.model.dispose();
+        releaseCachedBuffers();
+      };
       // a checkpoint and a model state: an earlier run stopped (worker killed or stopped, abort, resume)
       const checkpoint = record.model ? await readCheckpointInfo(ctx.store.jobDir(jobId)) : null;
       if (checkpoint) {

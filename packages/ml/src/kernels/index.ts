@@ -10,7 +10,7 @@ import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { maxPoolGradConfig } from './max-pool-grad.ts';
 import { sumConfig } from './sum.ts';
-import { replaceKernel } from './replace.ts';
+import { replaceKernels } from './replace.ts';
 
 const CONFIGS = {
   Conv2DBackpropFilter: conv2dBackpropFilterConfig,
@@ -31,9 +31,5 @@ export const WASM_TRAINING_KERNELS = Object.keys(CONFIGS) as WasmTrainingKernel[
  * to the package's one for shapes it does not handle.
  */
 export function registerWasmTrainingKernels(kernels: readonly WasmTrainingKernel[] = WASM_TRAINING_KERNELS): void {
-  for (const name of kernels) {
-    const config = CONFIGS[name];
-    if (!config) throw new Error(`Expected one of ${WASM_TRAINING_KERNELS.join(', ')} for kernel but received ${String(name)} of type ${typeof name}`);
-    replaceKernel(config);
-  }
+  replaceKernels(CONFIGS, kernels);
 }

@@ -27,3 +27,13 @@ export function replaceKernel(config: KernelConfig): void {
   registerKernel(stock?.setupFunc ? { ...config, setupFunc: stock.setupFunc } : config);
   replaced.add(key);
 }
+
+/** Replaces the kernels `names` of `configs` (a backend's set of ours), checking each name. */
+export function replaceKernels<K extends string>(configs: Record<K, KernelConfig>, names: readonly K[]): void {
+  const known = Object.keys(configs);
+  for (const name of names) {
+    const config = configs[name];
+    if (!config) throw new Error(`Expected one of ${known.join(', ')} for kernel but received ${String(name)} of type ${typeof name}`);
+    replaceKernel(config);
+  }
+}

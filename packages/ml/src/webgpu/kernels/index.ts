@@ -4,7 +4,7 @@
  */
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { BATCH_PREP_KERNELS } from './batch-prep.ts';
-import { replaceKernel } from '../../kernels/replace.ts';
+import { replaceKernels } from '../../kernels/replace.ts';
 import { CONVOLUTION_KERNELS, GROUP_CONV_KERNELS } from './convolutions.ts';
 import { LRN_GRAD_KERNELS } from './lrn-grad.ts';
 import { MATMUL_KERNELS } from './matmul.ts';
@@ -30,9 +30,5 @@ export const WEBGPU_TRAINING_KERNELS = Object.keys(CONFIGS) as WebgpuTrainingKer
 
 /** Registers our webgpu kernels (all by default; benchmarks pass a subset to measure each). */
 export function registerWebgpuTrainingKernels(kernels: readonly WebgpuTrainingKernel[] = WEBGPU_TRAINING_KERNELS): void {
-  for (const name of kernels) {
-    const config = CONFIGS[name];
-    if (!config) throw new Error(`Expected one of ${WEBGPU_TRAINING_KERNELS.join(', ')} for kernel but received ${String(name)} of type ${typeof name}`);
-    replaceKernel(config);
-  }
+  replaceKernels(CONFIGS, kernels);
 }
