@@ -61,6 +61,17 @@ t.test('auto passes over a software WebGPU adapter and says why; webgpu takes it
   tt.same([info.adapter.software, info.adapter.vendor], [true, 'mesa']);
 });
 
+t.test('a lost GPU device is reported to whoever listens', async (tt) => {
+  const lost = runNode(`import { initBackend, tf } from ${JSON.stringify(tfModule)};
+    import { onGpuLost } from ${JSON.stringify(new URL('../../packages/ml/src/webgpu/backend.ts', import.meta.url).pathname)};
+    await initBackend('webgpu');
+    const reason = new Promise((resolve) => onGpuLost(resolve));
+    tf.backend().device.destroy();
+    console.log(await reason);`, lavapipeEnv());
+  tt.equal(lost.status, 0, lost.stderr);
+  tt.match(lost.stdout, /^destroyed: /m);
+});
+
 t.test('webgpu without any Vulkan device fails loudly', async (tt) => {
   const none = runNode(`import { initBackend } from ${JSON.stringify(tfModule)};
     await initBackend('webgpu');`, { VK_DRIVER_FILES: '/nonexistent/icd.json', VK_ICD_FILENAMES: '/nonexistent/icd.json' });

@@ -5,7 +5,7 @@ import { placedTrainQueue, UPLOADS_DIR, type QueueRef } from '@digits-ts/contrac
 import type { Worker } from 'bullmq';
 import type { WorkerConfig } from '@digits-ts/config';
 import type { Logger } from '@digits-ts/logger';
-import { gpuSelection, initBackend, webgpuSkipReason } from '@digits-ts/ml';
+import { gpuSelection, initBackend, onGpuLost, webgpuSkipReason } from '@digits-ts/ml';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { adoptStrandedTraining, createRedis, JobStore, QueueProducer, startQueueWorker, subscribeAborts, WorkerHeartbeat, type Processor } from '@digits-ts/queue';
@@ -78,6 +78,9 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Wo
   // one GPU per worker process: a webgpu backend drives the first GPU it may use, and no other
   const gpu = gpuSelection(webgpuTarget(gpus, host), host);
   const backend = config.queues.includes('train') || config.queues.includes('infer') ? await initBackend(config.tfBackend, { gpu }) : null;
+  // nothing runs on a lost device: leave at once, so the job's lock runs out and another worker
+  // continues from its checkpoint (a graceful stop would checkpoint from the dead device)
+  if (backend?.name === 'webgpu') onGpuLost((reason) => { log.fatal({ reason }, 'GPU device lost: exiting'); process.exit(1); });
   if (backend?.name === 'webgpu' && gpus.length > 1) log.warn({ gpus, used: gpus[0] }, 'a webgpu worker drives one GPU: start one worker per GPU (CUDA_VISIBLE_DEVICES=N)');
   await subscribeAborts(subscriber, config.redis.prefix, (jobId) => ctx.running.get(jobId)?.abort());
   await warnUnlessNoeviction(redis, log);

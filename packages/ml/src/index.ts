@@ -4,6 +4,7 @@
  */
 export { BACKEND_CHOICES, backendInfo, initBackend, tf, tfl, webgpuSkipReason, type BackendChoice, type BackendInfo } from './tf.ts';
 export { releaseCachedBuffers } from './webgpu/memory.ts';
+export { onGpuLost } from './webgpu/backend.ts';
 export { gpuSelection, type GpuAdapter, type GpuSelection, type GpuTarget } from './webgpu/dawn.ts';
 export { buildStandardNetwork, standardNetworkJson, isStandardNetwork, minimumInputSize, STANDARD_NETWORKS, type BuiltNetwork, type StandardNetwork } from './networks/index.ts';
 export { buildCustomNetwork } from './train/custom-network.ts';

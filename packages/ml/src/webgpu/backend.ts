@@ -7,6 +7,15 @@ import { GEMM_PARALLELISM_FLAG } from './kernels/gemm.ts';
 import { registerWebgpuTrainingKernels, type WebgpuTrainingKernel } from './kernels/index.ts';
 import type { DawnAdapter } from './dawn.ts';
 
+/** Who hears that the GPU device was lost (a driver reset, a removed card): nothing runs on it after. */
+const lostListeners = new Set<(reason: string) => void>();
+
+/** Calls `listener` with the reason if this process's GPU device is lost; returns the unsubscribe. */
+export function onGpuLost(listener: (reason: string) => void): () => void {
+  lostListeners.add(listener);
+  return () => lostListeners.delete(listener);
+}
+
 /** Above the package's priority, so nothing else claims the name first. */
 const PRIORITY = 4;
 /**
@@ -34,6 +43,7 @@ export async function startWebgpuBackend({ adapter, info }: DawnAdapter, kernels
       maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
     },
   });
+  void device.lost.then((info) => lostListeners.forEach((listener) => listener(`${info.reason}: ${info.message}`)));
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
   tf.registerBackend('webgpu', () => new WebGPUBackend(device, adapter.info), PRIORITY);
   registerWebgpuTrainingKernels(kernels);
