@@ -17,7 +17,6 @@ t.test('bench:train-gpu reports every case on lavapipe', async (t) => {
   });
   t.equal(run.status, 0, run.stderr.slice(-3000));
   t.match(run.stdout, /gradient check lenet: largest difference from the cpu backend \d\.\d+e-\d+/);
-  t.match(run.stdout, /gradient check alexnet: /);
   t.notMatch(run.stdout, /TOO LARGE/);
   const report = JSON.parse(await fs.readFile(json, 'utf8')) as { engine: { name: string; adapter: { software: boolean } }; tiny: boolean; rows: { case: string; ours: number; unit: string }[]; anchors: Record<string, { img_s?: number; wall_s?: number }> };
   t.match(report, { engine: { name: 'webgpu', adapter: { software: true } }, tiny: true });
