@@ -22,7 +22,7 @@ import { evaluate } from './evaluate.ts';
 import { headLosses, labelTensors, targetBuffer } from './losses.ts';
 import { LOSS_LAYER_TYPES } from '../networks/index.ts';
 import { Replica } from './replicas.ts';
-import { RunAhead } from '../webgpu/queue.ts';
+import { StepClock } from '../webgpu/queue.ts';
 
 export interface TrainSetup {
   network: BuiltNetwork;
@@ -268,7 +268,8 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
   const schedule = scheduleOf({ trainEntries: setup.train.count, batchSize: setup.batchSize, iterSize, epochs: o.trainEpochs, snapshotInterval: o.snapshotInterval, valInterval: o.valInterval });
   const loop = new TrainLoop(setup, schedule, iterSize);
   const snapshots: TrainResult['snapshots'] = [];
-  let trainMs = 0;
+  // training time: the stretches of steps, reports, validation and snapshots left out
+  const clock = new StepClock();
   let soloMs = 0;
   let sharedMs = 0;
   let threadsUsed = 1;
@@ -295,14 +296,7 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
     // a replica needs at least one sample of every batch
     const threads = Math.min(setup.threads ?? 1, setup.batchSize);
     for (let r = 1; r < threads; r++) loop.replicas.push(await Replica.start(setup, loop.vars, Math.floor(setup.random() * 2 ** 31) + r, setup.batchSize));
-    // training time is the wall time of the stretches of steps, validation and snapshots left out;
-    // a GPU runs behind the steps queued, so a stretch ends when its queue has drained
-    const ahead = new RunAhead();
-    let stretch = performance.now();
-    const endStretch = async () => {
-      await ahead.drain();
-      trainMs += performance.now() - stretch;
-    };
+    clock.resume();
     for (let iter = first; iter <= schedule.maxIter; iter++) {
       if (hooks.signal?.aborted) throw Errors.JOB_ABORTED('training aborted by user');
       // Caffe computes the rate from the iteration count before the update
@@ -314,7 +308,7 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
       loop.useReplicas = phase === 'shared' || phase === 'done';
       const started = performance.now();
       await loop.step(lr);
-      await ahead.stepQueued();
+      await clock.stepQueued();
       done = iter;
       const took = performance.now() - started;
       if (phase === 'solo') soloMs += took;
@@ -323,11 +317,13 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
       threadsUsed = 1 + loop.replicas.length;
       const last = iter === schedule.maxIter;
       const epoch = epochOf(iter, schedule.itersPerEpoch);
-      if (iter % schedule.display === 0 || last) await hooks.onOutputs?.('train', epoch, trainOutputs(setup, await loop.takeMeans(), lr));
+      const display = iter % schedule.display === 0 || last;
       const validate = setup.val && setup.val.count > 0 && o.valInterval > 0 && (iter % schedule.testEvery === 0 || last);
       const snapshot = (schedule.snapshotEvery > 0 && iter % schedule.snapshotEvery === 0) || last;
       const due = !snapshot && setup.checkpointEveryMs && performance.now() - checkpointedAt >= setup.checkpointEveryMs;
-      if (validate || snapshot || due) await endStretch();
+      const pause = display || validate || snapshot || due;
+      if (pause) await clock.pause();
+      if (display) await hooks.onOutputs?.('train', epoch, trainOutputs(setup, await loop.takeMeans(), lr));
       if (validate) await hooks.onOutputs?.('val', epoch, await evaluate(setup, hooks.signal));
       if (snapshot) {
         const dir = path.join(setup.jobDir, snapshotDirName(epoch));
@@ -338,7 +334,7 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
       } else if (due) {
         await checkpoint();
       }
-      if (validate || snapshot || due) stretch = performance.now();
+      if (pause) clock.resume();
       hooks.onIteration?.(iter, schedule.maxIter);
       await yieldToEventLoop();
     }
@@ -351,5 +347,5 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
     await loop.dispose();
   }
   const images = (schedule.maxIter - (resumedFrom?.iteration ?? 0)) * setup.batchSize * iterSize;
-  return { schedule, imagesPerSecond: images / (trainMs / 1000), snapshots, threads: threadsUsed, resumedFrom };
+  return { schedule, imagesPerSecond: images / (clock.ms / 1000), snapshots, threads: threadsUsed, resumedFrom };
 }

@@ -42,3 +42,29 @@ export class RunAhead {
     while (this.pending.length > 0) await this.pending.shift();
   }
 }
+
+/**
+ * Training time: the wall time of the stretches of steps, with the work between them (reports,
+ * validation, snapshots) left out. A stretch ends once the GPU has run what it queued.
+ */
+export class StepClock {
+  private readonly ahead = new RunAhead();
+  private started = performance.now();
+  /** Milliseconds of training so far. */
+  ms = 0;
+
+  /** Call after queueing a step. */
+  stepQueued(): Promise<void> {
+    return this.ahead.stepQueued();
+  }
+
+  /** Ends the stretch (waiting for the GPU); `resume` starts the next. */
+  async pause(): Promise<void> {
+    await this.ahead.drain();
+    this.ms += performance.now() - this.started;
+  }
+
+  resume(): void {
+    this.started = performance.now();
+  }
+}
