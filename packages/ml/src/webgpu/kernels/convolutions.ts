@@ -8,21 +8,14 @@
 import {
   backend_util, Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, FusedConv2D,
   type Conv2DAttrs, type Conv2DBackpropFilterAttrs, type Conv2DBackpropInputAttrs, type FusedConv2DAttrs,
-  type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo,
+  type KernelConfig, type KernelFunc, type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { stockKernel } from '../../kernels/replace.ts';
+import { callStock } from './program.ts';
 import { GROUP_CONV, type GroupConvAttrs } from '../../ops/group-conv.ts';
 import { convFilterGrad, convForward, convInputGrad } from './conv-gemm.ts';
 
 type Shape4D = [number, number, number, number];
-
-/** The package's kernel, for the cases ours leaves to it. */
-function callStock(name: string, inputs: Record<string, TensorInfo>, backend: WebGPUBackend, attrs: object): TensorInfo {
-  const config = stockKernel(name, 'webgpu');
-  if (!config) throw new Error(`Expected the webgpu package to register ${name} but it did not`);
-  return config.kernelFunc({ inputs, backend, attrs: attrs as NamedAttrMap }) as TensorInfo;
-}
 
 /** A 1×1, stride-1, undilated forward convolution: the package runs it as one matmul. */
 const isPointwise = (info: backend_util.Conv2DInfo) =>

@@ -7,8 +7,8 @@
  */
 import { BatchMatMul, _FusedMatMul, type BatchMatMulAttrs, type KernelConfig, type KernelFunc, type TensorInfo, type _FusedMatMulAttrs } from '@tensorflow/tfjs-core';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { stockKernel } from '../../kernels/replace.ts';
 import { runGemm, type GemmOperands } from './gemm.ts';
+import { callStock } from './program.ts';
 
 /** Operands of batch g of C = op(A)·op(B), either side broadcast when its batch is 1. */
 function matmulOperands(transposeA: boolean, transposeB: boolean, broadcastA: boolean, broadcastB: boolean, split: boolean, epilogue: { bias: boolean; relu: boolean }): GemmOperands {
@@ -62,10 +62,7 @@ function matmul(kernelName: string, { inputs, backend, attrs }: MatMulArgs): Ten
   const batches = Math.max(batchA, batchB);
   const ours = a.dtype === 'float32' && b.dtype === 'float32' && (batchA === batchB || batchA === 1 || batchB === 1)
     && (activation === 'linear' || activation === 'relu') && !inputs.preluActivationWeights && (!bias || size(bias.shape) === n);
-  if (!ours) {
-    const stock = stockKernel(kernelName, 'webgpu')!;
-    return stock.kernelFunc({ inputs: inputs as Record<string, TensorInfo>, backend, attrs: attrs as unknown as Record<string, never> }) as TensorInfo;
-  }
+  if (!ours) return callStock(kernelName, inputs as Record<string, TensorInfo>, backend, attrs);
   const lead = (a.shape.length >= b.shape.length ? a.shape : b.shape).slice(0, -2);
   const epilogue = { bias: bias ?? null, relu: activation === 'relu' };
   return runGemm(backend, [...lead, m, n], { m, n, k, groups: batches }, [a, b],

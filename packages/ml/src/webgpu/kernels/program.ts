@@ -4,7 +4,8 @@
  * the pipeline by `shaderKey` and batches the dispatch with its own. Shapes travel as uniforms,
  * so one compiled shader serves every shape of its kind.
  */
-import type { TensorInfo } from '@tensorflow/tfjs-core';
+import type { NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { stockKernel } from '../../kernels/replace.ts';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 
 /** One uniform value as `runWebGPUProgram` takes it (scalars only in our programs). */
@@ -53,3 +54,10 @@ export abstract class FlatProgram implements WebGPUProgram {
 
 /** `ceil(a / b)` for positive integers. */
 export const ceilDiv = (a: number, b: number): number => Math.floor((a + b - 1) / b);
+
+/** The package's own webgpu kernel `name`, for the cases ours leaves to it. */
+export function callStock(name: string, inputs: Record<string, TensorInfo>, backend: WebGPUBackend, attrs: object): TensorInfo {
+  const config = stockKernel(name, 'webgpu');
+  if (!config) throw new Error(`Expected the webgpu package to register ${name} but it did not`);
+  return config.kernelFunc({ inputs, backend, attrs: attrs as NamedAttrMap }) as TensorInfo;
+}
