@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Errors, isWithinRoots, type FormErrors, type ServerPath } from '@digits-ts/contracts';
+import { Errors, type FormErrors, type ServerPath } from '@digits-ts/contracts';
+import { isWithinRoots } from '@digits-ts/config';
 import { FormError } from './plugins/errors.ts';
 
 /** DATA_ROOTS resolved through symlinks (roots that do not exist are left out). */

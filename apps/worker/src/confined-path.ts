@@ -4,7 +4,8 @@
  */
 import fsSync, { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
-import { Errors, isWithinRoots, type AppError } from '@digits-ts/contracts';
+import { Errors, type AppError } from '@digits-ts/contracts';
+import { isWithinRoots } from '@digits-ts/config';
 
 /**
  * The real path of `p`, which must exist (else the error `missing` makes) and lie inside `roots` after following

@@ -6,7 +6,6 @@ export * from './username.ts';
 export * from './form.ts';
 export * from './dataset-form.ts';
 export * from './validate.ts';
-export * from './paths.ts';
 export * from './lr-policy.ts';
 export * from './model-form.ts';
 export * from './network-format.ts';

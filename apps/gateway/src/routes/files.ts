@@ -6,7 +6,8 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Errors, isWithinRoots } from '@digits-ts/contracts';
+import { Errors } from '@digits-ts/contracts';
+import { isWithinRoots } from '@digits-ts/config';
 
 const TYPES: Record<string, string> = {
   '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.txt': 'text/plain; charset=utf-8',

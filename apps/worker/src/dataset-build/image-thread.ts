@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Errors, isAppError, isWithinRoots } from '@digits-ts/contracts';
+import { Errors, isAppError } from '@digits-ts/contracts';
+import { isWithinRoots } from '@digits-ts/config';
 import { encodeDatum, pixelsToDatumData } from '@digits-ts/dataset';
 import { configureSharp, prepareImage } from '@digits-ts/imaging';
 import { readImageFileSync } from '../confined-path.ts';

@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { DATASET_STAGES, Errors, isWithinRoots, type DatasetBuildOptions, type DatasetStage, type ParseFolderTask } from '@digits-ts/contracts';
+import { DATASET_STAGES, Errors, type DatasetBuildOptions, type DatasetStage, type ParseFolderTask } from '@digits-ts/contracts';
+import { isWithinRoots } from '@digits-ts/config';
 import { formatLabels, formatListLines, parseFolder, parseImageList, parseLabelsText, type ListLine, type RandomSource } from '@digits-ts/dataset';
 
 export type Stage = DatasetStage;

@@ -1,4 +1,8 @@
-/** Path confinement, pure: is an absolute, already-resolved path inside one of the roots? */
+/**
+ * Path confinement against DATA_ROOTS, pure: is an absolute path inside one of the roots? Here
+ * beside the DATA_ROOTS it checks against (both apps load it from this package), not in
+ * contracts, because it leans on node:path's normalisation and contracts stays free of node:*.
+ */
 import path from 'node:path';
 
 /** True when `target` equals a root or lies below one (compared by whole path segments). */

@@ -1,7 +1,7 @@
 // isWithinRoots: server-path confinement by whole path segments.
 import path from 'node:path';
 import t from 'tap';
-import { isWithinRoots } from '@digits-ts/contracts';
+import { isWithinRoots } from '@digits-ts/config';
 
 const ROOTS = ['/data', '/srv/images/'];
 
@@ -42,7 +42,7 @@ t.test('agrees with path.resolve for normalised targets', async (t) => {
 });
 
 // A file or folder whose name merely starts with ".." lies inside the root; path.relative gives
-// "..foo", which paths.ts mistakes for a climb out because it tests startsWith('..').
+// "..foo", which a bare startsWith('..') test would take for a climb out.
 t.test('names beginning with ".." inside a root', async (t) => {
   t.equal(isWithinRoots('/data/..foo', ROOTS), true, '/data/..foo');
   t.equal(isWithinRoots('/data/...', ROOTS), true, '/data/...');
