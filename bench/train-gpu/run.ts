@@ -18,7 +18,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseModelForm } from '@digits-ts/contracts';
+import { parseModelForm } from '../../apps/gateway/src/forms/index.ts';
 import { createRandom } from '@digits-ts/dataset';
 import { buildStandardNetwork, classifySamples, forwardSamples, initBackend, tf, train, type BackendChoice, type BuiltNetwork, type Samples, type StandardNetwork, type TrainSetup } from '@digits-ts/ml';
 import { prepareForModel } from '../../apps/worker/src/inference/loaded-model.ts';

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import t from 'tap';
-import { DATA_EXTENSIONS, DATASET_FORM, DATASET_UPLOAD_FIELDS, FRAMEWORKS, GENERIC_DATASET_FORM, LR_POLICIES, MODEL_FORM, PREBUILT_DATASET_FORM, type FormSpec } from '@digits-ts/contracts';
+import { FRAMEWORKS, LR_POLICIES } from '@digits-ts/contracts';
+import { DATA_EXTENSIONS, DATASET_FORM, DATASET_UPLOAD_FIELDS, GENERIC_DATASET_FORM, MODEL_FORM, PREBUILT_DATASET_FORM, type FormSpec } from '../../apps/gateway/src/forms/index.ts';
 import {
   acceptArb, encodeRequest, encodingArb, formValues, hostileFilename, hostilePaths, hostileString, imagePool, LAYERS_JSON, mutatedBytes, mutatedFields,
   networkArb, pathValue, pct, PROTOTXT, writeDataTraps, type Encoding, type HostileFile, type HostileRequest, type Pairs,

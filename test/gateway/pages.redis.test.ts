@@ -2,7 +2,7 @@
 // form errors come back beside their fields, DIGITS' redirecting login, CSRF for browser
 // sessions (and not for curl), clone, the summary snippet and the live all-jobs stream.
 import t from 'tap';
-import { DATASET_FORM, DATASET_UPLOAD_FIELDS, MODEL_FORM, PREBUILT_DATASET_FORM } from '@digits-ts/contracts';
+import { DATASET_FORM, DATASET_UPLOAD_FIELDS, MODEL_FORM, PREBUILT_DATASET_FORM } from '../../apps/gateway/src/forms/index.ts';
 import { login, multipart, startStack } from '../helpers/stack.ts';
 
 /** The names of every input, select and textarea of an HTML page. */

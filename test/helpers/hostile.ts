@@ -9,7 +9,7 @@ import path from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import sharp from 'sharp';
-import type { FieldSpec, FormSpec } from '@digits-ts/contracts';
+import type { FieldSpec, FormSpec } from '../../apps/gateway/src/forms/index.ts';
 
 /** Strings that have broken parsers somewhere: numbers that are not, paths, markup, NULs, huge. */
 export const NASTY = [

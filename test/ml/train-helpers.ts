@@ -1,6 +1,7 @@
 /** Small in-memory training inputs for ml tests: MNIST subsets and generated colour classes. */
 import { createRandom } from '@digits-ts/dataset';
-import { parseModelForm, type TrainModelOptions } from '@digits-ts/contracts';
+import { type TrainModelOptions } from '@digits-ts/contracts';
+import { parseModelForm } from '../../apps/gateway/src/forms/index.ts';
 import type { BuiltNetwork, Samples, TrainSetup } from '@digits-ts/ml';
 import { readMnist } from '../../scripts/mnist.ts';
 

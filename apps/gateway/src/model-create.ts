@@ -3,7 +3,8 @@
  * record per sweep combination, and each job either queued (dataset Done) or left Waiting
  * until its dataset build ends.
  */
-import { addFormError, isRunningStatus, JOB_TYPES, JOBS, queueJobIdOf, snapshotOf, type FormErrors, type JobRecord, type ModelJobSpec, type ModelTask, type ParsedModelForm } from '@digits-ts/contracts';
+import { isRunningStatus, JOB_TYPES, JOBS, queueJobIdOf, snapshotOf, type JobRecord } from '@digits-ts/contracts';
+import { addFormError, type FormErrors, type ModelJobSpec, type ModelTask, type ParsedModelForm } from './forms/index.ts';
 import { addDatasetWaiter, enqueueTraining, listWorkers, settleDatasetWaiters, trainersWithGpus, type PlacementDeps } from '@digits-ts/queue';
 import { FormError } from './plugins/errors.ts';
 import type { Services } from './services.ts';

@@ -8,7 +8,8 @@ import type { FastifyInstance, RouteOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Type, type TSchema } from 'typebox';
-import { DATA_EXTENSIONS, DATASET_FORM, ENCODINGS, RESIZE_MODES, GENERIC_DATASET_FORM, MODEL_FORM, PREBUILT_DATASET_FORM, WorkerInfo, type FieldSpec, type FormSpec } from '@digits-ts/contracts';
+import { ENCODINGS, RESIZE_MODES, WorkerInfo } from '@digits-ts/contracts';
+import { DATA_EXTENSIONS, DATASET_FORM, GENERIC_DATASET_FORM, MODEL_FORM, PREBUILT_DATASET_FORM, type FieldSpec, type FormSpec } from './forms/index.ts';
 
 /** One form field as a documented string (forms carry text; the spec says how it is read). */
 function fieldSchema(name: string, spec: FieldSpec): TSchema {

@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Errors, type FormErrors, type ServerPath } from '@digits-ts/contracts';
+import { Errors } from '@digits-ts/contracts';
+import type { FormErrors, ServerPath } from './forms/index.ts';
 import { isWithinRoots } from '@digits-ts/config';
 import { FormError } from './plugins/errors.ts';
 

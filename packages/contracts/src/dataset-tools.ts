@@ -3,7 +3,7 @@
  * reads no LMDB): the resize preview of the dataset form (§11.7) and the DB explorer (§4.2).
  */
 import { Type, type Static } from 'typebox';
-import { DatasetBuildOptions } from './dataset-form.ts';
+import { DatasetBuildOptions } from './dataset-options.ts';
 
 /** Largest width or height `resize-example` draws: the answer travels through Redis as base64. */
 export const RESIZE_EXAMPLE_MAX_SIZE = 4096;

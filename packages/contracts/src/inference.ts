@@ -90,18 +90,6 @@ export function percent(probability: number): number {
   return Number((probability * 100).toFixed(2));
 }
 
-/** A classify_many list line: `<path>` optionally followed by whitespace and an integer label (§10.3). */
-export function parseInferenceList(text: string): { path: string; label: number | null }[] {
-  const out: { path: string; label: number | null }[] = [];
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === '') continue;
-    const match = /^(.*\S)\s+(\d+)$/.exec(line);
-    out.push(match ? { path: match[1]!, label: Number(match[2]) } : { path: line, label: null });
-  }
-  return out;
-}
-
 /** `POST /models/visualize-network` (§11.6): a worker draws the network (the gateway renders no images). */
 export const DrawNetworkPayload = Type.Object({
   v: Type.Literal(1),

@@ -3,8 +3,8 @@
  * Payloads are small (ids and parameters) and carry `v: 1`.
  */
 import { Type, type Static, type TSchema } from 'typebox';
-import { DatasetBuildOptions } from './dataset-form.ts';
-import { TrainModelOptions } from './model-form.ts';
+import { DatasetBuildOptions } from './dataset-options.ts';
+import { TrainModelOptions } from './model-options.ts';
 import { ClassifyImagesPayload, DrawNetworkPayload } from './inference.ts';
 import { ExploreDatasetPayload, ResizeExamplePayload } from './dataset-tools.ts';
 import { GenericDatasetOptions } from './data-extensions.ts';

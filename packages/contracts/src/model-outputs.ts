@@ -3,7 +3,7 @@ import { Errors } from './errors.ts';
 import type { Outputs } from './job-record.ts';
 import type { TrainModelPayload } from './jobs.ts';
 import type { JobRecord } from './job-record.ts';
-import type { TrainModelOptions } from './model-form.ts';
+import type { TrainModelOptions } from './model-options.ts';
 
 /**
  * Appends `values` at `epoch`: a new epoch opens a new row (every series padded with null),

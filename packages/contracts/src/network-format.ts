@@ -32,3 +32,29 @@ export function detectNetworkFormat(text: string): DetectedFormat {
   if (looksLikePrototxt(text)) return { format: 'prototxt' };
   return { refused: `the network is neither JSON nor a Caffe prototxt; ${SUPPORTED}` };
 }
+
+/**
+ * The layers model topology (`{class_name, config}`) inside `definition`: a bare topology, a
+ * `model.toJSON()` string or a whole model.json. Otherwise why not — Lua, Python and prototxt
+ * texts fail here; layer-level problems are the worker's to report when it builds the model.
+ */
+export function readLayersTopology(definition: string): { topology: Record<string, unknown> } | { problem: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(definition);
+  } catch {
+    return { problem: 'expected a TF.js layers model as JSON ({"class_name": "Sequential" | "Model", "config": …}); Lua and Python networks are not run' };
+  }
+  return layersTopologyOf(parsed);
+}
+
+/** The `{class_name, config}` topology inside parsed JSON: itself, a model.json's `modelTopology`, or Keras' `model_config`. */
+export function layersTopologyOf(parsed: unknown): { topology: Record<string, unknown> } | { problem: string } {
+  const top = parsed as Record<string, unknown> | null;
+  const topology = (top && typeof top === 'object' && 'modelTopology' in top ? top.modelTopology : top) as Record<string, unknown> | null;
+  const model = (topology && typeof topology === 'object' && 'model_config' in topology ? topology.model_config : topology) as Record<string, unknown> | null;
+  if (!model || typeof model !== 'object' || typeof model.class_name !== 'string' || typeof model.config !== 'object' || model.config === null) {
+    return { problem: 'expected a TF.js layers model topology with "class_name" and "config"' };
+  }
+  return { topology: model };
+}

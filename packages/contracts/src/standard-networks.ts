@@ -5,7 +5,7 @@
  * serves them without loading TF.js; scripts/standard-networks.ts writes the JSON ones.
  */
 import fs from 'node:fs/promises';
-import type { STANDARD_NETWORK_NAMES } from './model-form.ts';
+import type { STANDARD_NETWORK_NAMES } from './model-options.ts';
 
 type StandardNetwork = (typeof STANDARD_NETWORK_NAMES)[number];
 

@@ -1,5 +1,6 @@
 /** How each create form is laid out on its page: DIGITS' sections, over the parsers' FormSpecs. */
-import { DATA_EXTENSIONS, DATASET_FORM, DATASET_UPLOAD_FIELDS, FRAMEWORKS, GENERIC_DATASET_FORM, MODEL_FORM, PREBUILT_DATASET_FORM, STANDARD_NETWORK_NAMES } from '@digits-ts/contracts';
+import { FRAMEWORKS, STANDARD_NETWORK_NAMES } from '@digits-ts/contracts';
+import { DATA_EXTENSIONS, DATASET_FORM, DATASET_UPLOAD_FIELDS, GENERIC_DATASET_FORM, MODEL_FORM, PREBUILT_DATASET_FORM } from '../forms/index.ts';
 import type { Choice, FormLayout } from './form-view.ts';
 
 export const DATASET_LAYOUT: FormLayout = {

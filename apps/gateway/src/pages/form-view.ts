@@ -2,7 +2,7 @@
  * The HTML forms are drawn from the parsers' own FormSpecs, so a page offers every field the API
  * takes, with its default, and the server's messages beside the field they are about.
  */
-import { fieldHelp, type FieldSpec, type FormErrors, type FormSpec } from '@digits-ts/contracts';
+import { fieldHelp, type FieldSpec, type FormErrors, type FormSpec } from '../forms/index.ts';
 
 export interface Choice { value: string; label: string }
 

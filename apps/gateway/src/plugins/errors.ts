@@ -3,7 +3,8 @@
  * stack trace. 4xx are logged at info, 5xx at error with the full error.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, Errors, isAppError, type FormErrors } from '@digits-ts/contracts';
+import { AppError, Errors, isAppError } from '@digits-ts/contracts';
+import type { FormErrors } from '../forms/index.ts';
 import { wantsJson } from './negotiation.ts';
 
 /** Werkzeug's exception names and phrases, so `message` reads `404: Not Found` as in DIGITS. */

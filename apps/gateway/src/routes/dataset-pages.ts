@@ -6,7 +6,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DATA_EXTENSIONS, DATASET_STAGES as STAGES, ENCODINGS, Errors, EXPLORE_MAX_PAGE_SIZE, JOB_TYPES, parseInferenceList, RESIZE_EXAMPLE_MAX_SIZE, RESIZE_MODES, type ExploreDatasetResult, type JobRecord, type ResizeExampleResult } from '@digits-ts/contracts';
+import { DATASET_STAGES as STAGES, ENCODINGS, Errors, EXPLORE_MAX_PAGE_SIZE, JOB_TYPES, RESIZE_EXAMPLE_MAX_SIZE, RESIZE_MODES, type ExploreDatasetResult, type JobRecord, type ResizeExampleResult } from '@digits-ts/contracts';
+import { DATA_EXTENSIONS, parseInferenceList } from '../forms/index.ts';
 import { RequestClient } from '@digits-ts/queue';
 import { DATASET_LAYOUT, extensionDatasetLayout, PREBUILT_DATASET_LAYOUT } from '../pages/form-layouts.ts';
 import { pageLogin, sendFormPage, type FormPage } from '../pages/form-pages.ts';

@@ -2,7 +2,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { DATASET_UPLOAD_FIELDS, Errors, JOB_TYPES, JOBS, parseDatasetForm, queueJobIdOf, parseGenericDatasetForm, parsePrebuiltDatasetForm, statusName, type JobRecord, type ParsedDatasetForm, type PayloadOf } from '@digits-ts/contracts';
+import { Errors, JOB_TYPES, JOBS, queueJobIdOf, statusName, type JobRecord, type PayloadOf } from '@digits-ts/contracts';
+import { DATASET_UPLOAD_FIELDS, parseDatasetForm, parseGenericDatasetForm, parsePrebuiltDatasetForm, type ParsedDatasetForm } from '../forms/index.ts';
 import { FormError } from '../plugins/errors.ts';
 import { readForm, type RequestForm } from '../plugins/form.ts';
 import { requireUsername } from '../plugins/identity.ts';

@@ -2,7 +2,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DATA_EXTENSIONS, errorOfCode, Errors, parseForm, parseInferenceList, percent, snapshotOf, UPLOADS_DIR, type ClassifiedImage, type ClassifyImagesPayload, type ClassifyImagesResult, type GenericDatasetOptions, type InferImage, type JobRecord } from '@digits-ts/contracts';
+import { errorOfCode, Errors, percent, snapshotOf, UPLOADS_DIR, type ClassifiedImage, type ClassifyImagesPayload, type ClassifyImagesResult, type GenericDatasetOptions, type InferImage, type JobRecord } from '@digits-ts/contracts';
+import { DATA_EXTENSIONS, parseForm, parseInferenceList } from '../forms/index.ts';
 import { isWithinRoots } from '@digits-ts/config';
 import { RequestClient } from '@digits-ts/queue';
 import { inferenceSeconds } from '../metrics.ts';

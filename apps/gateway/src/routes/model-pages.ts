@@ -3,7 +3,8 @@
  * learning-rate curve, snapshots and inference forms, `large_graph`, and `/clone/<id>`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DATA_EXTENSIONS, Errors, JOB_TYPES, learningRateCurve, type FormSpec, type GenericDatasetOptions, type JobRecord, type ModelTask, type TrainModelOptions } from '@digits-ts/contracts';
+import { Errors, JOB_TYPES, learningRateCurve, type GenericDatasetOptions, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
+import { DATA_EXTENSIONS, type FormSpec, type ModelTask } from '../forms/index.ts';
 import { modelInitialValues, modelLayout } from '../pages/form-layouts.ts';
 import { pageLogin, presets, sendFormPage, type FormPage } from '../pages/form-pages.ts';
 import { formSections, type FormLayout } from '../pages/form-view.ts';

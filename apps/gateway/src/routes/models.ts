@@ -1,6 +1,7 @@
 /** Image-classification models: create (contract §8), show (§5.4), visualize-lr (§8.6). */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DATA_EXTENSIONS, Errors, LR_POLICIES, type ModelTask, learningRateCurve, parseForm, parseModelForm, REQUIRED, statusName, type FormSpec, type JobRecord, type LrPolicy } from '@digits-ts/contracts';
+import { Errors, LR_POLICIES, learningRateCurve, statusName, type JobRecord, type LrPolicy } from '@digits-ts/contracts';
+import { DATA_EXTENSIONS, type ModelTask, parseForm, parseModelForm, REQUIRED, type FormSpec } from '../forms/index.ts';
 import { createModels } from '../model-create.ts';
 import { FormError } from '../plugins/errors.ts';
 import { readForm } from '../plugins/form.ts';

@@ -1,9 +1,7 @@
 // parseDatasetForm: the image-classification dataset form of contract §6.1 (and §1.4–1.5).
 import t from 'tap';
-import {
-  BuildDatasetPayload, compileChecker, DATASET_FORM, DATASET_UPLOAD_FIELDS, DatasetBuildOptions, JOBS, parseDatasetForm, queueJobIdOf, REQUIRED,
-  type FormErrors, type FormFields, type ParsedDatasetForm,
-} from '@digits-ts/contracts';
+import { BuildDatasetPayload, compileChecker, DatasetBuildOptions, JOBS, queueJobIdOf } from '@digits-ts/contracts';
+import { DATASET_FORM, DATASET_UPLOAD_FIELDS, parseDatasetForm, REQUIRED, type FormErrors, type FormFields, type ParsedDatasetForm } from '../../../apps/gateway/src/forms/index.ts';
 
 /** A subtest's `t`. */
 type Test = Parameters<Parameters<typeof t.test>[0]>[0];

@@ -1,6 +1,7 @@
 // The generic dataset form (§7.2) merged with the image-gradients extension's form (§7.3).
 import t from 'tap';
-import { DATA_EXTENSIONS, GenericDatasetOptions, compileChecker, parseGenericDatasetForm } from '@digits-ts/contracts';
+import { GenericDatasetOptions, compileChecker } from '@digits-ts/contracts';
+import { DATA_EXTENSIONS, parseGenericDatasetForm } from '../../../apps/gateway/src/forms/index.ts';
 
 const check = compileChecker(GenericDatasetOptions);
 

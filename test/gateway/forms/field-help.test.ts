@@ -3,9 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import {
-  DATA_EXTENSIONS, DATASET_FORM, DATASET_UPLOAD_FIELDS, FIELD_HELP, fieldHelp, GENERIC_DATASET_FORM, MODEL_FORM, PREBUILT_DATASET_FORM,
-} from '@digits-ts/contracts';
+import { DATA_EXTENSIONS, DATASET_FORM, DATASET_UPLOAD_FIELDS, FIELD_HELP, fieldHelp, GENERIC_DATASET_FORM, MODEL_FORM, PREBUILT_DATASET_FORM } from '../../../apps/gateway/src/forms/index.ts';
 
 /** Fields the model parser reads outside MODEL_FORM: the repeated `select_gpus` and the `python_layer_client_file` upload. */
 const MODEL_EXTRA_FIELDS = ['select_gpus', 'python_layer_client_file'];
@@ -64,7 +62,7 @@ t.test('no FIELD_HELP entry is unknown to every form (stale entries)', (t) => {
 
 t.test('the inference route reads no field missing from INFERENCE_FIELDS', (t) => {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const source = fs.readFileSync(path.join(here, '../../apps/gateway/src/routes/inference.ts'), 'utf8');
+  const source = fs.readFileSync(path.join(here, '../../../apps/gateway/src/routes/inference.ts'), 'utf8');
   const read = new Set([...source.matchAll(/\barg\(request, form, '([^']+)'\)|form\.files\.get\('([^']+)'\)/g)].map((m) => m[1] ?? m[2]!));
   t.ok(read.size > 0, 'found the fields the route reads');
   t.same([...read].filter((name) => !INFERENCE_FIELDS.includes(name)), [], 'all of them are listed');

@@ -1,9 +1,7 @@
 // parseModelForm: the image-model form of contract §8.1, sweeps (§8.2) and WTForms semantics (§1.3–1.4).
 import t from 'tap';
-import {
-  compileChecker, MODEL_FORM, parseModelForm, REQUIRED, TrainModelOptions,
-  type FormErrors, type FormFields, type ParsedModelForm,
-} from '@digits-ts/contracts';
+import { compileChecker, TrainModelOptions } from '@digits-ts/contracts';
+import { MODEL_FORM, parseModelForm, REQUIRED, type FormErrors, type FormFields, type ParsedModelForm } from '../../../apps/gateway/src/forms/index.ts';
 
 /** A subtest's `t`. */
 type Test = Parameters<Parameters<typeof t.test>[0]>[0];

@@ -2,23 +2,9 @@
  * The image-model form (contract §8.1) and the training options it turns into, one set per
  * sweep combination (§8.2). Pure: dataset and previous-model lookups are the gateway's.
  */
-import { Type, type Static } from 'typebox';
+import { detectNetworkFormat, FRAMEWORKS, LR_POLICIES, MEAN_MODES, prototxtProblem, readLayersTopology, SOLVER_TYPES, STANDARD_NETWORK_NAMES, type Augmentation, type LrPolicy, type NetworkChoice, type TrainModelOptions } from '@digits-ts/contracts';
 import { addFormError, parseForm, REQUIRED, type FormErrors, type FormFields, type FormSpec } from './form.ts';
-import { LR_POLICIES, LrPolicy } from './lr-policy.ts';
-import { prototxtProblem } from './caffe/check.ts';
-import { detectNetworkFormat } from './network-format.ts';
 
-export const FRAMEWORKS = ['tensorflow', 'caffe', 'torch'] as const;
-export const STANDARD_NETWORK_NAMES = ['lenet', 'alexnet', 'googlenet'] as const;
-
-/** Whether `name` is one of {@link STANDARD_NETWORK_NAMES}. */
-export const isStandardNetworkName = (name: string): name is (typeof STANDARD_NETWORK_NAMES)[number] => (STANDARD_NETWORK_NAMES as readonly string[]).includes(name);
-/** §8.7's solvers that TF.js has an optimizer for (ADAGRADDA and FTRL it has not). */
-export const SOLVER_TYPES = ['SGD', 'NESTEROV', 'MOMENTUM', 'ADAGRAD', 'RMSPROP', 'ADADELTA', 'ADAM'] as const;
-export const MEAN_MODES = ['none', 'image', 'pixel'] as const;
-
-/** A string-enum schema whose static type is the union of `values`. */
-const literals = <const T extends string[]>(values: readonly [...T]) => Type.Enum(values);
 const FRACTION = { kind: 'float', min: 0, max: 1 } as const;
 const HSV = { kind: 'float', min: 0, max: 0.5 } as const;
 
@@ -76,57 +62,6 @@ export const MODEL_FORM: FormSpec = {
   aug_hsv_v: { ...HSV, default: 0.06 },
 };
 
-export const Augmentation = Type.Object({
-  flip: literals(['none', 'fliplr', 'flipud', 'fliplrud']),
-  quadRot: literals(['none', 'rot90', 'rot180', 'rotall']),
-  /** Largest random rotation (degrees). */
-  rot: Type.Number({ minimum: 0, maximum: 180 }),
-  /** Largest random zoom change, as a fraction. */
-  scale: Type.Number({ minimum: 0, maximum: 1 }),
-  /** Gaussian pixel noise, as a fraction of the value range. */
-  noise: Type.Number({ minimum: 0, maximum: 1 }),
-  contrast: Type.Number({ minimum: 0, maximum: 5 }),
-  whitening: Type.Boolean(),
-  hsv: Type.Union([Type.Object({ h: Type.Number(), s: Type.Number(), v: Type.Number() }), Type.Null()]),
-}, { additionalProperties: false });
-export type Augmentation = Static<typeof Augmentation>;
-
-export const NetworkChoice = Type.Union([
-  Type.Object({ method: Type.Literal('standard'), name: literals([...STANDARD_NETWORK_NAMES]) }, { additionalProperties: false }),
-  /** Fine-tune: start from another model's snapshot (`epoch` −1 or 0 as DIGITS: newest / no weights). */
-  Type.Object({ method: Type.Literal('previous'), jobId: Type.String(), epoch: Type.Number() }, { additionalProperties: false }),
-  /** A TF.js / Keras layers model topology (JSON text). */
-  Type.Object({ method: Type.Literal('custom'), definition: Type.String() }, { additionalProperties: false }),
-]);
-export type NetworkChoice = Static<typeof NetworkChoice>;
-
-/** What one training job needs, validated again when a worker picks it up. */
-export const TrainModelOptions = Type.Object({
-  /** Image classification (§8) or generic image model (regression and the like); absent → classification. */
-  task: Type.Optional(literals(['classification', 'generic'])),
-  /** The framework the client asked for; the engine that really runs is TF.js (reported in the JSON). */
-  framework: literals([...FRAMEWORKS]),
-  network: NetworkChoice,
-  trainEpochs: Type.Integer({ minimum: 1 }),
-  snapshotInterval: Type.Number({ minimum: 0 }),
-  valInterval: Type.Number({ minimum: 0 }),
-  randomSeed: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
-  /** Null: the network's own batch size. */
-  batchSize: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
-  batchAccumulation: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
-  solver: literals([...SOLVER_TYPES]),
-  rmsDecay: Type.Number({ minimum: 0 }),
-  learningRate: Type.Number({ minimum: 0 }),
-  lrPolicy: LrPolicy,
-  useMean: literals([...MEAN_MODES]),
-  cropSize: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
-  shuffle: Type.Boolean(),
-  augmentation: Augmentation,
-  /** GPU indices asked for; empty: any (or CPU where a worker has none). */
-  gpus: Type.Object({ list: Type.Array(Type.Integer({ minimum: 0 })), count: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
-}, { additionalProperties: false });
-export type TrainModelOptions = Static<typeof TrainModelOptions>;
-
 /** Which model form: `/models/images/classification` or `/models/images/generic`. */
 export type ModelTask = 'classification' | 'generic';
 
@@ -164,32 +99,6 @@ function lrPolicyOf(values: Values, errors: FormErrors): LrPolicy {
     sigmoid: { stepSize: num('lr_sigmoid_step'), gamma: num('lr_sigmoid_gamma'), power: 0 },
   };
   return { policy, ...byPolicy[policy], stepValues };
-}
-
-/**
- * The layers model topology (`{class_name, config}`) inside `definition`: a bare topology, a
- * `model.toJSON()` string or a whole model.json. Otherwise why not — Lua, Python and prototxt
- * texts fail here; layer-level problems are the worker's to report when it builds the model.
- */
-export function readLayersTopology(definition: string): { topology: Record<string, unknown> } | { problem: string } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(definition);
-  } catch {
-    return { problem: 'expected a TF.js layers model as JSON ({"class_name": "Sequential" | "Model", "config": …}); Lua and Python networks are not run' };
-  }
-  return layersTopologyOf(parsed);
-}
-
-/** The `{class_name, config}` topology inside parsed JSON: itself, a model.json's `modelTopology`, or Keras' `model_config`. */
-export function layersTopologyOf(parsed: unknown): { topology: Record<string, unknown> } | { problem: string } {
-  const top = parsed as Record<string, unknown> | null;
-  const topology = (top && typeof top === 'object' && 'modelTopology' in top ? top.modelTopology : top) as Record<string, unknown> | null;
-  const model = (topology && typeof topology === 'object' && 'model_config' in topology ? topology.model_config : topology) as Record<string, unknown> | null;
-  if (!model || typeof model !== 'object' || typeof model.class_name !== 'string' || typeof model.config !== 'object' || model.config === null) {
-    return { problem: 'expected a TF.js layers model topology with "class_name" and "config"' };
-  }
-  return { topology: model };
 }
 
 /** Why a custom network text cannot be used (format, syntax, layers), or null. */

@@ -1,12 +1,9 @@
 /**
  * The image-classification dataset form (contract §6.1) and the build options it turns into.
- * Pure: path existence and confinement are checked by the gateway, which has the filesystem.
+ * Pure: path existence and confinement are checked by the gateway's server-paths module.
  */
-import { Type, type Static } from 'typebox';
-import { addFormError, formBool, parseForm, REQUIRED, type FormErrors, type FormFields, type FormSpec } from './form.ts';
-
-export const RESIZE_MODES = ['crop', 'squash', 'fill', 'half_crop'] as const;
-export const ENCODINGS = ['none', 'png', 'jpg'] as const;
+import { ENCODINGS, RESIZE_MODES, type DatasetBuildOptions } from '@digits-ts/contracts';
+import { addFormError, parseForm, REQUIRED, type FormErrors, type FormFields, type FormSpec } from './form.ts';
 
 const PCT = { min: 0, max: 100 };
 const PER_CLASS = { kind: 'int', optional: true, min: 1 } as const;
@@ -57,36 +54,6 @@ export const DATASET_UPLOAD_FIELDS = {
   textfile_labels_file: 'labels.txt',
 } as const;
 
-const Split = Type.Object({ folder: Type.String(), minPerClass: Type.Integer({ minimum: 1 }), maxPerClass: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]) }, { additionalProperties: false });
-/** Where an image list comes from: a file the gateway stored in the job folder, or a server path. */
-const ListSource = Type.Object({ source: Type.Union([Type.Literal('upload'), Type.Literal('server')]), path: Type.String(), folder: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false });
-
-/** What a dataset build needs, validated again when a worker picks it up. */
-export const DatasetBuildOptions = Type.Object({
-  channels: Type.Union([Type.Literal(1), Type.Literal(3)]),
-  width: Type.Integer({ minimum: 1 }),
-  height: Type.Integer({ minimum: 1 }),
-  resizeMode: Type.Union([Type.Literal('crop'), Type.Literal('squash'), Type.Literal('fill'), Type.Literal('half_crop')]),
-  encoding: Type.Union([Type.Literal('none'), Type.Literal('png'), Type.Literal('jpg')]),
-  backend: Type.Literal('lmdb'),
-  compression: Type.Literal('none'),
-  method: Type.Union([Type.Literal('folder'), Type.Literal('textfile')]),
-  folder: Type.Optional(Type.Object({
-    train: Split,
-    pctVal: Type.Integer({ minimum: 0, maximum: 100 }),
-    pctTest: Type.Integer({ minimum: 0, maximum: 100 }),
-    val: Type.Union([Split, Type.Null()]),
-    test: Type.Union([Split, Type.Null()]),
-  }, { additionalProperties: false })),
-  textfile: Type.Optional(Type.Object({
-    train: ListSource,
-    val: Type.Union([ListSource, Type.Null()]),
-    test: Type.Union([ListSource, Type.Null()]),
-    labels: Type.Object({ source: Type.Union([Type.Literal('upload'), Type.Literal('server')]), path: Type.String() }, { additionalProperties: false }),
-    shuffle: Type.Boolean(),
-  }, { additionalProperties: false })),
-}, { additionalProperties: false });
-export type DatasetBuildOptions = Static<typeof DatasetBuildOptions>;
 
 /** Server paths named by a dataset form, with the field each came from, for the gateway to check. */
 export interface ServerPath { field: string; path: string; kind: 'dir' | 'file' }
@@ -198,5 +165,3 @@ export function parseDatasetForm(fields: FormFields, uploads: ReadonlySet<string
   const saved = Object.fromEntries(Object.entries(values).map(([k, v]) => [`form.${k}.data`, v]));
   return { form: { name: String(values.dataset_name).trim(), group: String(values.group_name).trim(), options, serverPaths, saved } };
 }
-
-export { formBool };

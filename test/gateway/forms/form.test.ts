@@ -1,6 +1,6 @@
 // parseForm / formBool: DIGITS' WTForms semantics (contract §1.3–1.4), table-driven.
 import t from 'tap';
-import { formBool, parseForm, REQUIRED, type FormFields, type FormSpec, type FormValue } from '@digits-ts/contracts';
+import { formBool, parseForm, REQUIRED, type FormFields, type FormSpec, type FormValue } from '../../../apps/gateway/src/forms/index.ts';
 
 /** One field of every kind, with the options DIGITS' forms use. */
 const SPEC: FormSpec = {
