@@ -2,7 +2,8 @@
 // standard networks are what the builders make, and every Caffe layer type the form accepts
 // has a TF.js mapping.
 import t from 'tap';
-import { CAFFE_COMPUTE_TYPES, standardNetworkText } from '@digits-ts/contracts';
+import { standardNetworkText } from '@digits-ts/contracts';
+import { CAFFE_COMPUTE_TYPES } from '@digits-ts/caffe';
 import { initBackend, LAYER_FACTORIES, STANDARD_NETWORKS, standardNetworkJson } from '@digits-ts/ml';
 
 await initBackend('cpu');

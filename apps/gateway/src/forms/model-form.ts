@@ -2,7 +2,10 @@
  * The image-model form (contract §8.1) and the training options it turns into, one set per
  * sweep combination (§8.2). Pure: dataset and previous-model lookups are the gateway's.
  */
-import { detectNetworkFormat, FRAMEWORKS, LR_POLICIES, MEAN_MODES, prototxtProblem, readLayersTopology, SOLVER_TYPES, STANDARD_NETWORK_NAMES, type Augmentation, type LrPolicy, type NetworkChoice, type TrainModelOptions } from '@digits-ts/contracts';
+import { detectNetworkFormat, prototxtProblem, readLayersTopology } from '@digits-ts/caffe';
+import {
+  FRAMEWORKS, LR_POLICIES, MEAN_MODES, SOLVER_TYPES, STANDARD_NETWORK_NAMES, type Augmentation, type LrPolicy, type NetworkChoice, type TrainModelOptions,
+} from '@digits-ts/contracts';
 import { addFormError, parseForm, REQUIRED, type FormErrors, type FormFields, type FormSpec } from './form.ts';
 
 const FRACTION = { kind: 'float', min: 0, max: 1 } as const;

@@ -1,6 +1,7 @@
 /** `draw-network`: a picture of a network definition for `POST /models/visualize-network` (§11.6). */
 import type { Job } from 'bullmq';
-import { compileChecker, detectNetworkFormat, DrawNetworkPayload, Errors, readLayersTopology, type DrawNetworkResult } from '@digits-ts/contracts';
+import { compileChecker, DrawNetworkPayload, Errors, type DrawNetworkResult } from '@digits-ts/contracts';
+import { detectNetworkFormat, readLayersTopology } from '@digits-ts/caffe';
 import { rasteriseSvg } from '@digits-ts/imaging';
 import { caffeNetworkGraph, layersTopologyGraph, networkSvg, pngSizedSvg, type NetworkGraph } from '@digits-ts/ml';
 

@@ -4,7 +4,7 @@
  * reader that turns a TF.js / Keras layers topology into such a graph.
  */
 import { instance, type Viz } from '@viz-js/viz';
-import { layersTopologyOf } from '@digits-ts/contracts';
+import { layersTopologyOf } from '@digits-ts/caffe';
 import type { GraphLayer, NetworkGraph } from './graph.ts';
 
 /** caffe.draw's hues (conv red, pool orange, inner product purple, neuron green, default blue), as pastel tints. */

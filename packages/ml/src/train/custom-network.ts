@@ -3,7 +3,8 @@
  * it) or a Caffe prototxt, told apart by `detectNetworkFormat`. Declarative only: nothing in
  * the text is executed (contract §14).
  */
-import { detectNetworkFormat, Errors, readLayersTopology } from '@digits-ts/contracts';
+import { Errors } from '@digits-ts/contracts';
+import { detectNetworkFormat, readLayersTopology } from '@digits-ts/caffe';
 import { buildCaffeNetwork } from '../networks/caffe/build.ts';
 import type { BuiltNetwork, HeadInfo } from '../networks/index.ts';
 import { tfl } from '../tf.ts';

@@ -3,7 +3,8 @@
  * the train stage's graph with one output per loss layer, and the deploy stage's graph sharing its
  * layers and weights. Nothing in the text is executed; every problem is a NETWORK_INVALID error.
  */
-import { AppError, badNetwork, type CaffeLayer, layerError, parseCaffeNet, type PrototxtValue } from '@digits-ts/contracts';
+import { AppError } from '@digits-ts/contracts';
+import { badNetwork, type CaffeLayer, layerError, parseCaffeNet, type PrototxtValue } from '@digits-ts/caffe';
 import { tfl } from '../../tf.ts';
 import { Seeds } from '../init.ts';
 import { tfLayerName } from '../naming.ts';

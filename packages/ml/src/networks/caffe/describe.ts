@@ -3,7 +3,7 @@
  * cheap prototxt detector, and DIGITS' standard networks as prototxt.
  */
 import type { GraphLayer, NetworkGraph } from '../graph.ts';
-import { type CaffeLayer, FIELDS, type NetStateRule, type ParamReader, parseCaffeNet } from '@digits-ts/contracts';
+import { type CaffeLayer, FIELDS, type NetStateRule, type ParamReader, parseCaffeNet } from '@digits-ts/caffe';
 
 type Details = (layer: CaffeLayer) => string[];
 

@@ -1,7 +1,7 @@
 /** Caffe's FillerParameter (weight_filler, bias_filler, scale filler) as TF.js initializers. */
 import { tfl } from '../../tf.ts';
 import { constant, type Initializer, type Seeds } from '../init.ts';
-import type { ParamReader } from '@digits-ts/contracts';
+import type { ParamReader } from '@digits-ts/caffe';
 
 /** Fan-in and fan-out of a weight blob, counted as Caffe counts them. */
 export interface Fans {

@@ -9,7 +9,7 @@ import { LRN } from '../lrn.ts';
 import { caffePooling } from '../pooling.ts';
 import { fillerInitializer } from './fillers.ts';
 import { CaffeBatchNorm, CaffeEltwise, CaffePower, CaffeScale } from './layers.ts';
-import { type CaffeLayer, FIELDS, layerError, type ParamReader } from '@digits-ts/contracts';
+import { type CaffeLayer, FIELDS, layerError, type ParamReader } from '@digits-ts/caffe';
 
 type Sym = tfl.SymbolicTensor;
 type Layer = tfl.layers.Layer;

@@ -5,14 +5,14 @@
  */
 import type { HeadInfo, LossKind, NetworkDefaults } from '../types.ts';
 import { LAYER_FACTORIES } from './mapping.ts';
-import { badNetwork, CAFFE_FEED_TYPES, CAFFE_LABEL_TYPES, CAFFE_LAYER_TYPES, type CaffeLayer, type CaffeNet, DIGITS_STATES, type DigitsStage, FIELDS, filterNet, layerError } from '@digits-ts/contracts';
+import { badNetwork, CAFFE_FEED_TYPES, CAFFE_LABEL_TYPES, CAFFE_LAYER_TYPES, type CaffeLayer, type CaffeNet, DIGITS_STATES, type DigitsStage, FIELDS, filterNet, layerError } from '@digits-ts/caffe';
 
 /** Layers the dataset feeds: top[0] is the image, top[1] the label (a lone top named *label* is the label). */
 const FEED_TYPES: readonly string[] = CAFFE_FEED_TYPES;
 const LOSS_KINDS: Record<string, LossKind> = { SoftmaxWithLoss: 'softmax', EuclideanLoss: 'euclidean' };
 /** The only layers that may read the label blob. */
 const LABEL_READERS: readonly string[] = CAFFE_LABEL_TYPES;
-/** Every layer type a network may use (contracts' list, which the form checks; `LAYER_FACTORIES` maps the computing ones). */
+/** Every layer type a network may use (@digits-ts/caffe's list, which the form checks; `LAYER_FACTORIES` maps the computing ones). */
 export const SUPPORTED_TYPES = CAFFE_LAYER_TYPES;
 /** DIGITS' batch size when the Data layer gives none. */
 const DEFAULT_BATCH_SIZE = 16;

@@ -1,6 +1,7 @@
 /**
- * Which declarative format a `custom_network` text is in (§8.1, §14). DIGITS ran TensorFlow
- * networks as Python and Torch networks as Lua; we read data only, so those are named and refused.
+ * Which declarative format a `custom_network` text is in (§8.1, §14), and the layers topology
+ * inside a JSON one. DIGITS ran TensorFlow networks as Python and Torch networks as Lua; we read
+ * data only, so those are named and refused.
  */
 
 export type NetworkFormat = 'layers-json' | 'prototxt';

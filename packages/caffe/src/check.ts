@@ -3,7 +3,7 @@
  * the text parses as a (V2) NetParameter and uses only layer types we build. The worker's
  * builder checks the rest (bottoms, shapes) when the job starts.
  */
-import { isAppError } from '../errors.ts';
+import { isAppError } from '@digits-ts/contracts';
 import { parseCaffeNet } from './net.ts';
 
 /** Layers the dataset feeds (top[0] the image, top[1] the label). */

@@ -4,7 +4,7 @@
  * prototxt and are read by the layer mapping through {@link CaffeLayer.param}.
  * The legacy V1 format (`layers { type: CONVOLUTION }`) is refused with upgrade advice.
  */
-import type { AppError } from '../errors.ts';
+import type { AppError } from '@digits-ts/contracts';
 import { FIELDS, ParamReader, badNetwork } from './params.ts';
 import { parsePrototxt, PrototxtSyntaxError, type PrototxtMessage, type TextPosition } from './prototxt.ts';
 

@@ -2,7 +2,7 @@
  * Typed reading of schema-less prototxt messages with Caffe's field names and defaults, and the
  * one error shape for user-facing network problems (`Bad network: …`, NETWORK_INVALID, 400).
  */
-import { Errors, type AppError } from '../errors.ts';
+import { Errors, type AppError } from '@digits-ts/contracts';
 import type { PrototxtMessage, PrototxtScalar, PrototxtValue, TextPosition } from './prototxt.ts';
 
 /** The error every problem in a user's network definition becomes. */

@@ -3,8 +3,9 @@
 import t from 'tap';
 import {
   DIGITS_STATES, filterNet, layerIncluded, looksLikePrototxt, parseCaffeNet, parsePrototxt,
-  PrototxtSyntaxError, standardNetworkText, stateMeetsRule, type NetStateRule, type PrototxtMessage, type PrototxtValue,
-} from '@digits-ts/contracts';
+  PrototxtSyntaxError, stateMeetsRule, type NetStateRule, type PrototxtMessage, type PrototxtValue,
+} from '@digits-ts/caffe';
+import { standardNetworkText } from '@digits-ts/contracts';
 import { caffeNetworkGraph } from '@digits-ts/ml';
 
 const standardNetworkPrototxt = (name: 'lenet' | 'alexnet' | 'googlenet') => standardNetworkText(name, 'caffe');
