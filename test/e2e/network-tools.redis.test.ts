@@ -2,7 +2,7 @@
 // texts in both formats, a job's own network, and pictures drawn by a worker.
 import t from 'tap';
 import sharp from 'sharp';
-import { standardNetworkText } from '@digits-ts/contracts';
+import { standardNetworkText } from '../../apps/gateway/src/standard-networks.ts';
 import { login, multipart, startStack } from '../helpers/stack.ts';
 
 t.test('customize and visualize-network', async (t) => {

@@ -4,7 +4,7 @@
 import t, { type Test } from 'tap';
 import { initBackend, tf, tfl } from '../../packages/ml/src/tf.ts';
 import { buildStandardNetwork, type BuiltNetwork, type HeadInfo } from '../../packages/ml/src/networks/index.ts';
-import { standardNetworkText } from '@digits-ts/contracts';
+import { standardNetworkText } from '../../apps/gateway/src/standard-networks.ts';
 import { buildCaffeNetwork } from '../../packages/ml/src/networks/caffe/index.ts';
 
 // wasm (with the project's training kernels): the cpu backend's convolution gradients take seconds per LeNet step.

@@ -2,7 +2,7 @@
 // standard networks are what the builders make, and every Caffe layer type the form accepts
 // has a TF.js mapping.
 import t from 'tap';
-import { standardNetworkText } from '@digits-ts/contracts';
+import { standardNetworkText } from '../../apps/gateway/src/standard-networks.ts';
 import { CAFFE_COMPUTE_TYPES } from '@digits-ts/caffe';
 import { initBackend, LAYER_FACTORIES, STANDARD_NETWORKS, standardNetworkJson } from '@digits-ts/ml';
 

@@ -8,7 +8,6 @@ export * from './validate.ts';
 export * from './lr-policy.ts';
 export * from './model-options.ts';
 export * from './prebuilt-dataset.ts';
-export * from './standard-networks.ts';
 export * from './dataset-manifest.ts';
 export * from './model-outputs.ts';
 export * from './inference.ts';

@@ -6,7 +6,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Errors, FRAMEWORKS, isStandardNetworkName, snapshotOf, standardNetworkText, type DrawNetworkResult, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
+import { Errors, FRAMEWORKS, isStandardNetworkName, snapshotOf, type DrawNetworkResult, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
+import { standardNetworkText } from '../standard-networks.ts';
 import { RequestClient } from '@digits-ts/queue';
 import { arg, readForm, type RequestForm } from '../plugins/form.ts';
 import { limitedBy } from '../plugins/limits.ts';

@@ -8,7 +8,7 @@ import { NetBuilder } from './blocks.ts';
 import { assertInputSize, minInputSize } from './geometry.ts';
 import { googlenet } from './googlenet.ts';
 import { lenet, LENET_INPUT_SCALE } from './lenet.ts';
-import { isStandardNetworkName, STANDARD_JSON_SHAPES } from '@digits-ts/contracts';
+import { isStandardNetworkName } from '@digits-ts/contracts';
 import { STANDARD_NETWORKS, type BuildOptions, type BuiltNetwork, type NetworkDefinition, type StandardNetwork } from './types.ts';
 
 export { STANDARD_NETWORKS };
@@ -75,6 +75,13 @@ export function buildStandardNetwork(name: StandardNetwork, options: BuildOption
 export function disposeNetwork(net: BuiltNetwork): void {
   net.model.dispose();
 }
+
+/** The input each standard network's JSON is written for: its usual (cropped) input and 1000 / 10 classes. */
+const STANDARD_JSON_SHAPES: Record<StandardNetwork, { inputShape: [number, number, number]; classes: number }> = {
+  lenet: { inputShape: [28, 28, 1], classes: 10 },
+  alexnet: { inputShape: [227, 227, 3], classes: 1000 },
+  googlenet: { inputShape: [224, 224, 3], classes: 1000 },
+};
 
 /** `name`'s deploy graph as TF.js layers JSON, for its usual input (the text `customize` serves). */
 export function standardNetworkJson(name: StandardNetwork): string {
