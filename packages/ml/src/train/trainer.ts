@@ -9,12 +9,12 @@ import { Errors, learningRateAt, type TrainModelOptions } from '@digits-ts/contr
 import type { RandomSource } from '@digits-ts/dataset';
 import type { BuiltNetwork } from '../networks/index.ts';
 import { tf } from '../tf.ts';
-import type { BatchOptions } from './batches.ts';
-import { BatchFeed } from './batch-feed.ts';
+import type { BatchOptions } from '../batches/fill.ts';
+import { BatchFeed } from '../batches/feed.ts';
+import type { Samples } from '../batches/samples.ts';
 import { EpochOrder } from './epoch-order.ts';
 import { createOptimizer, disposeOptimizer, setLearningRate } from './optimizers.ts';
 import { isFusedMomentum } from './fused-momentum.ts';
-import type { Samples } from './samples.ts';
 import { epochOf, scheduleOf, type Schedule } from './schedule.ts';
 import { saveModel } from './snapshot.ts';
 import { restoreCheckpoint, saveCheckpoint, type CheckpointInfo } from './checkpoint.ts';
