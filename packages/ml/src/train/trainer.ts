@@ -22,6 +22,7 @@ import { evaluate } from './evaluate.ts';
 import { headLosses, labelTensors, targetBuffer } from './losses.ts';
 import { LOSS_LAYER_TYPES } from '../networks/index.ts';
 import { Replica } from './replicas.ts';
+import { ReplicaTuner } from './replica-tuner.ts';
 import { StepClock } from '../webgpu/queue.ts';
 
 export interface TrainSetup {
@@ -76,24 +77,6 @@ export interface TrainResult {
 /** Weight decay as DIGITS sets it for Caffe: base_lr / 100 (§8.4). */
 const decayOf = (lr: number) => lr / 100;
 
-/** Replicas stay only if shared steps take less than this fraction of solo steps. */
-const REPLICA_GAIN = 0.9;
-/** Iterations that warm both paths up (JIT, XNNPACK's packed weights), then iterations timed each way. */
-const WARM_UP_ITERS = 4;
-const TUNING_ITERS = 3;
-/** The iteration after which the choice is made. */
-const TUNING_END = WARM_UP_ITERS + 2 * TUNING_ITERS;
-
-/**
- * Alone and shared alternate — during the warm-up, then while timing — so a drift in machine
- * load hits both alike; after TUNING_END the choice stands.
- */
-function tuningPhase(iter: number): 'warm-up' | 'solo' | 'shared' | 'done' {
-  if (iter > TUNING_END) return 'done';
-  const phase = iter % 2 === 1 ? 'solo' : 'shared';
-  return iter <= WARM_UP_ITERS ? (phase === 'solo' ? 'warm-up' : 'shared') : phase;
-}
-
 /** `x · factor`, without a multiply (a GPU dispatch, and one more in the gradient) when it is 1. */
 const scaled = (x: tf.Scalar, factor: number): tf.Scalar => (factor === 1 ? x : tf.mul(x, factor));
 
@@ -126,7 +109,7 @@ class TrainLoop {
   private replicaSums: number[];
   private summed = 0;
   replicas: Replica[] = [];
-  /** Off while timing one thread alone (see `train`). */
+  /** Off while timing one thread alone (`replica-tuner.ts`). */
   useReplicas = true;
 
   constructor(private readonly s: TrainSetup, private readonly schedule: Schedule, private readonly iterSize: number) {
@@ -270,8 +253,6 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
   const snapshots: TrainResult['snapshots'] = [];
   // training time: the stretches of steps, reports, validation and snapshots left out
   const clock = new StepClock();
-  let soloMs = 0;
-  let sharedMs = 0;
   let threadsUsed = 1;
   let resumedFrom: CheckpointInfo | null = null;
   // solver iterations applied so far, and where the newest checkpoint stands
@@ -296,24 +277,18 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
     // a replica needs at least one sample of every batch
     const threads = Math.min(setup.threads ?? 1, setup.batchSize);
     for (let r = 1; r < threads; r++) loop.replicas.push(await Replica.start(setup, loop.vars, Math.floor(setup.random() * 2 ** 31) + r, setup.batchSize));
+    const tuner = new ReplicaTuner(first, loop.replicas.length > 0 && !setup.keepThreads);
     clock.resume();
     for (let iter = first; iter <= schedule.maxIter; iter++) {
       if (hooks.signal?.aborted) throw Errors.JOB_ABORTED('training aborted by user');
       // Caffe computes the rate from the iteration count before the update
       const lr = learningRateAt(o.learningRate, o.lrPolicy, (100 * (iter - 1)) / schedule.maxIter);
-      // replicas copy every weight and gradient each step, which costs more than it saves for
-      // networks with many weights and little compute per image: after a warm-up iteration,
-      // time a few iterations alone and a few shared, and keep the faster
-      const phase = loop.replicas.length > 0 && !setup.keepThreads ? tuningPhase(iter - first + 1) : 'done';
-      loop.useReplicas = phase === 'shared' || phase === 'done';
+      loop.useReplicas = tuner.shares(iter);
       const started = performance.now();
       await loop.step(lr);
       await clock.stepQueued();
       done = iter;
-      const took = performance.now() - started;
-      if (phase === 'solo') soloMs += took;
-      if (phase === 'shared' && iter > WARM_UP_ITERS) sharedMs += took;
-      if (iter - first + 1 === TUNING_END && loop.replicas.length > 0 && sharedMs > soloMs * REPLICA_GAIN) await loop.dropReplicas();
+      if (tuner.took(iter, performance.now() - started)) await loop.dropReplicas();
       threadsUsed = 1 + loop.replicas.length;
       const last = iter === schedule.maxIter;
       const epoch = epochOf(iter, schedule.itersPerEpoch);
