@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { parseModelForm } from '../../apps/gateway/src/forms/index.ts';
 import { createRandom } from '@digits-ts/dataset';
 import { buildStandardNetwork, classifySamples, forwardSamples, initBackend, tf, train, type BackendChoice, type BuiltNetwork, type Samples, type StandardNetwork, type TrainSetup } from '@digits-ts/ml';
-import { prepareForModel } from '../../apps/worker/src/inference/loaded-model.ts';
+import { prepareForModel } from '../../apps/worker/src/inference/request-inputs.ts';
 import { encodeImage } from '@digits-ts/imaging';
 import { mnistImage, readMnist, type Mnist } from '../../scripts/mnist.ts';
 

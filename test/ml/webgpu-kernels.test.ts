@@ -312,8 +312,8 @@ t.test('the fused softmax cross-entropy and its gradient match tf.losses on cpu'
 });
 
 t.test('batches made on the device from the bytes equal the batches JavaScript fills', async (tt) => {
-  const { BatchFeed } = await import('../../packages/ml/src/train/batch-feed.ts');
-  const { fillBatch } = await import('../../packages/ml/src/train/batches.ts');
+  const { BatchFeed } = await import('../../packages/ml/src/batches/feed.ts');
+  const { fillBatch } = await import('../../packages/ml/src/batches/fill.ts');
   const { createRandom } = await import('@digits-ts/dataset');
   const [height, width, channels, count] = [11, 13, 3, 9];
   const samples = {

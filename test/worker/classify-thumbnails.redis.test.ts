@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import type { FastifyInstance } from 'fastify';
 import { MAX_THUMBNAILS, type ClassifyImagesPayload, type ClassifyImagesResult, type InferImage } from '@digits-ts/contracts';
 import { RequestClient } from '@digits-ts/queue';
-import { prepareForModel } from '../../apps/worker/src/inference/loaded-model.ts';
+import { prepareForModel } from '../../apps/worker/src/inference/request-inputs.ts';
 import { writeMnistPngs } from '../../scripts/mnist.ts';
 import { createDataset, writeColourClasses } from '../helpers/datasets.ts';
 import { login, multipart, startStack, waitForStatus } from '../helpers/stack.ts';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import t from 'tap';
 import { parseImageList } from '@digits-ts/dataset';
 import { fillBatch, inferenceBatchOptions, loadMean, loadSamples, type Samples } from '@digits-ts/ml';
-import { prepareForModel } from '../../apps/worker/src/inference/loaded-model.ts';
+import { prepareForModel } from '../../apps/worker/src/inference/request-inputs.ts';
 import { datumDecoder } from '../../apps/worker/src/training/decode.ts';
 import { createDataset, hash, writeColourClasses } from '../helpers/datasets.ts';
 import { login, startStack, waitForStatus } from '../helpers/stack.ts';

@@ -10,9 +10,9 @@ export { buildStandardNetwork, standardNetworkJson, isStandardNetwork, minimumIn
 export { buildCustomNetwork } from './train/custom-network.ts';
 export { buildCaffeNetwork, caffeNetworkGraph, LAYER_FACTORIES, type CaffeBuildOptions } from './networks/index.ts';
 export { loadPreviousWeights } from './train/fine-tune.ts';
-export { loadSamples, type DecodeImages, type ImageShape, type Samples } from './train/samples.ts';
-export { loadMean, type MeanMode } from './train/mean.ts';
-export { fillBatch, inputShapeOf, type BatchOptions } from './train/batches.ts';
+export { loadSamples, type DecodeImages, type ImageShape, type Samples } from './batches/samples.ts';
+export { loadMean, type MeanMode } from './batches/mean.ts';
+export { fillBatch, inputShapeOf, type BatchOptions } from './batches/fill.ts';
 export { scheduleOf, epochOf, type Schedule } from './train/schedule.ts';
 export { createOptimizer, disposeOptimizer, setLearningRate } from './train/optimizers.ts';
 export { loadModel, readSnapshotMetadata, saveModel, MODEL_FILE, WEIGHTS_FILE } from './train/snapshot.ts';

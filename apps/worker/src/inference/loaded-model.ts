@@ -1,7 +1,6 @@
-/** A model snapshot loaded for inference, with everything needed to prepare its inputs (§10.1). */
+/** A model snapshot loaded for inference, with what its inputs are prepared to (§10.1; `request-inputs.ts` prepares them). */
 import path from 'node:path';
 import { snapshotOf, type DatasetBuildOptions, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
-import { prepareImage } from '@digits-ts/imaging';
 import { loadModel, readSnapshotMetadata, type InputPreparation, type tfl } from '@digits-ts/ml';
 import type { JobStore } from '@digits-ts/queue';
 import { readDatasetInputs } from '../training/dataset-inputs.ts';
@@ -35,16 +34,4 @@ export async function loadForInference(store: JobStore, record: JobRecord, epoch
     image: { height, width, channels: channels as 1 | 3, resizeMode },
     prep: { crop: options.cropSize, mean, augmentation: options.augmentation },
   };
-}
-
-/**
- * An input image as the dataset build stored its images: decoded, channels converted, resized
- * by the dataset's mode (§10.1 step 2). `fill`/`half_crop` pad with fixed mid-grey instead of
- * the build's random noise, so one image always classifies the same. With `resize` false
- * (generic `dont_resize`) an image of another size is refused instead.
- */
-export async function prepareForModel(bytes: Buffer, image: LoadedModel['image'], maxPixels: number, resize = true): Promise<Uint8Array> {
-  const { height, width, channels, resizeMode } = image;
-  const prepared = await prepareImage(bytes, { width, height, channels, resizeMode, encoding: 'none', maxPixels, random: () => 0.5, ...(resize ? {} : { requireSize: true }) });
-  return prepared.pixels.data;
 }

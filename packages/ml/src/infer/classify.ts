@@ -5,9 +5,9 @@
  */
 import type { Augmentation } from '@digits-ts/contracts';
 import { tf, tfl } from '../tf.ts';
-import { BatchFeed } from '../train/batch-feed.ts';
-import { fillBatch, inputShapeOf, type BatchOptions } from '../train/batches.ts';
-import type { Samples } from '../train/samples.ts';
+import { BatchFeed } from '../batches/feed.ts';
+import { fillBatch, inputShapeOf, type BatchOptions } from '../batches/fill.ts';
+import type { Samples } from '../batches/samples.ts';
 
 /** How a model's inputs are prepared (recorded when it trained). */
 export interface InputPreparation {

@@ -3,7 +3,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Errors } from '@digits-ts/contracts';
 import { LOSS_LAYER_TYPES } from '../networks/index.ts';
 import { tf } from '../tf.ts';
-import { BatchFeed } from './batch-feed.ts';
+import { BatchFeed } from '../batches/feed.ts';
 import { labelTensors, lossOf, targetBuffer } from './losses.ts';
 import type { OutputValues, TrainSetup } from './trainer.ts';
 

@@ -7,10 +7,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createRandom } from '@digits-ts/dataset';
 import '../networks/index.ts'; // registers the custom layers the topology may name
 import { initBackend, tf, tfl } from '../tf.ts';
-import { fillBatch, inputShapeOf } from './batches.ts';
+import { fillBatch, inputShapeOf } from '../batches/fill.ts';
 import { headLosses, labelTensors, targetBuffer } from './losses.ts';
 import type { ReplicaInit, ReplicaReply, ReplicaStep } from './replica-protocol.ts';
-import type { Samples } from './samples.ts';
+import type { Samples } from '../batches/samples.ts';
 
 const init = workerData as ReplicaInit;
 await initBackend(init.backend);

@@ -7,7 +7,7 @@
 import { batchPrep, hasBatchPrep } from '../ops/batch-prep.ts';
 import { tf } from '../tf.ts';
 import { augments } from './augment.ts';
-import { fillBatch, inputShapeOf, placement, type BatchOptions } from './batches.ts';
+import { fillBatch, inputShapeOf, placement, type BatchOptions } from './fill.ts';
 import { targetOf, type ImageShape, type Samples } from './samples.ts';
 
 export class BatchFeed {
