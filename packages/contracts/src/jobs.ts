@@ -1,6 +1,7 @@
 /**
- * The queue catalogue: every job name, the queue that runs it and its payload schema.
- * Payloads are small (ids and parameters) and carry `v: 1`.
+ * The queue catalogue: every job name, the queue that runs it, the job record it works for,
+ * its payload, result and progress schemas and its attempts. Payloads are small (ids and
+ * parameters) and carry `v: 1`.
  */
 import { Type, type Static, type TSchema } from 'typebox';
 import { DatasetBuildOptions } from './dataset-form.ts';
@@ -9,6 +10,8 @@ import { ClassifyImagesPayload, DrawNetworkPayload } from './inference.ts';
 import { ExploreDatasetPayload, ResizeExamplePayload } from './dataset-tools.ts';
 import { GenericDatasetOptions } from './data-extensions.ts';
 import { PrebuiltDatasetOptions } from './prebuilt-dataset.ts';
+import type { JobKind } from './job-record.ts';
+import { AnalyzePrebuiltDatasetResult, BuildDatasetResult, BuildGenericDatasetResult, ClassifyImagesResult, DrawNetworkResult, ExploreDatasetResult, FractionDone, ResizeExampleResult, TrainModelResult } from './job-results.ts';
 
 /** Queues follow resource profiles, not job names. */
 export const QUEUES = ['ingest', 'train', 'infer'] as const;
@@ -43,53 +46,94 @@ export type BuildGenericDatasetPayload = Static<typeof BuildGenericDatasetPayloa
 export const AnalyzePrebuiltDatasetPayload = buildPayload(PrebuiltDatasetOptions);
 export type AnalyzePrebuiltDatasetPayload = Static<typeof AnalyzePrebuiltDatasetPayload>;
 
-/** Job name → queue, payload schema and retry policy. */
+/** What the catalogue says about each job. */
+export interface JobSpec {
+  queue: QueueName;
+  /** The kind of job record whose work this is; null: a request answered to a waiting caller. */
+  record: JobKind | null;
+  payload: TSchema;
+  /** What the processor returns (BullMQ's return value; a request's answer). */
+  result: TSchema;
+  /** What the job reports while it runs, on its job record; null when it reports nothing. */
+  progress: TSchema | null;
+  attempts: number;
+}
+
+/** Job name → queue, record kind, payload, result and progress schemas, and retry policy. */
 export const JOBS = {
   'build-dataset': {
     queue: 'ingest',
+    record: 'dataset',
     payload: BuildDatasetPayload,
+    result: BuildDatasetResult,
+    progress: FractionDone,
     attempts: 1,
   },
   'build-generic-dataset': {
     queue: 'ingest',
+    record: 'dataset',
     payload: BuildGenericDatasetPayload,
+    result: BuildGenericDatasetResult,
+    progress: FractionDone,
     attempts: 1,
   },
   'analyze-prebuilt-dataset': {
     queue: 'ingest',
+    record: 'dataset',
     payload: AnalyzePrebuiltDatasetPayload,
+    result: AnalyzePrebuiltDatasetResult,
+    progress: FractionDone,
     attempts: 1,
   },
   'train-model': {
     queue: 'train',
+    record: 'model',
     payload: TrainModelPayload,
+    result: TrainModelResult,
+    progress: FractionDone,
     attempts: 1,
   },
   'classify-images': {
     queue: 'infer',
+    record: null,
     payload: ClassifyImagesPayload,
+    result: ClassifyImagesResult,
+    progress: null,
     // a client waits for the answer; a retry after its timeout would answer nobody
     attempts: 1,
   },
   'draw-network': {
     queue: 'infer',
+    record: null,
     payload: DrawNetworkPayload,
+    result: DrawNetworkResult,
+    progress: null,
     attempts: 1,
   },
   'resize-example': {
     queue: 'infer',
+    record: null,
     payload: ResizeExamplePayload,
+    result: ResizeExampleResult,
+    progress: null,
     attempts: 1,
   },
   'explore-dataset': {
     queue: 'infer',
+    record: null,
     payload: ExploreDatasetPayload,
+    result: ExploreDatasetResult,
+    progress: null,
     attempts: 1,
   },
-} as const satisfies Record<string, { queue: QueueName; payload: unknown; attempts: number }>;
+} as const satisfies Record<string, JobSpec>;
 
 export type JobName = keyof typeof JOBS;
 export type PayloadOf<N extends JobName> = Static<(typeof JOBS)[N]['payload']>;
+export type ResultOf<N extends JobName> = Static<(typeof JOBS)[N]['result']>;
+/** Jobs a client waits for (request/reply), and jobs that work for a job record. */
+export type RequestJobName = { [N in JobName]: (typeof JOBS)[N]['record'] extends null ? N : never }[JobName];
+export type RecordJobName = Exclude<JobName, RequestJobName>;
 
 /**
  * The deterministic BullMQ id of job `name` for record (or request) `id`: enqueueing the same

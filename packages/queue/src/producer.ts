@@ -1,9 +1,7 @@
 /** Typed enqueueing: a payload is checked against its schema before it reaches Redis. */
 import { Queue } from 'bullmq';
-import { compileChecker, Errors, JOBS, queueJobIdOf, type JobName, type PayloadOf, type QueueRef } from '@digits-ts/contracts';
+import { Errors, JOBS, payloadChecker, queueJobIdOf, type JobName, type PayloadOf, type QueueRef } from '@digits-ts/contracts';
 import type { Redis } from './redis.ts';
-
-const payloadCheckers = Object.fromEntries(Object.entries(JOBS).map(([name, def]) => [name, compileChecker(def.payload)]));
 
 export interface QueueJobRef { queue: QueueRef; id: string }
 
@@ -37,7 +35,7 @@ export class QueueProducer {
    */
   async enqueue<N extends JobName>(name: N, payload: PayloadOf<N>, queue: QueueRef = JOBS[name].queue): Promise<QueueJobRef> {
     const def = JOBS[name];
-    payloadCheckers[name]!.parse(payload, `${name} payload`);
+    payloadChecker(name).parse(payload, `${name} payload`);
     const id = queueJobIdOf(name, payload.jobId);
     try {
       const retention = def.queue === 'infer' ? TRANSIENT : RETENTION;

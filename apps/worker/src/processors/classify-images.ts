@@ -3,7 +3,7 @@
  * §10.2–10.4) or the generic infer_one / infer_many / infer_db / infer_extension (§10.5).
  */
 import type { Job } from 'bullmq';
-import { ClassifyImagesPayload, compileChecker, Errors, isAppError, MAX_THUMBNAILS, percent, snapshotOf, type ClassifiedImage, type ClassifyImagesResult, type InferImage, type InferSource } from '@digits-ts/contracts';
+import { Errors, isAppError, MAX_THUMBNAILS, payloadChecker, percent, snapshotOf, type ClassifiedImage, type ClassifyImagesPayload, type InferImage, type InferSource, type ResultOf } from '@digits-ts/contracts';
 import { encodeImage } from '@digits-ts/imaging';
 import { classifySamples, forwardSamples, inputTensor, nestedList, rankClasses, visualizeLayers, type Samples } from '@digits-ts/ml';
 import { confinedRealPath, readImageFile } from '../confined-path.ts';
@@ -13,7 +13,6 @@ import { dbInputs, generatedInputs, type RawInput } from '../inference/source-in
 import { loadForInference, prepareForModel, type LoadedModel } from '../inference/loaded-model.ts';
 
 export const name = 'classify-images';
-const payloadChecker = compileChecker(ClassifyImagesPayload);
 /** Images read and decoded at once. */
 const PREPARE_CONCURRENCY = 32;
 
@@ -112,8 +111,8 @@ async function outputsOf(loaded: LoadedModel, samples: Samples, used: number[], 
 }
 
 export function createClassifyImagesProcessor(ctx: WorkerContext) {
-  return async function process(job: Job): Promise<ClassifyImagesResult> {
-    const payload = payloadChecker.parse(job.data, 'classify-images payload');
+  return async function process(job: Job): Promise<ResultOf<'classify-images'>> {
+    const payload = payloadChecker('classify-images').parse(job.data, 'classify-images payload');
     const record = await ctx.store.get(payload.modelId);
     if (!record || record.kind !== 'model') throw Errors.JOB_NOT_FOUND('Job not found');
     // inference looks epoch 0 up literally (§9.2)
