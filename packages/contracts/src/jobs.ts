@@ -1,6 +1,6 @@
 /**
  * The queue catalogue: every job name, the queue that runs it, the job record it works for,
- * its payload, result and progress schemas and its attempts. Payloads are small (ids and
+ * its payload, result and progress schemas and its retry policy. Payloads are small (ids and
  * parameters) and carry `v: 1`.
  */
 import { Type, type Static, type TSchema } from 'typebox';
@@ -46,6 +46,33 @@ export type BuildGenericDatasetPayload = Static<typeof BuildGenericDatasetPayloa
 export const AnalyzePrebuiltDatasetPayload = buildPayload(PrebuiltDatasetOptions);
 export type AnalyzePrebuiltDatasetPayload = Static<typeof AnalyzePrebuiltDatasetPayload>;
 
+/**
+ * How a job's queue entry is retried when its processor throws a retryable error: BullMQ's
+ * `attempts` (1: never) and the wait between tries. `why` is the decision, for the reader.
+ * Independent of this, a job whose worker dies is put back by BullMQ's stalled check (up to
+ * the runner's MAX_STALLS), and a stopping worker requeues its job itself.
+ */
+export interface RetryPolicy {
+  attempts: number;
+  backoff?: { type: 'exponential' | 'fixed'; delay: number };
+  why: string;
+}
+
+/**
+ * A job whose work ends in its job record's status. When its processor throws it has already
+ * written Error (with the reason) to the record, so a retry would run a job the user sees as
+ * failed; and most failures are the input's (paths, images, options) and would repeat.
+ */
+const NEVER_RETRIED_RECORD: RetryPolicy = {
+  attempts: 1,
+  why: 'the record already says Error with the reason when the processor throws; the user clones the job, or resumes a model from its checkpoint',
+};
+/** A request a client waits for (request/reply). */
+const NEVER_RETRIED_REQUEST: RetryPolicy = {
+  attempts: 1,
+  why: 'a client waits for the answer; a retry after its timeout would answer nobody, and a failure is answered at once as its error',
+};
+
 /** What the catalogue says about each job. */
 export interface JobSpec {
   queue: QueueName;
@@ -56,7 +83,7 @@ export interface JobSpec {
   result: TSchema;
   /** What the job reports while it runs, on its job record; null when it reports nothing. */
   progress: TSchema | null;
-  attempts: number;
+  retry: RetryPolicy;
 }
 
 /** Job name → queue, record kind, payload, result and progress schemas, and retry policy. */
@@ -67,7 +94,7 @@ export const JOBS = {
     payload: BuildDatasetPayload,
     result: BuildDatasetResult,
     progress: FractionDone,
-    attempts: 1,
+    retry: NEVER_RETRIED_RECORD,
   },
   'build-generic-dataset': {
     queue: 'ingest',
@@ -75,7 +102,7 @@ export const JOBS = {
     payload: BuildGenericDatasetPayload,
     result: BuildGenericDatasetResult,
     progress: FractionDone,
-    attempts: 1,
+    retry: NEVER_RETRIED_RECORD,
   },
   'analyze-prebuilt-dataset': {
     queue: 'ingest',
@@ -83,7 +110,7 @@ export const JOBS = {
     payload: AnalyzePrebuiltDatasetPayload,
     result: AnalyzePrebuiltDatasetResult,
     progress: FractionDone,
-    attempts: 1,
+    retry: NEVER_RETRIED_RECORD,
   },
   'train-model': {
     queue: 'train',
@@ -91,7 +118,9 @@ export const JOBS = {
     payload: TrainModelPayload,
     result: TrainModelResult,
     progress: FractionDone,
-    attempts: 1,
+    // continuing from the last checkpoint is the user's decision (POST /models/<id>/resume):
+    // an automatic retry could fail the same way after hours of training
+    retry: NEVER_RETRIED_RECORD,
   },
   'classify-images': {
     queue: 'infer',
@@ -99,8 +128,7 @@ export const JOBS = {
     payload: ClassifyImagesPayload,
     result: ClassifyImagesResult,
     progress: null,
-    // a client waits for the answer; a retry after its timeout would answer nobody
-    attempts: 1,
+    retry: NEVER_RETRIED_REQUEST,
   },
   'draw-network': {
     queue: 'infer',
@@ -108,7 +136,7 @@ export const JOBS = {
     payload: DrawNetworkPayload,
     result: DrawNetworkResult,
     progress: null,
-    attempts: 1,
+    retry: NEVER_RETRIED_REQUEST,
   },
   'resize-example': {
     queue: 'infer',
@@ -116,7 +144,7 @@ export const JOBS = {
     payload: ResizeExamplePayload,
     result: ResizeExampleResult,
     progress: null,
-    attempts: 1,
+    retry: NEVER_RETRIED_REQUEST,
   },
   'explore-dataset': {
     queue: 'infer',
@@ -124,7 +152,7 @@ export const JOBS = {
     payload: ExploreDatasetPayload,
     result: ExploreDatasetResult,
     progress: null,
-    attempts: 1,
+    retry: NEVER_RETRIED_REQUEST,
   },
 } as const satisfies Record<string, JobSpec>;
 
