@@ -1,6 +1,7 @@
 export * from './errors.ts';
 export * from './status.ts';
 export * from './job-record.ts';
+export * from './new-job.ts';
 export * from './jobs.ts';
 export * from './job-results.ts';
 export * from './username.ts';
