@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { QueueEvents } from 'bullmq';
 import { errorOfCode, Errors, resultChecker, type PayloadOf, type QueueName, type RequestJobName, type ResultOf } from '@digits-ts/contracts';
 import type { QueueProducer } from './producer.ts';
-import { createRedis } from './redis.ts';
+import { createRedis } from '../redis.ts';
 
 export class RequestClient {
   private events: QueueEvents | null = null;

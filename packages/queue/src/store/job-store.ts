@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { appendStatus, Errors, formatJobId, isJobId, type JobRecord, type StatusCode } from '@digits-ts/contracts';
 import { readJobFile, writeJobFile } from './job-files.ts';
-import { storeKey, type Redis } from './redis.ts';
+import { storeKey, type Redis } from '../redis.ts';
 import { publishJobChange } from './job-events.ts';
 
 const MAX_UPDATE_TRIES = 20;

@@ -4,7 +4,7 @@
  */
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { isAppError, type JobName, type QueueRef, type ResultOf } from '@digits-ts/contracts';
-import type { Redis } from './redis.ts';
+import type { Redis } from '../redis.ts';
 
 /** `token` is the worker's lock on `job`, needed to move it back to its queue (worker shutdown). */
 export type Processor = (job: Job, token?: string) => Promise<unknown>;

@@ -1,7 +1,7 @@
 /** Typed enqueueing: a payload is checked against its schema before it reaches Redis. */
 import { Queue } from 'bullmq';
 import { Errors, JOBS, payloadChecker, queueJobIdOf, type JobName, type PayloadOf, type QueueRef } from '@digits-ts/contracts';
-import type { Redis } from './redis.ts';
+import type { Redis } from '../redis.ts';
 
 export interface QueueJobRef { queue: QueueRef; id: string }
 
