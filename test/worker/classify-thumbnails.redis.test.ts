@@ -13,7 +13,7 @@ import { createDataset, writeColourClasses } from '../helpers/datasets.ts';
 import { login, multipart, startStack, waitForStatus } from '../helpers/stack.ts';
 
 function classify(app: FastifyInstance, modelId: string, images: InferImage[], extra: Partial<ClassifyImagesPayload> = {}): Promise<ClassifyImagesResult> {
-  return app.services.inference.request('classify-images', { v: 1, jobId: RequestClient.requestId(), modelId, epoch: -1, images, top: 3, ...extra }, 60_000) as Promise<ClassifyImagesResult>;
+  return app.services.inference.request('classify-images', { v: 1, jobId: RequestClient.requestId(), modelId, epoch: -1, images, top: 3, ...extra }, 60_000);
 }
 
 t.test('thumbnails of the prepared inputs', async (t) => {

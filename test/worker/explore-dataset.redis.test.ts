@@ -15,7 +15,7 @@ import { login, multipart, startStack, waitForStatus } from '../helpers/stack.ts
 type Query = Omit<ExploreDatasetPayload, 'v' | 'jobId'>;
 
 function explore(app: FastifyInstance, query: Query): Promise<ExploreDatasetResult> {
-  return app.services.inference.request('explore-dataset', { v: 1, jobId: RequestClient.requestId(), ...query }, 30_000) as Promise<ExploreDatasetResult>;
+  return app.services.inference.request('explore-dataset', { v: 1, jobId: RequestClient.requestId(), ...query }, 30_000);
 }
 
 /** An entry's picture decoded to HWC pixels at its own channel count. */

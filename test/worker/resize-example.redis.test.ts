@@ -11,7 +11,7 @@ import { startStack } from '../helpers/stack.ts';
 type Query = Omit<ResizeExamplePayload, 'v' | 'jobId'>;
 
 function resizeExample(app: FastifyInstance, query: Query): Promise<ResizeExampleResult> {
-  return app.services.inference.request('resize-example', { v: 1, jobId: RequestClient.requestId(), ...query }, 30_000) as Promise<ResizeExampleResult>;
+  return app.services.inference.request('resize-example', { v: 1, jobId: RequestClient.requestId(), ...query }, 30_000);
 }
 
 t.test('resize-example answers with the resized sample', async (t) => {

@@ -3,7 +3,7 @@
  * record per sweep combination, and each job either queued (dataset Done) or left Waiting
  * until its dataset build ends.
  */
-import { isRunningStatus, JOB_TYPES, JOBS, queueJobIdOf, snapshotOf, type JobRecord } from '@digits-ts/contracts';
+import { isRunningStatus, JOB_TYPES, newJobRecord, snapshotOf, type JobRecord } from '@digits-ts/contracts';
 import { addFormError, type FormErrors, type ModelJobSpec, type ModelTask, type ParsedModelForm } from './forms/index.ts';
 import { addDatasetWaiter, enqueueTraining, listWorkers, settleDatasetWaiters, trainersWithGpus, type PlacementDeps } from '@digits-ts/queue';
 import { FormError } from './plugins/errors.ts';
@@ -60,15 +60,10 @@ async function checkGpus(services: Services, wanted: readonly number[], errors: 
 }
 
 function newModelRecord(id: string, username: string, form: ParsedModelForm, job: ModelJobSpec, waiting: boolean): JobRecord {
-  const now = Date.now() / 1000;
-  const status = waiting ? 'W' : 'I';
-  return {
-    v: 1, rev: 0, id, kind: 'model', type: KINDS[job.options.task ?? 'classification'].model,
-    name: job.name, group: form.group, username, notes: null, created: now,
-    status, statusHistory: [[status, now]], progress: 0, error: null, form: form.saved,
-    queueJob: { queue: JOBS['train-model'].queue, id: queueJobIdOf('train-model', id) },
-    datasetId: form.datasetId, dataset: null, model: null, params: job.options,
-  };
+  return newJobRecord({
+    id, job: 'train-model', type: KINDS[job.options.task ?? 'classification'].model, name: job.name, group: form.group,
+    username, form: form.saved, params: job.options, datasetId: form.datasetId, status: waiting ? 'W' : 'I', created: Date.now() / 1000,
+  });
 }
 
 /** The gateway's side of settleDatasetWaiters (after an abort, or models created on a building dataset). */

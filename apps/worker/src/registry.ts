@@ -1,7 +1,7 @@
 /** Job name → processor, checked for completeness when the worker starts. */
 import { DelayedError } from 'bullmq';
 import { JOBS, type JobName, type QueueName } from '@digits-ts/contracts';
-import type { Processor } from '@digits-ts/queue';
+import type { JobProcessor, Processor } from '@digits-ts/queue';
 import type { WorkerContext } from './context.ts';
 import { createBuildDatasetProcessor } from './processors/build-dataset.ts';
 import { createAnalyzePrebuiltDatasetProcessor } from './processors/analyze-prebuilt-dataset.ts';
@@ -13,7 +13,8 @@ import { createResizeExampleProcessor } from './processors/resize-example.ts';
 import { createExploreDatasetProcessor } from './processors/explore-dataset.ts';
 import { jobDuration, jobsProcessed } from './metrics.ts';
 
-const FACTORIES: Record<JobName, (ctx: WorkerContext) => Processor> = {
+/** Each factory makes the processor of its job, so one returning another shape fails typechecking. */
+const FACTORIES: { [N in JobName]: (ctx: WorkerContext) => JobProcessor<N> } = {
   'build-dataset': createBuildDatasetProcessor,
   'build-generic-dataset': createBuildGenericDatasetProcessor,
   'analyze-prebuilt-dataset': createAnalyzePrebuiltDatasetProcessor,

@@ -26,16 +26,6 @@ export const ResizeExamplePayload = Type.Object({
 }, { additionalProperties: false });
 export type ResizeExamplePayload = Static<typeof ResizeExamplePayload>;
 
-/** The resized sample, as the dataset build would store it. */
-export interface ResizeExampleResult {
-  /** PNG for encodings `png` and `none` (the raw pixels shown as PNG), JPEG for `jpg`. */
-  mime: 'image/png' | 'image/jpeg';
-  /** The picture's bytes, base64. */
-  data: string;
-  /** What one entry's image takes in the DB: the encoded length, or width·height·channels for `none`. */
-  bytes: number;
-}
-
 /**
  * `GET /datasets/{images/classification,generic}/explore` (§4.2): one page of a dataset DB.
  * `db` is a stage (`train`, `val`, `test`) for a classification dataset, else a DB folder as
@@ -53,22 +43,3 @@ export const ExploreDatasetPayload = Type.Object({
 }, { additionalProperties: false });
 export type ExploreDatasetPayload = Static<typeof ExploreDatasetPayload>;
 
-/** One DB entry as a picture. */
-export interface ExploreEntry {
-  /** The LMDB key. */
-  key: string;
-  /** The class index (classification), null for generic datasets. */
-  label: number | null;
-  mime: 'image/png' | 'image/jpeg';
-  /** The image bytes, base64: encoded entries as stored, raw ones encoded as PNG. */
-  data: string;
-}
-
-export interface ExploreDatasetResult {
-  /** Entries matching the label filter (every entry without one). */
-  total: number;
-  /** The class names; [] for generic datasets. */
-  labels: string[];
-  /** Entries `page·size` … `page·size + size − 1` among the matching ones, in key order. */
-  entries: ExploreEntry[];
-}

@@ -56,35 +56,6 @@ export type ClassifyImagesPayload = Static<typeof ClassifyImagesPayload>;
 /** Most inputs of one request that get a thumbnail: beyond it the answer would only grow. */
 export const MAX_THUMBNAILS = 500;
 
-/** `[label, percent rounded to 2 places]`, DIGITS' prediction pair. */
-export type Prediction = [string, number];
-
-export interface ClassifiedImage {
-  source: string;
-  label: number | null;
-  /** Top predictions, best first; absent when the image could not be used. */
-  predictions?: Prediction[];
-  /** Index of every class by score, best first (top-5 accuracy and confusion need the ranks). */
-  ranked?: number[];
-  /** Every class's probability, when asked for. */
-  scores?: number[];
-  /** Every deploy output by blob name, as nested lists without the batch dimension (mode `outputs`). */
-  outputs?: Record<string, unknown>;
-  /** The pixels the model received (after resize; 1-channel stays grayscale), when asked for. */
-  thumbnail?: { mime: 'image/png'; data: string /* base64 */ };
-  error?: { code: string; message: string };
-}
-
-export interface ClassifyImagesResult {
-  epoch: number;
-  labels: string[];
-  images: ClassifiedImage[];
-  /** Milliseconds spent loading the model (0 when it was cached). */
-  loadMs: number;
-  /** Per-layer activation and weight statistics of the first image, when asked for. */
-  visualizations?: unknown[];
-}
-
 /** Python 2's round(100·p, 2) on the binary value (toFixed rounds the exact decimal expansion). */
 export function percent(probability: number): number {
   return Number((probability * 100).toFixed(2));
@@ -100,5 +71,3 @@ export const DrawNetworkPayload = Type.Object({
 }, { additionalProperties: false });
 export type DrawNetworkPayload = Static<typeof DrawNetworkPayload>;
 
-/** The picture: SVG text, or PNG bytes as base64 (a job's return value is JSON). */
-export interface DrawNetworkResult { format: 'svg' | 'png'; data: string }

@@ -95,11 +95,14 @@ export type ModelState = Static<typeof ModelState>;
 export const JobKind = Type.Union([Type.Literal('dataset'), Type.Literal('model')]);
 export type JobKind = Static<typeof JobKind>;
 
+/** Every job id: `YYYYMMDD-HHMMSS-xxxx` (server local time, 4 hex digits; contract §3.1). */
+export const JOB_ID_PATTERN = '^\\d{8}-\\d{6}-[0-9a-f]{4}$';
+
 export const JobRecord = Type.Object({
   v: Type.Literal(1),
   /** Bumped on every write, so an older write never replaces a newer job.json. */
   rev: Type.Integer({ minimum: 0 }),
-  id: Type.String({ pattern: '^\\d{8}-\\d{6}-[0-9a-f]{4}$' }),
+  id: Type.String({ pattern: JOB_ID_PATTERN }),
   kind: JobKind,
   /** DIGITS' type string, e.g. `Image Classification Dataset` (contract §3.3). */
   type: Type.String(),

@@ -6,7 +6,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DATASET_STAGES as STAGES, ENCODINGS, Errors, EXPLORE_MAX_PAGE_SIZE, JOB_TYPES, RESIZE_EXAMPLE_MAX_SIZE, RESIZE_MODES, type ExploreDatasetResult, type JobRecord, type ResizeExampleResult } from '@digits-ts/contracts';
+import { DATASET_STAGES as STAGES, ENCODINGS, Errors, EXPLORE_MAX_PAGE_SIZE, JOB_TYPES, payloadChecker, RESIZE_EXAMPLE_MAX_SIZE, RESIZE_MODES, type JobRecord } from '@digits-ts/contracts';
 import { DATA_EXTENSIONS, parseInferenceList } from '../forms/index.ts';
 import { RequestClient } from '@digits-ts/queue';
 import { DATASET_LAYOUT, extensionDatasetLayout, PREBUILT_DATASET_LAYOUT } from '../pages/form-layouts.ts';
@@ -130,10 +130,9 @@ export async function datasetPageRoutes(app: FastifyInstance): Promise<void> {
       const height = Number(field('height', '256'));
       const channels = Number(field('channels', '3'));
       const payload = { v: 1 as const, jobId: RequestClient.requestId(), width, height, channels, resizeMode: field('resize_mode', 'squash'), encoding: field('backend', 'lmdb') === 'lmdb' ? field('encoding', 'png') : 'none' };
-      const check = [width, height].every((n) => Number.isInteger(n) && n >= 1 && n <= RESIZE_EXAMPLE_MAX_SIZE) && (channels === 1 || channels === 3)
-        && (RESIZE_MODES as readonly string[]).includes(payload.resizeMode) && (ENCODINGS as readonly string[]).includes(payload.encoding);
-      if (!check) throw Errors.VALIDATION_FAILED(`width and height must be integers from 1 to ${RESIZE_EXAMPLE_MAX_SIZE}, channels 1 or 3, resize_mode ${RESIZE_MODES.join('|')}, encoding ${ENCODINGS.join('|')}`);
-      const result = (await services.inference.request('resize-example', payload as never, services.config.inferTimeoutMs)) as ResizeExampleResult;
+      // the payload's schema bounds the sizes and lists the channels, modes and encodings
+      if (!payloadChecker('resize-example').check(payload)) throw Errors.VALIDATION_FAILED(`width and height must be integers from 1 to ${RESIZE_EXAMPLE_MAX_SIZE}, channels 1 or 3, resize_mode ${RESIZE_MODES.join('|')}, encoding ${ENCODINGS.join('|')}`);
+      const result = await services.inference.request('resize-example', payload, services.config.inferTimeoutMs);
       return reply.send(`<img src="data:${result.mime};base64,${result.data}" alt="The sample image resized to ${width}×${height} with ${payload.resizeMode}" class="pixelated" width="${Math.min(Math.max(width, 128), 512)}" style="max-width:100%"><br>Image size: ${templateHelpers.bytes(result.bytes)}`);
     } catch (err) {
       const name = (err as { code?: string }).code ?? 'Error';
@@ -150,7 +149,7 @@ export async function datasetPageRoutes(app: FastifyInstance): Promise<void> {
     const size = intArg(request, 'size', 25, 1, EXPLORE_MAX_PAGE_SIZE);
     const labelText = arg(request, null, 'label')?.trim() ?? '';
     const label = labelText === '' ? null : intArg(request, 'label', 0, 0);
-    const result = (await services.inference.request('explore-dataset', { v: 1, jobId: RequestClient.requestId(), datasetId: record.id, db, page, size, label }, services.config.inferTimeoutMs)) as ExploreDatasetResult;
+    const result = await services.inference.request('explore-dataset', { v: 1, jobId: RequestClient.requestId(), datasetId: record.id, db, page, size, label }, services.config.inferTimeoutMs);
     const base = generic ? '/datasets/generic/explore' : '/datasets/images/classification/explore';
     const link = (changes: Record<string, string | number | null>) => {
       const params = new URLSearchParams({ job_id: record.id, db, page: String(page), size: String(size), ...(label === null ? {} : { label: String(label) }) });

@@ -2,7 +2,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Errors, JOB_TYPES, JOBS, queueJobIdOf, statusName, type JobRecord, type PayloadOf } from '@digits-ts/contracts';
+import { Errors, JOB_TYPES, newJobRecord, statusName, type JobRecord, type NewJobRecord, type PayloadOf } from '@digits-ts/contracts';
 import { DATASET_UPLOAD_FIELDS, parseDatasetForm, parseGenericDatasetForm, parsePrebuiltDatasetForm, type ParsedDatasetForm } from '../forms/index.ts';
 import { FormError } from '../plugins/errors.ts';
 import { readForm, type RequestForm } from '../plugins/form.ts';
@@ -16,14 +16,10 @@ import { reshowOnFormError } from '../pages/form-pages.ts';
 import { loadJob } from './jobs.ts';
 
 function newDatasetRecord(id: string, username: string, parsed: ParsedDatasetForm): JobRecord {
-  const now = Date.now() / 1000;
-  return {
-    v: 1, rev: 0, id, kind: 'dataset', type: JOB_TYPES.imageClassificationDataset,
-    name: parsed.name, group: parsed.group, username, notes: null, created: now,
-    status: 'I', statusHistory: [['I', now]], progress: 0, error: null, form: parsed.saved,
-    queueJob: { queue: JOBS['build-dataset'].queue, id: queueJobIdOf('build-dataset', id) },
-    datasetId: null, dataset: null, params: parsed.options,
-  };
+  return newJobRecord({
+    id, job: 'build-dataset', type: JOB_TYPES.imageClassificationDataset, name: parsed.name, group: parsed.group,
+    username, form: parsed.saved, params: parsed.options, created: Date.now() / 1000,
+  });
 }
 
 /** Stores the uploaded image lists in the job folder under DIGITS' names. */
@@ -61,16 +57,9 @@ function createDataset(services: Services, username: string, form: RequestForm, 
 type OptionsJob = 'build-generic-dataset' | 'analyze-prebuilt-dataset';
 
 /** Creates the job record (with its kind's empty state) and enqueues its work. */
-function createOptionsDataset<N extends OptionsJob>(services: Services, username: string, parsed: { name: string; group: string; saved: Record<string, unknown>; options: PayloadOf<N>['options'] }, name: N, type: string, state: Partial<JobRecord>): Promise<JobRecord> {
+function createOptionsDataset<N extends OptionsJob>(services: Services, username: string, parsed: { name: string; group: string; saved: Record<string, unknown>; options: PayloadOf<N>['options'] }, name: N, type: string, state: NewJobRecord['state']): Promise<JobRecord> {
   return withNewJob(services, async (id) => {
-    const now = Date.now() / 1000;
-    const def = JOBS[name];
-    const record: JobRecord = {
-      v: 1, rev: 0, id, kind: 'dataset', type,
-      name: parsed.name, group: parsed.group, username, notes: null, created: now,
-      status: 'I', statusHistory: [['I', now]], progress: 0, error: null, form: parsed.saved,
-      queueJob: { queue: def.queue, id: queueJobIdOf(name, id) }, datasetId: null, dataset: null, ...state, params: parsed.options,
-    };
+    const record = newJobRecord({ id, job: name, type, name: parsed.name, group: parsed.group, username, form: parsed.saved, params: parsed.options, created: Date.now() / 1000, state });
     await services.store.create(record);
     await services.producer.enqueue(name, { v: 1, jobId: id, options: parsed.options } as PayloadOf<N>);
     return record;

@@ -48,7 +48,7 @@ async function classify(services: Services, record: JobRecord, epoch: number, im
   const end = inferenceSeconds.startTimer({ job: 'classify-images' });
   let outcome = 'failed';
   try {
-    const result = (await services.inference.request('classify-images', { v: 1, jobId: requestId, modelId: record.id, epoch, images, top: TOP, ...extra }, services.config.inferTimeoutMs)) as ClassifyImagesResult;
+    const result = await services.inference.request('classify-images', { v: 1, jobId: requestId, modelId: record.id, epoch, images, top: TOP, ...extra }, services.config.inferTimeoutMs);
     outcome = 'answered';
     return result;
   } finally {

@@ -6,7 +6,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Errors, FRAMEWORKS, isStandardNetworkName, snapshotOf, type DrawNetworkResult, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
+import { Errors, FRAMEWORKS, isStandardNetworkName, snapshotOf, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
 import { standardNetworkText } from '../standard-networks.ts';
 import { RequestClient } from '@digits-ts/queue';
 import { arg, readForm, type RequestForm } from '../plugins/form.ts';
@@ -61,7 +61,7 @@ export async function networkToolRoutes(app: FastifyInstance): Promise<void> {
     const format = arg(request, form, 'format')?.trim() || 'html';
     if (!['svg', 'png', 'html'].includes(format)) throw Errors.BAD_REQUEST('format must be svg, png or html');
     const payload = { v: 1 as const, jobId: RequestClient.requestId(), network: text, format: format === 'svg' ? ('svg' as const) : ('png' as const) };
-    const picture = (await services.inference.request('draw-network', payload, services.config.inferTimeoutMs)) as DrawNetworkResult;
+    const picture = await services.inference.request('draw-network', payload, services.config.inferTimeoutMs);
     if (format === 'svg') return reply.type('image/svg+xml').send(picture.data);
     if (format === 'png') return reply.type('image/png').send(Buffer.from(picture.data, 'base64'));
     return reply.type('text/html; charset=utf-8').send(`<image src="data:image/png;base64,${picture.data}" style="max-width:100%" />`);

@@ -6,7 +6,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Job } from 'bullmq';
-import { AnalyzePrebuiltDatasetPayload, compileChecker, Errors, PREBUILT_DBS, type AnalyzeDbTask, type DatasetManifest, type PrebuiltDatasetOptions } from '@digits-ts/contracts';
+import { Errors, payloadChecker, PREBUILT_DBS, type AnalyzeDbTask, type DatasetManifest, type PrebuiltDatasetOptions, type ResultOf } from '@digits-ts/contracts';
 import { decodeBlobProto, decodeDatum, openDbReader, writeDatasetManifest } from '@digits-ts/dataset';
 import { decodeImage } from '@digits-ts/imaging';
 import { confinedRealPath } from '../confined-path.ts';
@@ -14,7 +14,6 @@ import type { WorkerContext } from '../context.ts';
 import { runDatasetBuild } from './job-lifecycle.ts';
 
 export const name = 'analyze-prebuilt-dataset';
-const payloadChecker = compileChecker(AnalyzePrebuiltDatasetPayload);
 
 interface DbShape { entries: number; height: number; width: number; channels: number }
 
@@ -63,8 +62,8 @@ async function copyMean(file: string, shape: DbShape, jobDir: string): Promise<v
 }
 
 export function createAnalyzePrebuiltDatasetProcessor(ctx: WorkerContext) {
-  return async function process(job: Job, token?: string): Promise<unknown> {
-    const { jobId, options } = payloadChecker.parse(job.data, 'analyze-prebuilt-dataset payload');
+  return async function process(job: Job, token?: string): Promise<ResultOf<'analyze-prebuilt-dataset'>> {
+    const { jobId, options } = payloadChecker('analyze-prebuilt-dataset').parse(job.data, 'analyze-prebuilt-dataset payload');
     return runDatasetBuild(ctx, job, token, jobId, 'prebuilt dataset analysis', async ({ log, signal }) => {
       const given = PREBUILT_DBS.filter((db) => options[db.key] !== null);
       const tasks: AnalyzeDbTask[] = given.map((db) => ({ name: db.task, path: options[db.key]!, entries: null, shape: null }));

@@ -1,6 +1,6 @@
 /** `build-dataset`: turns a dataset job's form into LMDB databases (contract §6). */
 import type { Job } from 'bullmq';
-import { BuildDatasetPayload, compileChecker, type DatasetState } from '@digits-ts/contracts';
+import { payloadChecker, type DatasetState, type ResultOf } from '@digits-ts/contracts';
 import { createRandom } from '@digits-ts/dataset';
 import { buildDataset } from '../dataset-build/build.ts';
 import type { WorkerContext } from '../context.ts';
@@ -8,14 +8,13 @@ import { datasetImagesPerSecond } from '../metrics.ts';
 import { runDatasetBuild } from './job-lifecycle.ts';
 
 export const name = 'build-dataset';
-const payloadChecker = compileChecker(BuildDatasetPayload);
 /** Live progress is written at most this often (milliseconds). */
 const PROGRESS_EVERY_MS = 500;
 
 /** Runs one build; the job record's status follows it (Running → Done | Aborted | Error). */
 export function createBuildDatasetProcessor(ctx: WorkerContext) {
-  return async function process(job: Job, token?: string): Promise<unknown> {
-    const payload = payloadChecker.parse(job.data, 'build-dataset payload');
+  return async function process(job: Job, token?: string): Promise<ResultOf<'build-dataset'>> {
+    const payload = payloadChecker('build-dataset').parse(job.data, 'build-dataset payload');
     const { jobId } = payload;
     return runDatasetBuild(ctx, job, token, jobId, 'dataset build', async ({ log, signal }) => {
       log.info('dataset build started');

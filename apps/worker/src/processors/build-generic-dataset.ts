@@ -1,17 +1,16 @@
 /** `build-generic-dataset`: an extension's entries into feature/label LMDBs (contract §7.2). */
 import type { Job } from 'bullmq';
-import { BuildGenericDatasetPayload, compileChecker } from '@digits-ts/contracts';
+import { payloadChecker, type ResultOf } from '@digits-ts/contracts';
 import { createRandom } from '@digits-ts/dataset';
 import type { WorkerContext } from '../context.ts';
 import { buildGenericDataset } from '../generic-build/build-generic.ts';
 import { runDatasetBuild } from './job-lifecycle.ts';
 
 export const name = 'build-generic-dataset';
-const payloadChecker = compileChecker(BuildGenericDatasetPayload);
 
 export function createBuildGenericDatasetProcessor(ctx: WorkerContext) {
-  return async function process(job: Job, token?: string): Promise<unknown> {
-    const { jobId, options } = payloadChecker.parse(job.data, 'build-generic-dataset payload');
+  return async function process(job: Job, token?: string): Promise<ResultOf<'build-generic-dataset'>> {
+    const { jobId, options } = payloadChecker('build-generic-dataset').parse(job.data, 'build-generic-dataset payload');
     return runDatasetBuild(ctx, job, token, jobId, 'generic dataset build', async ({ log, signal }) => {
       const state = await buildGenericDataset({
         jobDir: ctx.store.jobDir(jobId), options, random: createRandom(Date.now() >>> 0), signal,

@@ -5,14 +5,13 @@
  * writes its answers into each input's result.
  */
 import type { Job } from 'bullmq';
-import { ClassifyImagesPayload, compileChecker, Errors, percent, snapshotOf, type ClassifyImagesResult } from '@digits-ts/contracts';
+import { Errors, payloadChecker, percent, snapshotOf, type ClassifyImagesPayload, type ResultOf } from '@digits-ts/contracts';
 import { classifySamples, forwardSamples, inputTensor, nestedList, rankClasses, visualizeLayers, type LayerVisualization, type Samples } from '@digits-ts/ml';
 import type { WorkerContext } from '../context.ts';
 import { loadForInference, type LoadedModel } from '../inference/loaded-model.ts';
 import { addThumbnails, requestInputs, type RequestInputs } from '../inference/request-inputs.ts';
 
 export const name = 'classify-images';
-const payloadChecker = compileChecker(ClassifyImagesPayload);
 
 /** The model snapshot the request names, from the cache or loaded (then `loadMs` says how long that took). */
 async function requestedModel(ctx: WorkerContext, payload: ClassifyImagesPayload): Promise<{ loaded: LoadedModel; epoch: number; loadMs: number }> {
@@ -56,8 +55,8 @@ async function visualizeFirst(loaded: LoadedModel, samples: Samples): Promise<La
 }
 
 export function createClassifyImagesProcessor(ctx: WorkerContext) {
-  return async function process(job: Job): Promise<ClassifyImagesResult> {
-    const payload = payloadChecker.parse(job.data, 'classify-images payload');
+  return async function process(job: Job): Promise<ResultOf<'classify-images'>> {
+    const payload = payloadChecker('classify-images').parse(job.data, 'classify-images payload');
     const { loaded, epoch, loadMs } = await requestedModel(ctx, payload);
     const inputs = await requestInputs(ctx, payload, loaded);
     if (payload.thumbnails) await addThumbnails(inputs, loaded.image);

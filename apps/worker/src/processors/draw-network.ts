@@ -1,12 +1,11 @@
 /** `draw-network`: a picture of a network definition for `POST /models/visualize-network` (§11.6). */
 import type { Job } from 'bullmq';
-import { compileChecker, DrawNetworkPayload, Errors, type DrawNetworkResult } from '@digits-ts/contracts';
+import { Errors, payloadChecker, type ResultOf } from '@digits-ts/contracts';
 import { detectNetworkFormat, readLayersTopology } from '@digits-ts/caffe';
 import { rasteriseSvg } from '@digits-ts/imaging';
 import { caffeNetworkGraph, layersTopologyGraph, networkSvg, pngSizedSvg, type NetworkGraph } from '@digits-ts/ml';
 
 export const name = 'draw-network';
-const payloadChecker = compileChecker(DrawNetworkPayload);
 /** GraphViz lays out synchronously: beyond this a picture takes many seconds and is unreadable anyway. */
 const MAX_LAYERS = 1000;
 
@@ -25,8 +24,8 @@ function graphOf(text: string): NetworkGraph {
 }
 
 export function createDrawNetworkProcessor() {
-  return async function process(job: Job): Promise<DrawNetworkResult> {
-    const payload = payloadChecker.parse(job.data, 'draw-network payload');
+  return async function process(job: Job): Promise<ResultOf<'draw-network'>> {
+    const payload = payloadChecker('draw-network').parse(job.data, 'draw-network payload');
     const graph = graphOf(payload.network);
     if (graph.layers.length > MAX_LAYERS) throw Errors.NETWORK_INVALID(`the network has ${graph.layers.length} layers; pictures are drawn for up to ${MAX_LAYERS}`);
     const svg = await networkSvg(graph);

@@ -3,14 +3,13 @@
  * (`/datasets/images/classification/explore`, `/datasets/generic/explore`, contract §4.2).
  */
 import type { Job } from 'bullmq';
-import { compileChecker, DATASET_STAGES as STAGES, Errors, ExploreDatasetPayload, type DatasetManifest, type ExploreDatasetResult, type ExploreEntry } from '@digits-ts/contracts';
+import { DATASET_STAGES as STAGES, Errors, payloadChecker, type DatasetManifest, type ExploreEntry, type ResultOf } from '@digits-ts/contracts';
 import { decodeDatum, labelOfDatumKey, openDbReader, readDatasetManifest, readDbPage, stageDbPath, type DbEntry, type DbPage } from '@digits-ts/dataset';
 import { decodeImage, encodeImage, sniffImageType } from '@digits-ts/imaging';
 import type { WorkerContext } from '../context.ts';
 import { datumInput } from '../inference/source-inputs.ts';
 
 export const name = 'explore-dataset';
-const payloadChecker = compileChecker(ExploreDatasetPayload);
 
 /**
  * The DB folder `db` names: a stage of a classification dataset, else one of the DB folders
@@ -44,8 +43,8 @@ async function pictureOf(entry: DbEntry, db: string, classification: boolean, ma
 }
 
 export function createExploreDatasetProcessor(ctx: WorkerContext) {
-  return async function process(job: Job): Promise<ExploreDatasetResult> {
-    const { datasetId, db, page, size, label } = payloadChecker.parse(job.data, 'explore-dataset payload');
+  return async function process(job: Job): Promise<ResultOf<'explore-dataset'>> {
+    const { datasetId, db, page, size, label } = payloadChecker('explore-dataset').parse(job.data, 'explore-dataset payload');
     const record = await ctx.store.get(datasetId);
     if (!record) throw Errors.JOB_NOT_FOUND('Job not found');
     if (record.kind !== 'dataset') throw Errors.DATASET_NOT_FOUND(`job ${datasetId} is a model, not a dataset`);

@@ -1,6 +1,6 @@
 /** The start and end every processor shares: skip deleted or aborted jobs, track, record the outcome. */
 import { DelayedError, type Job } from 'bullmq';
-import { Errors, isAppError, isRunningStatus, type JobRecord, type QueueRef } from '@digits-ts/contracts';
+import { Errors, isAppError, isRunningStatus, type JobNotDone, type JobRecord, type QueueRef } from '@digits-ts/contracts';
 import { isAbortRequested, MAX_STALLS } from '@digits-ts/queue';
 import type { WorkerContext } from '../context.ts';
 import { releaseWaitingModels } from '../training/release-waiting.ts';
@@ -18,7 +18,7 @@ export interface StartedJob {
  * Marks job `jobId` Running and registers its abort controller. Returns a result instead when
  * there is nothing to do: the record was deleted, or an abort arrived before the worker did.
  */
-export async function startJob(ctx: WorkerContext, job: Job, jobId: string): Promise<StartedJob | { result: unknown }> {
+export async function startJob(ctx: WorkerContext, job: Job, jobId: string): Promise<StartedJob | { result: JobNotDone }> {
   const log = ctx.log.child({ queue: job.queueName, job: job.name, jobId, attempt: job.attemptsMade });
   const record = await ctx.store.get(jobId);
   if (!record) return { result: { skipped: 'job deleted' } };
@@ -97,7 +97,7 @@ export async function recordFailure(ctx: WorkerContext, jobId: string, err: unkn
  * Runs a dataset build job: start, `build`, then Done — or Aborted/Error — and in every case
  * releases the models waiting for this dataset (they start, or end with it).
  */
-export async function runDatasetBuild<T>(ctx: WorkerContext, job: Job, token: string | undefined, jobId: string, what: string, build: (started: StartedJob) => Promise<T>): Promise<T | unknown> {
+export async function runDatasetBuild<T>(ctx: WorkerContext, job: Job, token: string | undefined, jobId: string, what: string, build: (started: StartedJob) => Promise<T>): Promise<T | JobNotDone> {
   const started = await startJob(ctx, job, jobId);
   if ('result' in started) return started.result;
   try {

@@ -2,7 +2,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Job } from 'bullmq';
-import { appendOutputs, compileChecker, Errors, outputsUpTo, TrainModelPayload, type JobRecord, type ModelState } from '@digits-ts/contracts';
+import { appendOutputs, Errors, outputsUpTo, payloadChecker, type JobRecord, type ModelState, type ResultOf } from '@digits-ts/contracts';
 import { createRandom } from '@digits-ts/dataset';
 import { backendInfo, readCheckpointInfo, releaseCachedBuffers, train, type CheckpointInfo } from '@digits-ts/ml';
 import type { WorkerContext } from '../context.ts';
@@ -11,7 +11,6 @@ import { prepareTraining } from '../training/setup.ts';
 import { recordFailure, requeueForShutdown, startJob, stoppedByShutdown } from './job-lifecycle.ts';
 
 export const name = 'train-model';
-const payloadChecker = compileChecker(TrainModelPayload);
 const PROGRESS_EVERY_MS = 500;
 
 function initialState(inputShape: number[], batchSize: number): ModelState {
@@ -44,8 +43,8 @@ function inputShapeOfDataset(setup: { train: { height: number; width: number; ch
 }
 
 export function createTrainModelProcessor(ctx: WorkerContext) {
-  return async function process(job: Job, token?: string): Promise<unknown> {
-    const { jobId, datasetId, options } = payloadChecker.parse(job.data, 'train-model payload');
+  return async function process(job: Job, token?: string): Promise<ResultOf<'train-model'>> {
+    const { jobId, datasetId, options } = payloadChecker('train-model').parse(job.data, 'train-model payload');
     const started = await startJob(ctx, job, jobId);
     if ('result' in started) return started.result;
     const { record, log, signal } = started;

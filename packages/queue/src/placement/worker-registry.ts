@@ -3,7 +3,7 @@
  * process that dies (or whose heartbeat stops) drops out when the key's TTL runs out.
  */
 import { compileChecker, WorkerInfo } from '@digits-ts/contracts';
-import { storeKey, type Redis } from './redis.ts';
+import { storeKey, type Redis } from '../redis.ts';
 
 const infoChecker = compileChecker(WorkerInfo);
 const keyOf = (prefix: string, id: string) => storeKey(prefix, 'workers', id);

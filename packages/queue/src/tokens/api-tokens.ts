@@ -9,7 +9,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Errors, usernameProblem } from '@digits-ts/contracts';
-import { storeKey, type Redis } from './redis.ts';
+import { storeKey, type Redis } from '../redis.ts';
 
 /** What the store knows about one token (never the token itself). */
 export interface ApiToken {

@@ -1,12 +1,13 @@
 /**
  * Request/reply over a queue: enqueue a job and wait for a worker's answer, bounded in time.
- * A failed job comes back as the AppError its `[CODE] message` names.
+ * The answer is checked against the job's result schema (a worker of another version may
+ * answer); a failed job comes back as the AppError its `[CODE] message` names.
  */
 import { randomBytes } from 'node:crypto';
 import { QueueEvents } from 'bullmq';
-import { errorOfCode, Errors, type JobName, type PayloadOf, type QueueName } from '@digits-ts/contracts';
+import { errorOfCode, Errors, resultChecker, type PayloadOf, type QueueName, type RequestJobName, type ResultOf } from '@digits-ts/contracts';
 import type { QueueProducer } from './producer.ts';
-import { createRedis } from './redis.ts';
+import { createRedis } from '../redis.ts';
 
 export class RequestClient {
   private events: QueueEvents | null = null;
@@ -30,13 +31,14 @@ export class RequestClient {
   }
 
   /** Enqueues `name` and resolves with the processor's return value; INFERENCE_TIMEOUT after `timeoutMs`. */
-  async request<N extends JobName>(name: N, payload: PayloadOf<N>, timeoutMs: number): Promise<unknown> {
+  async request<N extends RequestJobName>(name: N, payload: PayloadOf<N>, timeoutMs: number): Promise<ResultOf<N>> {
     const events = await this.queueEvents();
     const ref = await this.producer.enqueue(name, payload);
     const job = await this.producer.queue(ref.queue).getJob(ref.id);
     if (!job) throw Errors.QUEUE_UNAVAILABLE('the request vanished from its queue');
+    let answer: unknown;
     try {
-      return await job.waitUntilFinished(events, timeoutMs);
+      answer = await job.waitUntilFinished(events, timeoutMs);
     } catch (err) {
       const message = (err as Error).message ?? '';
       const coded = /^\[([A-Z_]+)\] (.*)$/s.exec(message);
@@ -47,6 +49,12 @@ export class RequestClient {
         throw Errors.INFERENCE_TIMEOUT(`no worker answered within ${timeoutMs} ms; is a worker serving the ${this.queue} queue?`);
       }
       throw Errors.INTERNAL('the request failed; the worker log has the details', { cause: err });
+    }
+    try {
+      return resultChecker(name).parse(answer, `the worker's ${name} answer`);
+    } catch (err) {
+      // not the caller's mistake: a worker of another version, or a bug, answered this
+      throw Errors.INTERNAL(`the worker's answer to ${name} has an unexpected shape`, { cause: err });
     }
   }
 

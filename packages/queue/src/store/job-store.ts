@@ -6,21 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { appendStatus, Errors, type JobRecord, type StatusCode } from '@digits-ts/contracts';
+import { appendStatus, Errors, formatJobId, isJobId, type JobRecord, type StatusCode } from '@digits-ts/contracts';
 import { readJobFile, writeJobFile } from './job-files.ts';
-import { storeKey, type Redis } from './redis.ts';
+import { storeKey, type Redis } from '../redis.ts';
 import { publishJobChange } from './job-events.ts';
 
 const MAX_UPDATE_TRIES = 20;
 
 /** A fresh value for the version key: unique, so a wiped and rebuilt Redis never matches an old one. */
 const newVersion = () => randomBytes(8).toString('hex');
-
-/** `YYYYMMDD-HHMMSS` in server local time, as DIGITS' ids (contract §3.1). */
-function timestamp(now: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
-}
 
 export class JobStore {
   /** The records list() last read, with the version they were read at (shared by concurrent calls). */
@@ -38,7 +32,7 @@ export class JobStore {
 
   /** The folder of job `id`; ids are validated so a crafted id can't name another folder. */
   jobDir(id: string): string {
-    if (!/^\d{8}-\d{6}-[0-9a-f]{4}$/.test(id)) throw Errors.JOB_NOT_FOUND('Job not found');
+    if (!isJobId(id)) throw Errors.JOB_NOT_FOUND('Job not found');
     return path.join(this.jobsDir, id);
   }
 
@@ -49,7 +43,7 @@ export class JobStore {
   async reserveId(now = new Date()): Promise<string> {
     await fs.mkdir(this.jobsDir, { recursive: true });
     for (;;) {
-      const id = `${timestamp(now)}-${randomBytes(2).toString('hex')}`;
+      const id = formatJobId(now, randomBytes(2).toString('hex'));
       if ((await this.redis.sadd(this.key('ids'), id)) === 0) continue;
       try {
         await fs.mkdir(path.join(this.jobsDir, id));
@@ -211,7 +205,7 @@ export class JobStore {
     }
     const loaded: JobRecord[] = [];
     for (const name of names) {
-      if (!/^\d{8}-\d{6}-[0-9a-f]{4}$/.test(name)) continue;
+      if (!isJobId(name)) continue;
       const record = await readJobFile(path.join(this.jobsDir, name));
       if (!record || record.id !== name) continue;
       await this.redis.multi()

@@ -3,11 +3,13 @@
  * invalid payloads fail the job at once (UnrecoverableError) with `[CODE] message` as reason.
  */
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { isAppError, type QueueRef } from '@digits-ts/contracts';
-import type { Redis } from './redis.ts';
+import { isAppError, type JobName, type QueueRef, type ResultOf } from '@digits-ts/contracts';
+import type { Redis } from '../redis.ts';
 
 /** `token` is the worker's lock on `job`, needed to move it back to its queue (worker shutdown). */
 export type Processor = (job: Job, token?: string) => Promise<unknown>;
+/** The processor of job `N`: it answers the catalogue's result for that job, checked when typechecking. */
+export type JobProcessor<N extends JobName> = (job: Job, token?: string) => Promise<ResultOf<N>>;
 
 export interface RunnerOptions {
   connection: Redis;

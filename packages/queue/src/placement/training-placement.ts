@@ -4,9 +4,9 @@
  * queue. Models waiting for their dataset are placed when it finishes.
  */
 import { isRunningStatus, trainPayloadOf, type JobRecord, type QueueRef, type TrainModelOptions, type WorkerInfo } from '@digits-ts/contracts';
-import type { JobStore } from './job-store.ts';
-import type { QueueProducer } from './producer.ts';
-import { storeKey, type Redis } from './redis.ts';
+import type { JobStore } from '../store/job-store.ts';
+import type { QueueProducer } from '../bullmq/producer.ts';
+import { storeKey, type Redis } from '../redis.ts';
 import { takeDatasetWaiters } from './waiters.ts';
 import { listWorkers } from './worker-registry.ts';
 

@@ -1,15 +1,13 @@
 /** Typed enqueueing: a payload is checked against its schema before it reaches Redis. */
 import { Queue } from 'bullmq';
-import { compileChecker, Errors, JOBS, queueJobIdOf, type JobName, type PayloadOf, type QueueRef } from '@digits-ts/contracts';
-import type { Redis } from './redis.ts';
-
-const payloadCheckers = Object.fromEntries(Object.entries(JOBS).map(([name, def]) => [name, compileChecker(def.payload)]));
+import { Errors, JOBS, payloadChecker, queueJobIdOf, type JobName, type PayloadOf, type QueueRef } from '@digits-ts/contracts';
+import type { Redis } from '../redis.ts';
 
 export interface QueueJobRef { queue: QueueRef; id: string }
 
 /** Default retention: completed entries go quickly, failed ones stay a while for inspection. */
 const RETENTION = { removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: { age: 7 * 24 * 3600 } };
-/** Inference answers are read once by the waiting gateway; keep them briefly. */
+/** Requests' answers are read once by the waiting gateway; keep them briefly. */
 const TRANSIENT = { removeOnComplete: { age: 60 }, removeOnFail: { age: 600 } };
 
 export class QueueProducer {
@@ -37,11 +35,12 @@ export class QueueProducer {
    */
   async enqueue<N extends JobName>(name: N, payload: PayloadOf<N>, queue: QueueRef = JOBS[name].queue): Promise<QueueJobRef> {
     const def = JOBS[name];
-    payloadCheckers[name]!.parse(payload, `${name} payload`);
+    payloadChecker(name).parse(payload, `${name} payload`);
     const id = queueJobIdOf(name, payload.jobId);
     try {
-      const retention = def.queue === 'infer' ? TRANSIENT : RETENTION;
-      await this.queue(queue).add(name, payload, { jobId: id, attempts: def.attempts, backoff: { type: 'exponential', delay: 2000 }, ...retention });
+      const retention = def.record === null ? TRANSIENT : RETENTION;
+      const { attempts, backoff } = def.retry;
+      await this.queue(queue).add(name, payload, { jobId: id, attempts, ...(backoff ? { backoff } : {}), ...retention });
     } catch (err) {
       throw Errors.QUEUE_UNAVAILABLE('the job queue is unavailable; try again', { cause: err });
     }

@@ -2,7 +2,7 @@
  * Abort requests travel on a Redis channel (immediate) and as a short-lived key (so a worker
  * that picks the job up just after the request still sees it).
  */
-import { storeKey, type Redis } from './redis.ts';
+import { storeKey, type Redis } from '../redis.ts';
 
 const ABORT_FLAG_TTL_S = 3600;
 

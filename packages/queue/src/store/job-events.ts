@@ -2,7 +2,7 @@
  * Job change notices: every record write and progress tick publishes the job id on one Redis
  * channel, so a gateway can stream changes (`GET /jobs/<id>/events`) without polling.
  */
-import { createRedis, storeKey, type Redis } from './redis.ts';
+import { createRedis, storeKey, type Redis } from '../redis.ts';
 
 export const jobChangesChannel = (prefix: string) => storeKey(prefix, 'changes');
 

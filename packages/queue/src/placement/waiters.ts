@@ -2,7 +2,7 @@
  * Models created on a dataset that is still building wait (`Waiting`, contract §12). Their ids
  * sit in a Redis set per dataset until the build ends; whoever sees it end releases them.
  */
-import { storeKey, type Redis } from './redis.ts';
+import { storeKey, type Redis } from '../redis.ts';
 
 const key = (prefix: string, datasetId: string) => storeKey(prefix, 'waiting', datasetId);
 

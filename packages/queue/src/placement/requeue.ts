@@ -2,13 +2,13 @@
  * Puts a job record's work back in its queue: after Redis lost its queues (the index rebuilt
  * from JOBS_DIR), or when a user resumes a model. A training continues from its checkpoint.
  */
-import { Errors, isRunningStatus, JOBS, queueJobIdOf, type JobName, type JobRecord, type PayloadOf } from '@digits-ts/contracts';
+import { Errors, isRunningStatus, JOBS, payloadChecker, queueJobIdOf, type JobName, type JobRecord, type RecordJobName } from '@digits-ts/contracts';
 import { enqueueTraining, settleDatasetWaiters, type PlacementDeps } from './training-placement.ts';
 import { addDatasetWaiter } from './waiters.ts';
 
 /** The dataset job that made `record`'s queue entry, from its deterministic queue id. */
-function datasetJobOf(record: JobRecord): JobName {
-  const name = (Object.keys(JOBS) as JobName[]).find((n) => JOBS[n].queue === 'ingest' && record.queueJob?.id === queueJobIdOf(n, record.id));
+function datasetJobOf(record: JobRecord): RecordJobName {
+  const name = (Object.keys(JOBS) as JobName[]).find((n): n is RecordJobName => JOBS[n].record === 'dataset' && record.queueJob?.id === queueJobIdOf(n, record.id));
   if (!name) throw Errors.JOB_NOT_RESUMABLE(`job ${record.id} does not say which build made it`);
   return name;
 }
@@ -30,5 +30,6 @@ export async function requeueJob(deps: PlacementDeps, record: JobRecord): Promis
     throw Errors.DATASET_NOT_READY(`its dataset ${record.datasetId ?? '(none)'} is not Done`);
   }
   const name = datasetJobOf(record);
-  await deps.producer.enqueue(name, { v: 1, jobId: record.id, options: record.params } as PayloadOf<typeof name>);
+  // the stored params are checked as the payload they become (job.json is untrusted input)
+  await deps.producer.enqueue(name, payloadChecker(name).parse({ v: 1, jobId: record.id, options: record.params }, `${name} payload`));
 }
