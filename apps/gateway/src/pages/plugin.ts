@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import csrfProtection from '@fastify/csrf-protection';
 import staticFiles from '@fastify/static';
 import view from '@fastify/view';
@@ -30,7 +31,7 @@ function layoutData(request: FastifyRequest, reply: FastifyReply) {
   return { username, csrf: username ? reply.generateCsrf() : '', path: request.url.split('?')[0] ?? '/', h: templateHelpers };
 }
 
-export async function pages(app: FastifyInstance): Promise<void> {
+async function pagesPlugin(app: FastifyInstance): Promise<void> {
   await app.register(csrfProtection, { sessionPlugin: '@fastify/secure-session' });
   // templates are compiled once and kept; the jobs folder never feeds a template name
   // production: compile each template once (otherwise @fastify/view has Eta re-read every include on every render)
@@ -42,5 +43,5 @@ export async function pages(app: FastifyInstance): Promise<void> {
     return this.code(status).type('text/html; charset=utf-8').send(html);
   });
 }
-// the reply decorator must reach every route plugin
-(pages as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+// not encapsulated: the reply decorator must reach every route plugin
+export const pages = fp(pagesPlugin, { name: 'pages' });
