@@ -15,7 +15,7 @@ import { templateHelpers } from '../pages/helpers.ts';
 import { jobRow } from '../pages/job-rows.ts';
 import { arg, readForm } from '../plugins/form.ts';
 import type { Services } from '../services.ts';
-import { datasetDetail, datasetDims } from '../views.ts';
+import { datasetDetail, datasetDims } from '../job-json.ts';
 import { escapeHtml } from '../html.ts';
 import { loadJob } from './jobs.ts';
 

@@ -9,7 +9,7 @@ import { requireUsername } from '../plugins/identity.ts';
 import { wantsJson } from '../plugins/negotiation.ts';
 import { checkServerPaths } from '../server-paths.ts';
 import type { Services } from '../services.ts';
-import { baseDict, datasetDetail } from '../views.ts';
+import { baseDict, datasetDetail } from '../job-json.ts';
 import { classificationDatasetPage, extensionDatasetPage, prebuiltDatasetPage, sendDatasetPage } from './dataset-pages.ts';
 import { reshowOnFormError } from '../pages/form-pages.ts';
 import { loadJob } from './jobs.ts';

@@ -11,7 +11,7 @@ import { wantsJson } from '../plugins/negotiation.ts';
 import { arg, readForm, type RequestForm } from '../plugins/form.ts';
 import { checkServerPaths, realRoots } from '../server-paths.ts';
 import type { Services } from '../services.ts';
-import { classificationStats } from '../views.ts';
+import { classificationStats } from '../classification-stats.ts';
 import { loadJob } from './jobs.ts';
 
 const TOP = 5;

@@ -7,7 +7,7 @@ import { readForm } from '../plugins/form.ts';
 import { requireOwner, requireUsername } from '../plugins/identity.ts';
 import { wantsJson } from '../plugins/negotiation.ts';
 import type { Services } from '../services.ts';
-import { baseDict, DIGITS_VERSION, indexOrder, modelDict } from '../views.ts';
+import { baseDict, DIGITS_VERSION, indexOrder, modelDict } from '../job-json.ts';
 
 const ID = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
 const KIND_PREFIX = { dataset: '/datasets', model: '/models' } as const;

@@ -5,7 +5,7 @@ import { Errors, snapshotOf } from '@digits-ts/contracts';
 import { ARCHIVE_TYPES, archiveStream, readMembers, type ArchiveType } from '../model-archive.ts';
 import { arg, readForm } from '../plugins/form.ts';
 import type { Services } from '../services.ts';
-import { modelDict } from '../views.ts';
+import { modelDict } from '../job-json.ts';
 import { loadJob } from './jobs.ts';
 
 /** `download`, `download.tar.gz`, … → the archive type; anything else is no download route. */

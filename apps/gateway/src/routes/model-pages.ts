@@ -11,7 +11,7 @@ import { jobRow } from '../pages/job-rows.ts';
 import { arg } from '../plugins/form.ts';
 import { requireUsername } from '../plugins/identity.ts';
 import type { Services } from '../services.ts';
-import { modelDetail } from '../views.ts';
+import { modelDetail } from '../job-json.ts';
 import { cloneValues } from './dataset-pages.ts';
 import { loadJob } from './jobs.ts';
 

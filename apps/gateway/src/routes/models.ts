@@ -7,7 +7,7 @@ import { readForm } from '../plugins/form.ts';
 import { requireUsername } from '../plugins/identity.ts';
 import { wantsJson } from '../plugins/negotiation.ts';
 import type { Services } from '../services.ts';
-import { modelDetail, modelDict } from '../views.ts';
+import { modelDetail, modelDict } from '../job-json.ts';
 import { loadJob } from './jobs.ts';
 import { modelFormPage, sendModelPage } from './model-pages.ts';
 import { reshowOnFormError } from '../pages/form-pages.ts';
