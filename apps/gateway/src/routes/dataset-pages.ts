@@ -1,89 +1,19 @@
 /**
- * Dataset pages (contract §4.2): the "new" forms, the dataset page with its label distribution
- * and mean image, the summary snippet, the resize preview (§11.7) and the DB explorer. Pictures
+ * Dataset page routes (contract §4.2): the "new" forms, the summary snippet, the resize preview
+ * (§11.7) and the DB explorer (the pages themselves are built in pages/dataset-page.ts). Pictures
  * come from a worker (`resize-example`, `explore-dataset`): the gateway decodes no image.
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DATA_EXTENSIONS, DATASET_STAGES as STAGES, ENCODINGS, Errors, EXPLORE_MAX_PAGE_SIZE, JOB_TYPES, parseInferenceList, RESIZE_EXAMPLE_MAX_SIZE, RESIZE_MODES, type ExploreDatasetResult, type JobRecord, type ResizeExampleResult } from '@digits-ts/contracts';
+import { DATASET_STAGES as STAGES, ENCODINGS, Errors, EXPLORE_MAX_PAGE_SIZE, JOB_TYPES, RESIZE_EXAMPLE_MAX_SIZE, RESIZE_MODES, type ExploreDatasetResult, type ResizeExampleResult } from '@digits-ts/contracts';
 import { RequestClient } from '@digits-ts/queue';
-import { DATASET_LAYOUT, extensionDatasetLayout, PREBUILT_DATASET_LAYOUT } from '../pages/form-layouts.ts';
-import { pageLogin, sendFormPage, type FormPage } from '../pages/form-pages.ts';
-import { savedFormText } from '../pages/form-view.ts';
+import { loadJob } from '../jobs/load.ts';
+import { cloneValues } from '../pages/clone.ts';
+import { classificationDatasetPage, datasetView, extensionDatasetPage, prebuiltDatasetPage } from '../pages/dataset-page.ts';
+import { pageLogin, sendFormPage } from '../pages/form-pages.ts';
 import { templateHelpers } from '../pages/helpers.ts';
-import { jobRow } from '../pages/job-rows.ts';
 import { arg, readForm } from '../plugins/form.ts';
 import type { Services } from '../services.ts';
-import { datasetDetail, datasetDims } from '../job-json.ts';
 import { escapeHtml } from '../html.ts';
-import { loadJob } from './jobs.ts';
-
-/** `?clone=<id>`: the saved form of a job of the same kind, as field texts (§1.5). */
-export async function cloneValues(services: Services, request: FastifyRequest, type: string): Promise<Record<string, string>> {
-  const id = arg(request, null, 'clone');
-  if (!id) return {};
-  const record = await loadJob(services, id);
-  if (record.type !== type) throw Errors.INVALID_JOB_TYPE('Invalid job type');
-  return savedFormText(record.form);
-}
-
-export const classificationDatasetPage = (initial: Record<string, string> = {}): FormPage => ({
-  title: 'New Image Classification Dataset', action: '/datasets/images/classification', layout: DATASET_LAYOUT, initial, resizeExample: true,
-  intro: 'Builds LMDB databases from a folder of class sub-folders or from image lists. Server paths must lie inside the data roots this server was given.',
-});
-
-export const prebuiltDatasetPage = (initial: Record<string, string> = {}): FormPage => ({
-  title: 'New Dataset from Prebuilt LMDBs', action: '/datasets/images/generic', layout: PREBUILT_DATASET_LAYOUT, initial,
-  intro: 'Registers LMDB databases that already exist on the server (inside the data roots); they are analysed, not copied.',
-});
-
-export function extensionDatasetPage(extensionId: string, initial: Record<string, string> = {}): FormPage {
-  const layout = extensionDatasetLayout(extensionId);
-  if (!layout) throw Errors.NOT_FOUND(`unknown data extension "${extensionId}"`);
-  return { title: `New ${DATA_EXTENSIONS[extensionId]!.title} Dataset`, action: `/datasets/generic/create/${extensionId}`, layout, initial };
-}
-
-/** Images per class of each stage's list file, from the job folder (`path label` lines). */
-async function labelDistribution(dir: string): Promise<{ labels: string[]; stages: { stage: string; counts: number[]; total: number }[] } | null> {
-  const labelsText = await fs.readFile(path.join(dir, 'labels.txt'), 'utf8').catch(() => null);
-  if (labelsText === null) return null;
-  const labels = labelsText.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
-  const stages = [];
-  for (const stage of STAGES) {
-    const text = await fs.readFile(path.join(dir, `${stage}.txt`), 'utf8').catch(() => null);
-    if (text === null) continue;
-    const counts = new Array<number>(labels.length).fill(0);
-    let total = 0;
-    for (const line of parseInferenceList(text)) {
-      if (line.label !== null && line.label < labels.length) counts[line.label]!++;
-      total++;
-    }
-    stages.push({ stage, counts, total });
-  }
-  return { labels, stages };
-}
-
-/** What the dataset page and the summary snippet show. */
-async function datasetView(services: Services, record: JobRecord) {
-  const dir = services.store.jobDir(record.id);
-  const hasMean = await fs.stat(path.join(dir, 'mean.jpg')).then(() => true, () => false);
-  const classification = record.type === JOB_TYPES.imageClassificationDataset;
-  return {
-    record,
-    row: jobRow(record, null),
-    detail: datasetDetail(record, services.config.jobsDir),
-    dims: datasetDims(record),
-    classification,
-    distribution: classification ? await labelDistribution(dir) : null,
-    meanUrl: hasMean ? `/files/${record.id}/mean.jpg` : null,
-    newModelUrl: classification ? `/models/images/classification/new?dataset=${record.id}` : `/models/images/generic/new?dataset=${record.id}`,
-  };
-}
-
-export async function sendDatasetPage(services: Services, reply: FastifyReply, record: JobRecord): Promise<FastifyReply> {
-  return reply.page('dataset', { title: record.name, ...(await datasetView(services, record)) });
-}
 
 /** An explorer argument that must be a whole number in range. */
 function intArg(request: FastifyRequest, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {

@@ -12,7 +12,7 @@ import { arg, readForm, type RequestForm } from '../plugins/form.ts';
 import { checkServerPaths, realRoots } from '../server-paths.ts';
 import type { Services } from '../services.ts';
 import { classificationStats } from '../classification-stats.ts';
-import { loadJob } from './jobs.ts';
+import { loadJob } from '../jobs/load.ts';
 
 const TOP = 5;
 

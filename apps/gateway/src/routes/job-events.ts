@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isRunningStatus, statusName, type JobRecord, type Outputs } from '@digits-ts/contracts';
 import { jobRow } from '../pages/job-rows.ts';
 import type { Services } from '../services.ts';
-import { loadJob } from './jobs.ts';
+import { loadJob } from '../jobs/load.ts';
 
 /** Comment lines keep proxies from closing an idle stream. */
 const KEEPALIVE_MS = 15_000;

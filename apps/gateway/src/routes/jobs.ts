@@ -1,7 +1,8 @@
 /** Job routes shared by every job kind (contract §4.1, §11). */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Errors, statusName, type JobRecord } from '@digits-ts/contracts';
-import { abortJob, deleteJob, resumeModel } from '../job-actions.ts';
+import { abortJob, deleteJob, resumeModel } from '../jobs/actions.ts';
+import { isJobId, loadJob } from '../jobs/load.ts';
 import { jobRow } from '../pages/job-rows.ts';
 import { readForm } from '../plugins/form.ts';
 import { requireOwner, requireUsername } from '../plugins/identity.ts';
@@ -9,16 +10,7 @@ import { wantsJson } from '../plugins/negotiation.ts';
 import type { Services } from '../services.ts';
 import { baseDict, DIGITS_VERSION, indexOrder, modelDict } from '../job-json.ts';
 
-const ID = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
 const KIND_PREFIX = { dataset: '/datasets', model: '/models' } as const;
-
-/** The job named by a route's `:id` (a `.json` suffix is the JSON flavour), or 404. */
-export async function loadJob(services: Services, rawId: string, kind?: JobRecord['kind']): Promise<JobRecord> {
-  const id = rawId.endsWith('.json') ? rawId.slice(0, -5) : rawId;
-  const record = ID.test(id) ? await services.store.get(id) : null;
-  if (!record || (kind && record.kind !== kind)) throw Errors.JOB_NOT_FOUND('Job not found');
-  return record;
-}
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
@@ -59,7 +51,7 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
 
   // always 200 with JSON text, even for an unknown job (contract §4.1)
   const status = async (request: IdRequest) => {
-    const record = ID.test(request.params.id) ? await services.store.get(request.params.id) : null;
+    const record = isJobId(request.params.id) ? await services.store.get(request.params.id) : null;
     if (!record) return { error: 'Job not found.' };
     return { error: null, status: statusName(record.status), name: record.name, type: record.type };
   };

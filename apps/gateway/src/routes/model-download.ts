@@ -6,7 +6,7 @@ import { ARCHIVE_TYPES, archiveStream, readMembers, type ArchiveType } from '../
 import { arg, readForm } from '../plugins/form.ts';
 import type { Services } from '../services.ts';
 import { modelDict } from '../job-json.ts';
-import { loadJob } from './jobs.ts';
+import { loadJob } from '../jobs/load.ts';
 
 /** `download`, `download.tar.gz`, … → the archive type; anything else is no download route. */
 function archiveTypeOf(file: string): ArchiveType | null | 'invalid' {

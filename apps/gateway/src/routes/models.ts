@@ -1,15 +1,15 @@
 /** Image-classification models: create (contract §8), show (§5.4), visualize-lr (§8.6). */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DATA_EXTENSIONS, Errors, LR_POLICIES, type ModelTask, learningRateCurve, parseForm, parseModelForm, REQUIRED, statusName, type FormSpec, type JobRecord, type LrPolicy } from '@digits-ts/contracts';
-import { createModels } from '../model-create.ts';
+import { DATA_EXTENSIONS, Errors, LR_POLICIES, type ModelTask, learningRateCurve, parseForm, parseModelForm, REQUIRED, type FormSpec, type JobRecord, type LrPolicy } from '@digits-ts/contracts';
+import { createModels } from '../jobs/create-models.ts';
+import { loadJob } from '../jobs/load.ts';
+import { modelFormPage, sendModelPage } from '../pages/model-page.ts';
 import { FormError } from '../plugins/errors.ts';
 import { readForm } from '../plugins/form.ts';
 import { requireUsername } from '../plugins/identity.ts';
 import { wantsJson } from '../plugins/negotiation.ts';
 import type { Services } from '../services.ts';
 import { modelDetail, modelDict } from '../job-json.ts';
-import { loadJob } from './jobs.ts';
-import { modelFormPage, sendModelPage } from './model-pages.ts';
 import { reshowOnFormError } from '../pages/form-pages.ts';
 
 /** visualize-lr's fields: each policy's parameters are required when that policy is chosen. */

@@ -11,7 +11,7 @@ import { RequestClient } from '@digits-ts/queue';
 import { arg, readForm, type RequestForm } from '../plugins/form.ts';
 import { limitedBy } from '../plugins/limits.ts';
 import type { Services } from '../services.ts';
-import { loadJob } from './jobs.ts';
+import { loadJob } from '../jobs/load.ts';
 
 /** A model job's own network text: its custom definition, or the architecture it trained (network.json). */
 async function jobNetworkText(services: Services, record: JobRecord, framework: string): Promise<string> {

@@ -5,8 +5,8 @@
  */
 import { addFormError, isRunningStatus, JOB_TYPES, JOBS, queueJobIdOf, snapshotOf, type FormErrors, type JobRecord, type ModelJobSpec, type ModelTask, type ParsedModelForm } from '@digits-ts/contracts';
 import { addDatasetWaiter, enqueueTraining, listWorkers, settleDatasetWaiters, trainersWithGpus, type PlacementDeps } from '@digits-ts/queue';
-import { FormError } from './plugins/errors.ts';
-import type { Services } from './services.ts';
+import { FormError } from '../plugins/errors.ts';
+import type { Services } from '../services.ts';
 
 const STALE_JOB = "Selected job doesn't exist. Maybe it was deleted by another user.";
 
