@@ -9,6 +9,7 @@ import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Type, type TSchema } from 'typebox';
+import { CLASSIFY_MANY_FORM, CLASSIFY_ONE_FORM, IMAGE_LIST_UPLOADS, INFER_DB_FORM, INFER_EXTENSION_FORM, INFER_MANY_FORM, INFER_ONE_FORM, ONE_IMAGE_UPLOADS, TOP_N_FORM } from './forms/inference-form.ts';
 import { DATA_EXTENSIONS, DATASET_FORM, ENCODINGS, RESIZE_MODES, GENERIC_DATASET_FORM, MODEL_FORM, PREBUILT_DATASET_FORM, WorkerInfo, type FieldSpec, type FormSpec } from '@digits-ts/contracts';
 
 /** One form field as a documented string (forms carry text; the spec says how it is read). */
@@ -31,10 +32,6 @@ export function formBody(spec: FormSpec, files: string[] = []): TSchema {
 }
 
 const text = (description: string) => Type.String({ description });
-const INFER: FormSpec = { job_id: { kind: 'string', required: true }, snapshot_epoch: { kind: 'float', optional: true } };
-const ONE = { ...INFER, image_path: { kind: 'string' }, show_visualizations: { kind: 'bool' } } satisfies FormSpec;
-const MANY = { ...INFER, image_folder: { kind: 'string' }, num_test_images: { kind: 'int', optional: true } } satisfies FormSpec;
-const GENERIC = { dont_resize: { kind: 'bool' } } satisfies FormSpec;
 const EXTENSION_FORMS = Object.values(DATA_EXTENSIONS).reduce<FormSpec>((all, e) => ({ ...all, ...e.form }), {});
 const INFER_EXTENSION_FORMS = Object.values(DATA_EXTENSIONS).reduce<FormSpec>((all, e) => ({ ...all, ...e.inferenceForm }), {});
 
@@ -68,13 +65,13 @@ const DOCS: Record<string, RouteDoc> = {
   '/models/images/generic': { summary: 'Create generic image models (method=custom)', tag: 'models', body: formBody(MODEL_FORM) },
   '/models/images/generic/:extension': { summary: 'Create generic image models on an extension\'s datasets', tag: 'models', body: formBody(MODEL_FORM) },
   '/models/images/generic:extension': { summary: 'DIGITS\' spelling of the extension route (`/models/images/genericimage-gradients.json`)', tag: 'models', body: formBody(MODEL_FORM) },
-  '/models/images/classification/classify_one': { summary: 'Top-5 predictions for one image (§10.2)', tag: 'inference', body: formBody(ONE, ['image_file']) },
-  '/models/images/classification/classify_many': { summary: 'Top-5 predictions for a list of images, with statistics (§10.3)', tag: 'inference', body: formBody(MANY, ['image_list']) },
-  '/models/images/classification/top_n': { summary: 'The best top_n images per class (§10.4)', tag: 'inference', body: formBody({ ...MANY, top_n: { kind: 'int', default: 9 } }, ['image_list']) },
-  '/models/images/generic/infer_one': { summary: 'Every network output for one image, batch dimension kept (§10.5)', tag: 'inference', body: formBody({ ...ONE, ...GENERIC }, ['image_file']) },
-  '/models/images/generic/infer_many': { summary: 'Every network output per listed image (§10.5)', tag: 'inference', body: formBody({ ...MANY, ...GENERIC }, ['image_list']) },
-  '/models/images/generic/infer_db': { summary: 'Every network output per entry of an LMDB inside DATA_ROOTS (§10.5)', tag: 'inference', body: formBody({ ...INFER, ...GENERIC, db_path: { kind: 'string', required: true } }) },
-  '/models/images/generic/infer_extension': { summary: 'Every network output for entries the dataset\'s extension generates (§10.5)', tag: 'inference', body: formBody({ ...INFER, ...INFER_EXTENSION_FORMS, show_visualizations: { kind: 'bool' } }) },
+  '/models/images/classification/classify_one': { summary: 'Top-5 predictions for one image (§10.2)', tag: 'inference', body: formBody(CLASSIFY_ONE_FORM, ONE_IMAGE_UPLOADS) },
+  '/models/images/classification/classify_many': { summary: 'Top-5 predictions for a list of images, with statistics (§10.3)', tag: 'inference', body: formBody(CLASSIFY_MANY_FORM, IMAGE_LIST_UPLOADS) },
+  '/models/images/classification/top_n': { summary: 'The best top_n images per class (§10.4)', tag: 'inference', body: formBody(TOP_N_FORM, IMAGE_LIST_UPLOADS) },
+  '/models/images/generic/infer_one': { summary: 'Every network output for one image, batch dimension kept (§10.5)', tag: 'inference', body: formBody(INFER_ONE_FORM, ONE_IMAGE_UPLOADS) },
+  '/models/images/generic/infer_many': { summary: 'Every network output per listed image (§10.5)', tag: 'inference', body: formBody(INFER_MANY_FORM, IMAGE_LIST_UPLOADS) },
+  '/models/images/generic/infer_db': { summary: 'Every network output per entry of an LMDB inside DATA_ROOTS (§10.5)', tag: 'inference', body: formBody(INFER_DB_FORM) },
+  '/models/images/generic/infer_extension': { summary: 'Every network output for entries the dataset\'s extension generates (§10.5)', tag: 'inference', body: formBody({ ...INFER_EXTENSION_FORM, ...INFER_EXTENSION_FORMS }) },
   '/models/visualize-lr': { summary: 'Learning-rate curve of a policy (§8.6, text-json)', tag: 'models' },
   '/models/visualize-network': { summary: 'Picture of a network definition (§11.6): HTML fragment, or format=svg|png', tag: 'models', body: formBody({ custom_network: { kind: 'string', required: true }, format: { kind: 'select', choices: ['html', 'svg', 'png'], default: 'html' } }) },
   '/models/customize': { summary: 'A standard network\'s definition, or a model\'s own network (§11.5)', tag: 'models', ok: Type.Object({ network: text('the definition text'), snapshot: Type.Optional(Type.Union([Type.String(), Type.Null()])), python_layer: Type.Optional(Type.Null()) }) },

@@ -2,8 +2,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DATA_EXTENSIONS, errorOfCode, Errors, isWithinRoots, parseForm, parseInferenceList, percent, snapshotOf, UPLOADS_DIR, type ClassifiedImage, type ClassifyImagesPayload, type ClassifyImagesResult, type GenericDatasetOptions, type InferImage, type JobRecord } from '@digits-ts/contracts';
+import { DATA_EXTENSIONS, errorOfCode, Errors, isWithinRoots, parseForm, parseInferenceList, percent, snapshotOf, UPLOADS_DIR, type ClassifiedImage, type ClassifyImagesPayload, type ClassifyImagesResult, type FormSpec, type GenericDatasetOptions, type InferImage, type JobRecord } from '@digits-ts/contracts';
 import { RequestClient } from '@digits-ts/queue';
+import { CLASSIFY_MANY_FORM, CLASSIFY_ONE_FORM, INFER_DB_FORM, INFER_EXTENSION_FORM, INFER_MANY_FORM, INFER_ONE_FORM, parseInferenceForm, TOP_N_FORM, type InferenceArgs } from '../forms/inference-form.ts';
 import { inferenceSeconds } from '../metrics.ts';
 import { FormError } from '../plugins/errors.ts';
 import { limitedBy } from '../plugins/limits.ts';
@@ -16,19 +17,20 @@ import { loadJob } from '../jobs/load.ts';
 
 const TOP = 5;
 
+/** The request's inference form read by `spec`: each field an arg (query first, then form), as DIGITS reads them. */
+async function inferenceForm(request: FastifyRequest, spec: FormSpec): Promise<{ form: RequestForm; args: InferenceArgs }> {
+  const form = await readForm(request);
+  const fields = Object.fromEntries(Object.keys(spec).map((name) => [name, arg(request, form, name)]));
+  return { form, args: parseInferenceForm(spec, fields) };
+}
+
 /** The model named by `job_id`, with at least one snapshot, and the epoch asked for (−1 newest). */
-async function modelAndEpoch(services: Services, request: FastifyRequest, form: RequestForm): Promise<{ record: JobRecord; epoch: number }> {
-  const jobId = arg(request, form, 'job_id');
-  if (!jobId) throw Errors.BAD_REQUEST('job_id is a required field');
-  const record = await loadJob(services, jobId, 'model');
+async function modelAndEpoch(services: Services, args: InferenceArgs): Promise<{ record: JobRecord; epoch: number }> {
+  const record = await loadJob(services, args.jobId, 'model');
   const snapshots = record.model?.snapshots ?? [];
   if (snapshots.length === 0) throw Errors.MODEL_NOT_READY(`model ${record.id} has no snapshot yet; wait for its first epoch`);
-  const raw = arg(request, form, 'snapshot_epoch')?.trim() ?? '';
-  const epoch = raw === '' ? -1 : Number(raw);
-  if (!Number.isFinite(epoch)) throw Errors.VALIDATION_FAILED('snapshot_epoch must be a number');
-  snapshotOf(record, epoch, false); // an unknown epoch is refused here, before the queue
-
-  return { record, epoch };
+  snapshotOf(record, args.epoch, false); // an unknown epoch is refused here, before the queue
+  return { record, epoch: args.epoch };
 }
 
 /** Stores an upload where workers can read it; removed when the request ends. */
@@ -55,9 +57,8 @@ async function classify(services: Services, record: JobRecord, epoch: number, im
 }
 
 /** The image of classify_one / infer_one: an upload (stored for the worker) or a server path in DATA_ROOTS. */
-async function singleImage(services: Services, request: FastifyRequest, form: RequestForm, requestId: string): Promise<{ image: InferImage; cleanup: () => Promise<void> }> {
+async function singleImage(services: Services, form: RequestForm, imagePath: string, requestId: string): Promise<{ image: InferImage; cleanup: () => Promise<void> }> {
   const upload = form.files.get('image_file');
-  const imagePath = arg(request, form, 'image_path')?.trim() ?? '';
   if (upload) {
     const file = await storeUpload(services, requestId, upload.data);
     return { image: { source: upload.filename, path: file, label: null }, cleanup: () => fs.rm(file, { force: true }) };
@@ -73,8 +74,8 @@ function inputError(image: ClassifiedImage): Error {
 }
 
 /** Generic inference's options: outputs by name, resized unless `dont_resize` is set (§10.5). */
-function outputsMode(request: FastifyRequest, form: RequestForm): InferExtras {
-  return { mode: 'outputs', resize: (arg(request, form, 'dont_resize') ?? '') === '' };
+function outputsMode(args: InferenceArgs): InferExtras {
+  return { mode: 'outputs', resize: args.resize };
 }
 
 /** `{key: outputs}` of every input that ran, and the reasons the others did not. */
@@ -90,15 +91,12 @@ function outputsByKey(result: ClassifyImagesResult | null, refused: Record<strin
 }
 
 /** classify_many's and top_n's list: the upload, resolved against image_folder, cut at num_test_images. */
-async function listFromForm(services: Services, request: FastifyRequest, form: RequestForm) {
+async function listFromForm(services: Services, form: RequestForm, args: InferenceArgs) {
   const list = form.files.get('image_list');
   if (!list) throw Errors.BAD_REQUEST('image_list is a required field');
-  const folder = arg(request, form, 'image_folder')?.trim() || null;
+  const folder = args.imageFolder;
   if (folder) await checkServerPaths([{ field: 'image_folder', path: folder, kind: 'dir' }], services.config.dataRoots);
-  const limitText = arg(request, form, 'num_test_images')?.trim() ?? '';
-  const limit = limitText === '' ? Number.POSITIVE_INFINITY : Number(limitText);
-  if (!Number.isInteger(limit) && limit !== Number.POSITIVE_INFINITY) throw Errors.VALIDATION_FAILED('num_test_images must be an integer');
-  return listImages(services, parseInferenceList(list.data.toString('utf8')).slice(0, limit), folder);
+  return listImages(services, parseInferenceList(list.data.toString('utf8')).slice(0, args.limit), folder);
 }
 
 /**
@@ -124,13 +122,12 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
   const services: Services = app.services;
 
   /** One image (upload or path) through the worker; the upload is removed afterwards. */
-  const inferSingle = async (request: FastifyRequest, form: RequestForm, extras: InferExtras) => {
-    const { record, epoch } = await modelAndEpoch(services, request, form);
+  const inferSingle = async (form: RequestForm, args: InferenceArgs, extras: InferExtras) => {
+    const { record, epoch } = await modelAndEpoch(services, args);
     const requestId = RequestClient.requestId();
-    const { image: input, cleanup } = await singleImage(services, request, form, requestId);
+    const { image: input, cleanup } = await singleImage(services, form, args.imagePath, requestId);
     try {
-      const visualize = (arg(request, form, 'show_visualizations') ?? '') !== '';
-      const result = await classify(services, record, epoch, [input], requestId, { ...extras, visualize });
+      const result = await classify(services, record, epoch, [input], requestId, { ...extras, visualize: args.visualize });
       const image = result.images[0]!;
       if (image.error) throw inputError(image);
       return { record, epoch: result.epoch, image, ...(result.visualizations ? { visualizations: result.visualizations } : {}) };
@@ -142,7 +139,8 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
   // a browser gets the result page (§1.1), with thumbnails of the images as the model saw them
   const classifyOne = async (request: FastifyRequest, reply: FastifyReply) => {
     const html = !wantsJson(request);
-    const { record, epoch, image, visualizations } = await inferSingle(request, await readForm(request), { thumbnails: html });
+    const { form, args } = await inferenceForm(request, CLASSIFY_ONE_FORM);
+    const { record, epoch, image, visualizations } = await inferSingle(form, args, { thumbnails: html });
     if (html) return reply.page('classify-one', { title: `${record.name}: classify one`, record, epoch, image });
     return { predictions: image.predictions, ...(visualizations ? { visualizations } : {}) };
   };
@@ -155,9 +153,9 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
 
   const classifyMany = async (request: FastifyRequest, reply: FastifyReply) => {
     const html = !wantsJson(request);
-    const form = await readForm(request);
-    const { record, epoch } = await modelAndEpoch(services, request, form);
-    const { images, refused } = await listFromForm(services, request, form);
+    const { form, args } = await inferenceForm(request, CLASSIFY_MANY_FORM);
+    const { record, epoch } = await modelAndEpoch(services, args);
+    const { images, refused } = await listFromForm(services, form, args);
     const result = images.length > 0 ? await classify(services, record, epoch, images, RequestClient.requestId(), { thumbnails: html }) : null;
     const classifications: Record<string, unknown> = {};
     const errors: Record<string, { code: string; message: string }> = { ...refused };
@@ -175,12 +173,10 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
   // §10.4: DIGITS' page of the best images per class; `.json` answers its data
   const topN = async (request: FastifyRequest, reply: FastifyReply) => {
     const html = !wantsJson(request);
-    const form = await readForm(request);
-    const { record, epoch } = await modelAndEpoch(services, request, form);
-    const nText = arg(request, form, 'top_n')?.trim() ?? '';
-    const n = nText === '' ? 9 : Number(nText);
-    if (!Number.isInteger(n) || n < 1) throw Errors.VALIDATION_FAILED('top_n must be a positive integer');
-    const { images } = await listFromForm(services, request, form);
+    const { form, args } = await inferenceForm(request, TOP_N_FORM);
+    const { record, epoch } = await modelAndEpoch(services, args);
+    const n = args.topN;
+    const { images } = await listFromForm(services, form, args);
     const result = images.length > 0 ? await classify(services, record, epoch, images, RequestClient.requestId(), { scores: true, thumbnails: html }) : null;
     const scored = (result?.images ?? []).filter((i) => i.scores);
     if (scored.length === 0) throw Errors.BAD_REQUEST('Unable to classify any image from the file');
@@ -204,8 +200,8 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
   };
 
   const inferOne = async (request: FastifyRequest, reply: FastifyReply) => {
-    const form = await readForm(request);
-    const { record, image, visualizations } = await inferSingle(request, form, outputsMode(request, form));
+    const { form, args } = await inferenceForm(request, INFER_ONE_FORM);
+    const { record, image, visualizations } = await inferSingle(form, args, outputsMode(args));
     if (!wantsJson(request)) return outputsAnswer(request, reply, record, { outputs: { [image.source]: image.outputs } });
     // infer_one keeps the batch dimension of 1
     const outputs = Object.fromEntries(Object.entries(image.outputs!).map(([name, value]) => [name, [value]]));
@@ -214,35 +210,34 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
   serve('/models/images/generic/infer_one', inferOne, ['POST']);
 
   const inferMany = async (request: FastifyRequest, reply: FastifyReply) => {
-    const form = await readForm(request);
-    const { record, epoch } = await modelAndEpoch(services, request, form);
-    const { images, refused } = await listFromForm(services, request, form);
+    const { form, args } = await inferenceForm(request, INFER_MANY_FORM);
+    const { record, epoch } = await modelAndEpoch(services, args);
+    const { images, refused } = await listFromForm(services, form, args);
     // ground truths at the line ends mean nothing to generic models
     const unlabelled = images.map((i) => ({ ...i, label: null }));
-    const result = images.length > 0 ? await classify(services, record, epoch, unlabelled, RequestClient.requestId(), outputsMode(request, form)) : null;
+    const result = images.length > 0 ? await classify(services, record, epoch, unlabelled, RequestClient.requestId(), outputsMode(args)) : null;
     return outputsAnswer(request, reply, record, outputsByKey(result, refused, 'Unable to infer any image from the file'));
   };
   serve('/models/images/generic/infer_many', inferMany, ['POST']);
 
   const inferDb = async (request: FastifyRequest, reply: FastifyReply) => {
-    const form = await readForm(request);
-    const { record, epoch } = await modelAndEpoch(services, request, form);
-    const dbPath = arg(request, form, 'db_path')?.trim() ?? '';
-    if (dbPath === '') throw Errors.BAD_REQUEST('db_path is a required field');
+    const { args } = await inferenceForm(request, INFER_DB_FORM);
+    const { record, epoch } = await modelAndEpoch(services, args);
+    const dbPath = args.dbPath;
     // DIGITS' message, typo included (§10.5), for a path inside DATA_ROOTS only: one outside is
     // refused unstat-ed, so the answer never tells whether something exists out there
     const inside = path.isAbsolute(dbPath) && isWithinRoots(path.resolve(dbPath), services.config.dataRoots);
     const exists = inside && (await fs.stat(dbPath).then((st) => st.isDirectory(), () => false));
     if (!path.isAbsolute(dbPath) || (inside && !exists)) throw Errors.BAD_REQUEST(`DB "${dbPath}" does not exit`);
     await checkServerPaths([{ field: 'db_path', path: dbPath, kind: 'dir' }], services.config.dataRoots);
-    const result = await classify(services, record, epoch, [], RequestClient.requestId(), { ...outputsMode(request, form), source: { kind: 'db', path: await fs.realpath(dbPath) } });
+    const result = await classify(services, record, epoch, [], RequestClient.requestId(), { ...outputsMode(args), source: { kind: 'db', path: await fs.realpath(dbPath) } });
     return outputsAnswer(request, reply, record, outputsByKey(result, {}, `No entry of DB "${dbPath}" could be used`));
   };
   serve('/models/images/generic/infer_db', inferDb, ['POST']);
 
   const inferExtension = async (request: FastifyRequest, reply: FastifyReply) => {
-    const form = await readForm(request);
-    const { record, epoch } = await modelAndEpoch(services, request, form);
+    const { form, args } = await inferenceForm(request, INFER_EXTENSION_FORM);
+    const { record, epoch } = await modelAndEpoch(services, args);
     const dataset = record.datasetId ? await services.store.get(record.datasetId) : null;
     const options = dataset?.params as GenericDatasetOptions | undefined;
     const extension = options?.extension ? DATA_EXTENSIONS[options.extension] : undefined;
@@ -251,8 +246,7 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     if (Object.keys(errors).length > 0) throw new FormError(errors);
     const count = values.test_image_count as number | null;
     const source = { kind: 'image-gradients' as const, gradientX: values.gradient_x as number, gradientY: values.gradient_y as number, count, width: options.extensionOptions.width, height: options.extensionOptions.height };
-    const visualize = (arg(request, form, 'show_visualizations') ?? '') !== '';
-    const result = await classify(services, record, epoch, [], RequestClient.requestId(), { mode: 'outputs', source, visualize });
+    const result = await classify(services, record, epoch, [], RequestClient.requestId(), { mode: 'outputs', source, visualize: args.visualize });
     const answer = outputsByKey(result, {}, 'No generated entry could be used');
     if (!wantsJson(request)) return outputsAnswer(request, reply, record, answer);
     return { ...answer, ...(result.visualizations ? { visualizations: result.visualizations } : {}) };
