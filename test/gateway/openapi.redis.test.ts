@@ -1,8 +1,8 @@
-// /openapi.json documents every registered route (from the FormSpecs and contract TypeBox types),
+// /openapi.json documents every registered route from the schema it declares beside its handler
+// (forms from the FormSpecs the handlers parse with, answers from TypeBox types),
 // /docs serves the browsable page, and documenting changes no answer.
 import t from 'tap';
 import { login, multipart, startStack } from '../helpers/stack.ts';
-import { routeDoc } from '../../apps/gateway/src/openapi.ts';
 
 /** Fastify's `:id` / `*` as OpenAPI path templates. */
 const openApiPath = (url: string) => url.replace(/:([A-Za-z_]+)/g, '{$1}').replace(/\*$/, '{*}');
@@ -16,7 +16,6 @@ t.test('OpenAPI covers every route', async (t) => {
   const routes = stack.app.routeTable.filter((r) => !r.url.startsWith('/docs') && r.url !== '/openapi.json');
   t.ok(routes.length >= 50, `${routes.length} routes`);
   for (const route of routes) {
-    t.ok(routeDoc(route.url), `${route.url} has a written doc`);
     const path = spec.paths[openApiPath(route.url)];
     for (const method of route.methods.filter((m) => m !== 'HEAD')) t.ok(path?.[method.toLowerCase()]?.summary, `${method} ${route.url} is in /openapi.json with a summary`);
   }

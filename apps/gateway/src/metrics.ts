@@ -70,7 +70,7 @@ async function metrics(app: FastifyInstance): Promise<void> {
       for (const queue of QUEUES) this.set({ queue }, workers.filter((w) => w.queues.includes(queue)).length);
     },
   });
-  app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['service'] } }, async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
 }
 
 // not encapsulated: the request-duration hook must see every route

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DATASET_STAGES as STAGES, ENCODINGS, Errors, EXPLORE_MAX_PAGE_SIZE, JOB_TYPES, RESIZE_EXAMPLE_MAX_SIZE, RESIZE_MODES, type ExploreDatasetResult, type ResizeExampleResult } from '@digits-ts/contracts';
 import { RequestClient } from '@digits-ts/queue';
 import { loadJob } from '../jobs/load.ts';
+import { formBody } from '../openapi.ts';
 import { cloneValues } from '../pages/clone.ts';
 import { classificationDatasetPage, datasetView, extensionDatasetPage, prebuiltDatasetPage } from '../pages/dataset-page.ts';
 import { pageLogin, sendFormPage } from '../pages/form-pages.ts';
@@ -27,21 +28,22 @@ function intArg(request: FastifyRequest, name: string, fallback: number, min: nu
 export async function datasetPageRoutes(app: FastifyInstance): Promise<void> {
   const services: Services = app.services;
 
-  app.get('/datasets/images/classification/new', async (request, reply) => {
+  const page = (summary: string) => ({ schema: { summary, tags: ['pages'] } });
+  app.get('/datasets/images/classification/new', page('New image-classification dataset form (HTML; login redirects)'), async (request, reply) => {
     if (!pageLogin(request, reply)) return reply;
     return sendFormPage(reply, classificationDatasetPage(await cloneValues(services, request, JOB_TYPES.imageClassificationDataset)));
   });
-  app.get('/datasets/images/generic/new', async (request, reply) => {
+  app.get('/datasets/images/generic/new', page('New prebuilt-LMDB dataset form (HTML)'), async (request, reply) => {
     if (!pageLogin(request, reply)) return reply;
     return sendFormPage(reply, prebuiltDatasetPage(await cloneValues(services, request, JOB_TYPES.genericImageDataset)));
   });
-  app.get('/datasets/generic/new/:extension', async (request: FastifyRequest<{ Params: { extension: string } }>, reply) => {
+  app.get('/datasets/generic/new/:extension', page('New data-extension dataset form (HTML)'), async (request: FastifyRequest<{ Params: { extension: string } }>, reply) => {
     if (!pageLogin(request, reply)) return reply;
     return sendFormPage(reply, extensionDatasetPage(request.params.extension, await cloneValues(services, request, JOB_TYPES.genericDataset)));
   });
 
   // an HTML snippet the new-model page shows for the chosen dataset
-  app.get('/datasets/summary', async (request, reply) => {
+  app.get('/datasets/summary', page('HTML snippet summarising dataset `job_id`'), async (request, reply) => {
     const id = arg(request, null, 'job_id');
     if (!id) throw Errors.BAD_REQUEST('job_id is a required field');
     const record = await loadJob(services, id, 'dataset');
@@ -50,7 +52,8 @@ export async function datasetPageRoutes(app: FastifyInstance): Promise<void> {
   });
 
   // §11.7: any error is answered as "<Type>: <message>" with a 200, as DIGITS does
-  app.post('/datasets/images/resize-example', async (request, reply) => {
+  const resizeForm = formBody({ width: { kind: 'int', default: 256 }, height: { kind: 'int', default: 256 }, channels: { kind: 'select', choices: ['1', '3'], default: '3' }, resize_mode: { kind: 'select', choices: RESIZE_MODES, default: 'squash' }, encoding: { kind: 'select', choices: ENCODINGS, default: 'png' }, backend: { kind: 'select', choices: ['lmdb'], default: 'lmdb' } });
+  app.post('/datasets/images/resize-example', { schema: { summary: 'HTML fragment: a sample image resized as the dataset fields say (§11.7)', tags: ['pages'], form: resizeForm } }, async (request, reply) => {
     const form = await readForm(request);
     const field = (name: string, fallback: string) => (form.fields[name] ?? '').trim() || fallback;
     reply.type('text/html; charset=utf-8');
@@ -89,6 +92,6 @@ export async function datasetPageRoutes(app: FastifyInstance): Promise<void> {
     const pages = Math.max(1, Math.ceil(result.total / size));
     return reply.page('explore', { title: `Explore ${record.name}`, record, db, page, size, label, pages, result, link, stages: generic ? [] : STAGES });
   };
-  app.get('/datasets/images/classification/explore', explore(false));
-  app.get('/datasets/generic/explore', explore(true));
+  app.get('/datasets/images/classification/explore', page('Gallery of a classification dataset DB: job_id, db=train|val|test, page, size, label (HTML)'), explore(false));
+  app.get('/datasets/generic/explore', page('Gallery of a generic dataset DB: job_id, db (its folder), page, size (HTML)'), explore(true));
 }

@@ -1,8 +1,10 @@
 /** Image-classification datasets: create (contract §6.1) and show (§5.3). */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Errors, JOB_TYPES, parseDatasetForm, parseGenericDatasetForm, parsePrebuiltDatasetForm } from '@digits-ts/contracts';
+import { Type } from 'typebox';
+import { DATA_EXTENSIONS, DATASET_FORM, Errors, GENERIC_DATASET_FORM, JOB_TYPES, parseDatasetForm, parseGenericDatasetForm, parsePrebuiltDatasetForm, PREBUILT_DATASET_FORM, type FormSpec } from '@digits-ts/contracts';
 import { createDataset, createOptionsDataset } from '../jobs/create-dataset.ts';
 import { loadJob } from '../jobs/load.ts';
+import { formBody } from '../openapi.ts';
 import { FormError } from '../plugins/errors.ts';
 import { readForm } from '../plugins/form.ts';
 import { requireUsername } from '../plugins/identity.ts';
@@ -11,6 +13,11 @@ import { checkServerPaths } from '../server-paths.ts';
 import { baseDict, datasetDetail } from '../job-json.ts';
 import { classificationDatasetPage, extensionDatasetPage, prebuiltDatasetPage, sendDatasetPage } from '../pages/dataset-page.ts';
 import { reshowOnFormError } from '../pages/form-pages.ts';
+
+/** What a created dataset answers: its base dict. */
+const BaseDict = Type.Object({ id: Type.String(), name: Type.String(), status: Type.String() });
+/** Every data extension's own fields, for the generic create form's docs. */
+const EXTENSION_FORMS = Object.values(DATA_EXTENSIONS).reduce<FormSpec>((all, e) => ({ ...all, ...e.form }), {});
 
 export async function datasetRoutes(app: FastifyInstance): Promise<void> {
   const services = app.services;
@@ -27,8 +34,9 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
     return reply.redirect(`/datasets/${record.id}`, 302);
   };
   const createClassification = reshowOnFormError(async () => classificationDatasetPage(), create);
-  app.post('/datasets/images/classification', createClassification);
-  app.post('/datasets/images/classification.json', createClassification);
+  const classification = { summary: 'Create an image-classification dataset (§6)', tags: ['datasets'], form: formBody(DATASET_FORM, ['textfile_train_images', 'textfile_val_images', 'textfile_test_images', 'textfile_labels_file']), response: { 200: BaseDict } };
+  app.post('/datasets/images/classification', { schema: classification }, createClassification);
+  app.post('/datasets/images/classification.json', { schema: classification }, createClassification);
 
   const createGeneric = async (request: FastifyRequest<{ Params: { extension: string } }>, reply: import('fastify').FastifyReply) => {
     const form = await readForm(request);
@@ -43,7 +51,8 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
     if (wantsJson(request)) return baseDict(record);
     return reply.redirect(`/datasets/${record.id}`, 302);
   };
-  app.post('/datasets/generic/create/:extension', reshowOnFormError(async (request) => extensionDatasetPage(request.params.extension.replace(/\.json$/, '')), createGeneric));
+  const generic = { summary: 'Create a data-extension dataset, e.g. image-gradients (§7.2)', tags: ['datasets'], form: formBody({ ...GENERIC_DATASET_FORM, ...EXTENSION_FORMS }), response: { 200: BaseDict } };
+  app.post('/datasets/generic/create/:extension', { schema: generic }, reshowOnFormError(async (request) => extensionDatasetPage(request.params.extension.replace(/\.json$/, '')), createGeneric));
 
   const createPrebuilt = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
     const form = await readForm(request);
@@ -58,10 +67,11 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
     return reply.redirect(`/datasets/${record.id}`, 302);
   };
   const createPrebuiltPage = reshowOnFormError(async () => prebuiltDatasetPage(), createPrebuilt);
-  app.post('/datasets/images/generic', createPrebuiltPage);
-  app.post('/datasets/images/generic.json', createPrebuiltPage);
+  const prebuilt = { summary: 'Create a prebuilt-LMDB dataset (§7.4)', tags: ['datasets'], form: formBody(PREBUILT_DATASET_FORM), response: { 200: BaseDict } };
+  app.post('/datasets/images/generic', { schema: prebuilt }, createPrebuiltPage);
+  app.post('/datasets/images/generic.json', { schema: prebuilt }, createPrebuiltPage);
 
-  app.get('/datasets/:id', async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+  app.get('/datasets/:id', { schema: { summary: 'Dataset page, or its detailed JSON with `.json` (§5.3)', tags: ['datasets'] } }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const record = await loadJob(services, request.params.id, 'dataset');
     if (wantsJson(request)) return datasetDetail(record, services.config.jobsDir);
     return sendDatasetPage(services, reply, record);

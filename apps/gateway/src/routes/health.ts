@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { Errors } from '@digits-ts/contracts';
 
 export async function healthRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/health', async () => ({ status: 'ok' }));
-  app.get('/ready', async () => {
+  app.get('/health', { schema: { summary: 'Liveness', tags: ['service'] } }, async () => ({ status: 'ok' }));
+  app.get('/ready', { schema: { summary: 'Readiness: Redis reachable', tags: ['service'] } }, async () => {
     try {
       await app.services.redis.ping();
     } catch (err) {

@@ -1,11 +1,12 @@
 /** Inference: classification's classify_one / classify_many / top_n (§10.2–10.4) and generic models' infer_* (§10.5): JSON, or result pages for browsers. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import { DATA_EXTENSIONS, errorOfCode, Errors, isWithinRoots, parseForm, parseInferenceList, percent, snapshotOf, UPLOADS_DIR, type ClassifiedImage, type ClassifyImagesPayload, type ClassifyImagesResult, type FormSpec, type GenericDatasetOptions, type InferImage, type JobRecord } from '@digits-ts/contracts';
 import { RequestClient } from '@digits-ts/queue';
-import { CLASSIFY_MANY_FORM, CLASSIFY_ONE_FORM, INFER_DB_FORM, INFER_EXTENSION_FORM, INFER_MANY_FORM, INFER_ONE_FORM, parseInferenceForm, TOP_N_FORM, type InferenceArgs } from '../forms/inference-form.ts';
+import { CLASSIFY_MANY_FORM, CLASSIFY_ONE_FORM, IMAGE_LIST_UPLOADS, INFER_DB_FORM, INFER_EXTENSION_FORM, INFER_MANY_FORM, INFER_ONE_FORM, ONE_IMAGE_UPLOADS, parseInferenceForm, TOP_N_FORM, type InferenceArgs } from '../forms/inference-form.ts';
 import { inferenceSeconds } from '../metrics.ts';
+import { formBody } from '../openapi.ts';
 import { FormError } from '../plugins/errors.ts';
 import { limitedBy } from '../plugins/limits.ts';
 import { wantsJson } from '../plugins/negotiation.ts';
@@ -16,6 +17,8 @@ import { classificationStats } from '../classification-stats.ts';
 import { loadJob } from '../jobs/load.ts';
 
 const TOP = 5;
+/** Every data extension's own inference fields, for infer_extension's docs (the model's dataset says which apply). */
+const EXTENSION_INFERENCE_FORMS = Object.values(DATA_EXTENSIONS).reduce<FormSpec>((all, e) => ({ ...all, ...e.inferenceForm }), {});
 
 /** The request's inference form read by `spec`: each field an arg (query first, then form), as DIGITS reads them. */
 async function inferenceForm(request: FastifyRequest, spec: FormSpec): Promise<{ form: RequestForm; args: InferenceArgs }> {
@@ -146,10 +149,10 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
   };
   // each route answers at `<path>` and `<path>.json`; DIGITS took GET as well as POST for classify
   // one RATE_LIMIT_INFER_PER_MIN budget per client across every inference route and spelling
-  const serve = (route: string, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>, methods: ('GET' | 'POST')[]) => {
-    for (const url of [route, `${route}.json`]) app.route({ method: methods, url, handler, ...limitedBy(app.rateLimits.infer) });
+  const serve = (route: string, schema: FastifySchema, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>, methods: ('GET' | 'POST')[]) => {
+    for (const url of [route, `${route}.json`]) app.route({ method: methods, url, schema: { tags: ['inference'], ...schema }, handler, ...limitedBy(app.rateLimits.infer) });
   };
-  serve('/models/images/classification/classify_one', classifyOne, ['GET', 'POST']);
+  serve('/models/images/classification/classify_one', { summary: 'Top-5 predictions for one image (§10.2)', form: formBody(CLASSIFY_ONE_FORM, ONE_IMAGE_UPLOADS) }, classifyOne, ['GET', 'POST']);
 
   const classifyMany = async (request: FastifyRequest, reply: FastifyReply) => {
     const html = !wantsJson(request);
@@ -168,7 +171,7 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     if (html) return reply.page('classify-many', { title: `${record.name}: classify many`, record, epoch: result!.epoch, labels: result!.labels, images: result!.images.filter((i) => i.predictions), errors, stats });
     return { classifications, ...(Object.keys(errors).length > 0 ? { errors } : {}), ...(stats ? { statistics: stats } : {}) };
   };
-  serve('/models/images/classification/classify_many', classifyMany, ['GET', 'POST']);
+  serve('/models/images/classification/classify_many', { summary: 'Top-5 predictions for a list of images, with statistics (§10.3)', form: formBody(CLASSIFY_MANY_FORM, IMAGE_LIST_UPLOADS) }, classifyMany, ['GET', 'POST']);
 
   // §10.4: DIGITS' page of the best images per class; `.json` answers its data
   const topN = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -190,7 +193,7 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     }
     return { top_n: top };
   };
-  serve('/models/images/classification/top_n', topN, ['POST']);
+  serve('/models/images/classification/top_n', { summary: 'The best top_n images per class (§10.4)', form: formBody(TOP_N_FORM, IMAGE_LIST_UPLOADS) }, topN, ['POST']);
 
   // generic image models (§10.5): every deploy output by blob name
   /** A browser gets the outputs as a page; JSON clients the dict itself (§1.1). */
@@ -207,7 +210,7 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     const outputs = Object.fromEntries(Object.entries(image.outputs!).map(([name, value]) => [name, [value]]));
     return { outputs, ...(visualizations ? { visualizations } : {}) };
   };
-  serve('/models/images/generic/infer_one', inferOne, ['POST']);
+  serve('/models/images/generic/infer_one', { summary: 'Every network output for one image, batch dimension kept (§10.5)', form: formBody(INFER_ONE_FORM, ONE_IMAGE_UPLOADS) }, inferOne, ['POST']);
 
   const inferMany = async (request: FastifyRequest, reply: FastifyReply) => {
     const { form, args } = await inferenceForm(request, INFER_MANY_FORM);
@@ -218,7 +221,7 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     const result = images.length > 0 ? await classify(services, record, epoch, unlabelled, RequestClient.requestId(), outputsMode(args)) : null;
     return outputsAnswer(request, reply, record, outputsByKey(result, refused, 'Unable to infer any image from the file'));
   };
-  serve('/models/images/generic/infer_many', inferMany, ['POST']);
+  serve('/models/images/generic/infer_many', { summary: 'Every network output per listed image (§10.5)', form: formBody(INFER_MANY_FORM, IMAGE_LIST_UPLOADS) }, inferMany, ['POST']);
 
   const inferDb = async (request: FastifyRequest, reply: FastifyReply) => {
     const { args } = await inferenceForm(request, INFER_DB_FORM);
@@ -233,7 +236,7 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     const result = await classify(services, record, epoch, [], RequestClient.requestId(), { ...outputsMode(args), source: { kind: 'db', path: await fs.realpath(dbPath) } });
     return outputsAnswer(request, reply, record, outputsByKey(result, {}, `No entry of DB "${dbPath}" could be used`));
   };
-  serve('/models/images/generic/infer_db', inferDb, ['POST']);
+  serve('/models/images/generic/infer_db', { summary: 'Every network output per entry of an LMDB inside DATA_ROOTS (§10.5)', form: formBody(INFER_DB_FORM) }, inferDb, ['POST']);
 
   const inferExtension = async (request: FastifyRequest, reply: FastifyReply) => {
     const { form, args } = await inferenceForm(request, INFER_EXTENSION_FORM);
@@ -251,5 +254,5 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     if (!wantsJson(request)) return outputsAnswer(request, reply, record, answer);
     return { ...answer, ...(result.visualizations ? { visualizations: result.visualizations } : {}) };
   };
-  serve('/models/images/generic/infer_extension', inferExtension, ['POST']);
+  serve('/models/images/generic/infer_extension', { summary: 'Every network output for entries the dataset\'s extension generates (§10.5)', form: formBody({ ...INFER_EXTENSION_FORM, ...EXTENSION_INFERENCE_FORMS }) }, inferExtension, ['POST']);
 }

@@ -50,6 +50,7 @@ export async function modelDownloadRoutes(app: FastifyInstance): Promise<void> {
       .header('content-disposition', `attachment; filename=${record.id}_epoch_${epochText}.${type}`)
       .send(archiveStream(type, members));
   };
-  app.get('/models/:id/:file', download);
-  app.post('/models/:id/:file', download);
+  const schema = { summary: 'Download a snapshot: download[.tar.gz|.tgz|.tar|.zip] (§11.4)', tags: ['models'] };
+  app.get('/models/:id/:file', { schema }, download);
+  app.post('/models/:id/:file', { schema }, download);
 }

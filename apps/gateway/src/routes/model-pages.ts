@@ -22,9 +22,10 @@ export async function modelPageRoutes(app: FastifyInstance): Promise<void> {
     const initial = { ...presets(request, ['dataset']), ...(await cloneValues(services, request, MODEL_TYPE[task])) };
     return sendFormPage(reply, await modelFormPage(services, task, extension, initial));
   };
-  app.get('/models/images/classification/new', newPage('classification'));
-  app.get('/models/images/generic/new', newPage('generic'));
-  app.get('/models/images/generic/new/:extension', newPage('generic'));
+  const page = (summary: string) => ({ schema: { summary, tags: ['pages'] } });
+  app.get('/models/images/classification/new', page('New image-classification model form (HTML; `?dataset=` preselects)'), newPage('classification'));
+  app.get('/models/images/generic/new', page('New generic image model form (HTML)'), newPage('generic'));
+  app.get('/models/images/generic/new/:extension', page('New generic model form for an extension\'s datasets (HTML)'), newPage('generic'));
 
   const largeGraph = async (request: FastifyRequest, reply: FastifyReply) => {
     const id = arg(request, null, 'job_id');
@@ -32,8 +33,8 @@ export async function modelPageRoutes(app: FastifyInstance): Promise<void> {
     const record = await loadJob(services, id, 'model');
     return reply.page('large-graph', { title: `${record.name}: training graph`, scripts: ['/static/vendor/uplot/uPlot.iife.min.js', '/static/js/model.js'], ...(await modelView(services, record)) });
   };
-  app.get('/models/images/classification/large_graph', largeGraph);
-  app.get('/models/images/generic/large_graph', largeGraph);
+  app.get('/models/images/classification/large_graph', page('The training graph of model `job_id`, large (HTML)'), largeGraph);
+  app.get('/models/images/generic/large_graph', page('The training graph of generic model `job_id`, large (HTML)'), largeGraph);
 
   // §1.5: the matching "new" page, filled from the job's saved form
   const clone = async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
@@ -51,7 +52,8 @@ export async function modelPageRoutes(app: FastifyInstance): Promise<void> {
     if (!target) throw Errors.INVALID_JOB_TYPE('Invalid job type');
     return reply.redirect(`${target}?clone=${record.id}`, 302);
   };
-  app.get('/clone/:id', clone);
-  app.post('/clone/:id', clone);
+  const cloneDoc = page('Redirects to the matching new form filled from job `id` (§1.5)');
+  app.get('/clone/:id', cloneDoc, clone);
+  app.post('/clone/:id', cloneDoc, clone);
 }
 

@@ -1,8 +1,9 @@
 /** Image-classification models: create (contract §8), show (§5.4), visualize-lr (§8.6). */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DATA_EXTENSIONS, Errors, LR_POLICIES, type ModelTask, learningRateCurve, parseForm, parseModelForm, REQUIRED, type FormSpec, type JobRecord, type LrPolicy } from '@digits-ts/contracts';
+import { DATA_EXTENSIONS, Errors, LR_POLICIES, MODEL_FORM, type ModelTask, learningRateCurve, parseForm, parseModelForm, REQUIRED, type FormSpec, type JobRecord, type LrPolicy } from '@digits-ts/contracts';
 import { createModels } from '../jobs/create-models.ts';
 import { loadJob } from '../jobs/load.ts';
+import { formBody } from '../openapi.ts';
 import { modelFormPage, sendModelPage } from '../pages/model-page.ts';
 import { FormError } from '../plugins/errors.ts';
 import { readForm } from '../plugins/form.ts';
@@ -77,17 +78,20 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
     if (wantsJson(request)) return records.length === 1 ? modelDict(records[0]!, dataset) : { jobs: records.map((r) => modelDict(r, dataset)) };
     return reply.redirect(records.length === 1 ? `/models/${records[0]!.id}` : '/', 302);
   });
-  for (const url of ['/models/images/classification', '/models/images/classification.json']) app.post(url, create('classification'));
+  const form = formBody(MODEL_FORM);
+  const classification = { summary: 'Create image-classification models (§8; sweeps answer {"jobs": [...]})', tags: ['models'], form };
+  for (const url of ['/models/images/classification', '/models/images/classification.json']) app.post(url, { schema: classification }, create('classification'));
+  const generic = { summary: 'Create generic image models (method=custom); under an extension\'s id, on that extension\'s datasets', tags: ['models'], form };
   // DIGITS registers the extension variant without a slash (`/models/images/genericimage-gradients.json`, §4.3); both spellings work
-  for (const url of ['/models/images/generic', '/models/images/generic.json', '/models/images/generic:extension', '/models/images/generic/:extension']) app.post(url, create('generic'));
+  for (const url of ['/models/images/generic', '/models/images/generic.json', '/models/images/generic:extension', '/models/images/generic/:extension']) app.post(url, { schema: generic }, create('generic'));
 
-  app.post('/models/visualize-lr', async (request, reply) => {
+  app.post('/models/visualize-lr', { schema: { summary: 'Learning-rate curve of a policy (§8.6, text-json)', tags: ['models'] } }, async (request, reply) => {
     const form = await readForm(request);
     // DIGITS serialises this dict itself, so the type is text/html (§8.6 [text-json])
     return reply.type('text/html; charset=utf-8').send(JSON.stringify(visualizeLr(form.fields)));
   });
 
-  app.get('/models/:id', async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+  app.get('/models/:id', { schema: { summary: 'Model page, or its detailed JSON with `.json` (§5.4)', tags: ['models'] } }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const record = await loadJob(services, request.params.id, 'model');
     const dataset = await datasetOf(record);
     if (wantsJson(request)) return modelDetail(record, dataset, services.config.jobsDir);
