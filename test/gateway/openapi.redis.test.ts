@@ -35,3 +35,20 @@ t.test('OpenAPI covers every route', async (t) => {
   t.match(bad.json(), { errors: { model_name: ['This field is required.'] } });
   t.same(Object.keys((await stack.app.inject('/workers.json')).json()), ['workers']);
 });
+
+// a newcomer opening /docs meets the REST API first: the HTML pages' tag and paths come last
+t.test('/docs lists the REST API before the HTML page routes', async (t) => {
+  const stack = await startStack(t, { worker: false });
+  const spec = (await stack.app.inject('/openapi.json')).json() as { tags: { name: string }[]; paths: Record<string, Record<string, { tags?: string[] }>> };
+  const tags = spec.tags.map((tag) => tag.name);
+  t.same(tags.slice(0, 3), ['datasets', 'models', 'inference'], 'the tag list opens with the REST API');
+  t.equal(tags.at(-1), 'pages', 'the pages tag closes it');
+  const pageOnly = Object.values(spec.paths).map((item) => Object.values(item).every((op) => op.tags?.[0] === 'pages'));
+  const firstPage = pageOnly.indexOf(true);
+  t.ok(firstPage > 0, 'REST paths come first');
+  t.notOk(pageOnly.slice(firstPage).includes(false), 'no REST path after the first page path');
+  t.same(Object.values(Object.values(spec.paths)[0]!)[0]!.tags, ['datasets'], 'the first path documented is a dataset route');
+  const ui = await stack.app.inject('/docs/static/swagger-initializer.js');
+  t.equal(ui.statusCode, 200);
+  t.notMatch(ui.body, /tagsSorter|operationsSorter/, 'the UI keeps the spec\'s order');
+});

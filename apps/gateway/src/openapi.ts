@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import swagger from '@fastify/swagger';
+import swagger, { type SwaggerTransformObject } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Type, type TSchema } from 'typebox';
 import type { FieldSpec, FormSpec } from '@digits-ts/contracts';
@@ -69,14 +69,45 @@ declare module 'fastify' {
   }
 }
 
-/** Registers swagger, the docs page, and the hook that documents each route as it is added. */
+/**
+ * The tags in the order /docs shows them: the REST API first, the HTML pages last (the pages'
+ * routes are registered first, so without this they would open the list).
+ */
+const TAGS = [
+  { name: 'datasets', description: 'Create and read datasets (§6, §7)' },
+  { name: 'models', description: 'Create, read and download models (§8, §11)' },
+  { name: 'inference', description: 'Classify and infer with a trained model (§10)' },
+  { name: 'jobs', description: 'Any job: status, edit, abort, delete, events, files (§4, §11)' },
+  { name: 'auth', description: 'Log in and out (§2)' },
+  { name: 'service', description: 'Health, readiness, workers, metrics' },
+  { name: 'pages', description: 'HTML pages and their assets, for browsers' },
+];
+const TAG_ORDER = new Map(TAGS.map((tag, i) => [tag.name, i]));
+
+/** Where a path sorts: by the first tag of its operations, in TAGS order (stable within a tag). */
+function pathRank(item: Record<string, unknown>): number {
+  const ranks = Object.values(item).map((op) => TAG_ORDER.get((op as { tags?: string[] }).tags?.[0] ?? '') ?? TAGS.length);
+  return Math.min(TAGS.length, ...ranks);
+}
+
+/** The spec's paths in tag order, so a reader of /openapi.json meets the REST API first too. */
+const pathsInTagOrder: SwaggerTransformObject = (document) => {
+  const spec = 'openapiObject' in document ? document.openapiObject : document.swaggerObject;
+  const paths = Object.entries(spec.paths ?? {}) as [string, Record<string, unknown>][];
+  const sorted = paths.map((entry, i) => ({ entry, i, rank: pathRank(entry[1]) })).sort((a, b) => a.rank - b.rank || a.i - b.i);
+  return { ...spec, paths: Object.fromEntries(sorted.map((p) => p.entry)) } as ReturnType<SwaggerTransformObject>;
+};
+
+/** Registers swagger, the docs page, and the table of routes registered after it. */
 async function openApiPlugin(app: FastifyInstance): Promise<void> {
   // the schemas are documentation: forms keep DIGITS' own validation and answers their own shape
   app.setValidatorCompiler(() => () => true);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   await app.register(swagger, {
     transform: documentForm,
+    transformObject: pathsInTagOrder,
     openapi: {
+      tags: TAGS,
       info: { title: 'DIGITS-TS', version: '0.1.0', description: 'NVIDIA DIGITS\' REST API (datasets, models, inference) over TensorFlow.js. Forms are multipart or urlencoded, as with `curl -F`.' },
       // AUTH_MODE=token: every route that creates, changes or deletes a job needs this (401 AUTH_TOKEN_REQUIRED without it)
       components: { schemas: { ErrorEnvelope }, securitySchemes: { apiToken: { type: 'http', scheme: 'bearer', description: 'With AUTH_MODE=token: an API token from `npm run tokens -- issue <username>`' } } },

@@ -42,7 +42,7 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
     indexBodies.set(listed, body);
     return reply.type('application/json; charset=utf-8').send(body);
   };
-  app.get('/', { schema: { summary: 'Home page (HTML)', tags: ['jobs'] } }, index);
+  app.get('/', { schema: { summary: 'Home page (HTML)', tags: ['pages'] } }, index);
   app.get('/index.json', { schema: { summary: 'Every dataset and model (§5.1)', tags: ['jobs'] } }, index);
 
   app.get('/jobs/:id', { schema: { summary: 'Redirects to the job\'s page', tags: ['jobs'] } }, async (request: IdRequest, reply) => {
