@@ -1,6 +1,23 @@
-/** DIGITS' JSON shapes of jobs (contract §5: base dicts, dataset and model dicts, the index order) built from job records. */
+/**
+ * DIGITS' JSON shapes of jobs (contract §5: base dicts, dataset and model dicts, the index order)
+ * built from job records, and their TypeBox schemas, which the routes answer with (Fastify
+ * serializes by them). The schemas name the keys every answer opens with, in the order built
+ * here, and leave the rest open: DIGITS' dicts carry keys by kind and state, none to be dropped.
+ */
 import path from 'node:path';
+import { Type } from 'typebox';
 import { isRunningStatus, JOB_TYPES, statusName, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
+
+/** `{id, name, status}`. */
+export const BaseDictSchema = Type.Object({ id: Type.String(), name: Type.String(), status: Type.String() });
+/** A detailed dataset dict: the base keys and `directory`, then its kind's own. */
+export const DatasetDetailSchema = Type.Object({ id: Type.String(), name: Type.String(), status: Type.String(), directory: Type.String() }, { additionalProperties: true });
+/** A model dict: the base keys and its creation facts, then the rest (§5.4); the detailed one adds more. */
+export const ModelDictSchema = Type.Object({
+  id: Type.String(), name: Type.String(), status: Type.String(), dataset_id: Type.Union([Type.String(), Type.Null()]), 'job id': Type.String(), 'creation time': Type.String(), username: Type.String(),
+}, { additionalProperties: true });
+/** `GET /index.json` (§5.1). */
+export const IndexSchema = Type.Object({ version: Type.String(), jobs_dir: Type.String(), server_name: Type.Optional(Type.String()), datasets: Type.Array(BaseDictSchema), models: Type.Array(ModelDictSchema) });
 
 /** DIGITS' version string, which clients may check. */
 export const DIGITS_VERSION = '6.1.1';

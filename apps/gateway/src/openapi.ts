@@ -100,9 +100,6 @@ const pathsInTagOrder: SwaggerTransformObject = (document) => {
 
 /** Registers swagger, the docs page, and the table of routes registered after it. */
 async function openApiPlugin(app: FastifyInstance): Promise<void> {
-  // the schemas are documentation: forms keep DIGITS' own validation and answers their own shape
-  app.setValidatorCompiler(() => () => true);
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   await app.register(swagger, {
     transform: documentForm,
     transformObject: pathsInTagOrder,

@@ -1,6 +1,5 @@
 /** Image-classification datasets: create (contract §6.1) and show (§5.3). */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
 import { DATA_EXTENSIONS, DATASET_FORM, Errors, GENERIC_DATASET_FORM, JOB_TYPES, parseDatasetForm, parseGenericDatasetForm, parsePrebuiltDatasetForm, PREBUILT_DATASET_FORM, type FormSpec } from '@digits-ts/contracts';
 import { createDataset, createOptionsDataset } from '../jobs/create-dataset.ts';
 import { loadJob } from '../jobs/load.ts';
@@ -10,12 +9,10 @@ import { readForm } from '../plugins/form.ts';
 import { requireUsername } from '../plugins/identity.ts';
 import { wantsJson } from '../plugins/negotiation.ts';
 import { checkServerPaths } from '../server-paths.ts';
-import { baseDict, datasetDetail } from '../job-json.ts';
+import { baseDict, BaseDictSchema as BaseDict, datasetDetail, DatasetDetailSchema } from '../job-json.ts';
 import { classificationDatasetPage, extensionDatasetPage, prebuiltDatasetPage, sendDatasetPage } from '../pages/dataset-page.ts';
 import { reshowOnFormError } from '../pages/form-pages.ts';
 
-/** What a created dataset answers: its base dict. */
-const BaseDict = Type.Object({ id: Type.String(), name: Type.String(), status: Type.String() });
 /** Every data extension's own fields, for the generic create form's docs. */
 const EXTENSION_FORMS = Object.values(DATA_EXTENSIONS).reduce<FormSpec>((all, e) => ({ ...all, ...e.form }), {});
 
@@ -71,7 +68,7 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
   app.post('/datasets/images/generic', { schema: prebuilt }, createPrebuiltPage);
   app.post('/datasets/images/generic.json', { schema: prebuilt }, createPrebuiltPage);
 
-  app.get('/datasets/:id', { schema: { summary: 'Dataset page, or its detailed JSON with `.json` (§5.3)', tags: ['datasets'] } }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+  app.get('/datasets/:id', { schema: { summary: 'Dataset page, or its detailed JSON with `.json` (§5.3)', tags: ['datasets'], response: { 200: DatasetDetailSchema } } }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const record = await loadJob(services, request.params.id, 'dataset');
     if (wantsJson(request)) return datasetDetail(record, services.config.jobsDir);
     return sendDatasetPage(services, reply, record);

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import { DATA_EXTENSIONS, errorOfCode, Errors, isWithinRoots, parseForm, parseInferenceList, percent, snapshotOf, UPLOADS_DIR, type ClassifiedImage, type ClassifyImagesPayload, type ClassifyImagesResult, type FormSpec, type GenericDatasetOptions, type InferImage, type JobRecord } from '@digits-ts/contracts';
+import { Type, type TSchema } from 'typebox';
 import { RequestClient } from '@digits-ts/queue';
 import { CLASSIFY_MANY_FORM, CLASSIFY_ONE_FORM, IMAGE_LIST_UPLOADS, INFER_DB_FORM, INFER_EXTENSION_FORM, INFER_MANY_FORM, INFER_ONE_FORM, ONE_IMAGE_UPLOADS, parseInferenceForm, TOP_N_FORM, type InferenceArgs } from '../forms/inference-form.ts';
 import { inferenceSeconds } from '../metrics.ts';
@@ -17,6 +18,17 @@ import { classificationStats } from '../classification-stats.ts';
 import { loadJob } from '../jobs/load.ts';
 
 const TOP = 5;
+/** `[label, confidence %]`, best first (§10.2). */
+const Predictions = Type.Array(Type.Tuple([Type.String(), Type.Number()]));
+/** Inputs that did not run, by source, and why. */
+const InputErrors = Type.Record(Type.String(), Type.Object({ code: Type.String(), message: Type.String() }, { additionalProperties: true }));
+/** JSON answers (pages are HTML): outputs are nested number lists by blob name, left open. */
+const ANSWERS: Record<string, TSchema> = {
+  classifyOne: Type.Object({ predictions: Predictions, visualizations: Type.Optional(Type.Unknown()) }),
+  classifyMany: Type.Object({ classifications: Type.Record(Type.String(), Predictions), errors: Type.Optional(InputErrors), statistics: Type.Optional(Type.Unknown()) }),
+  topN: Type.Object({ top_n: Type.Record(Type.String(), Type.Array(Type.Tuple([Type.String(), Type.Number()]))) }),
+  outputs: Type.Object({ outputs: Type.Record(Type.String(), Type.Unknown()), errors: Type.Optional(InputErrors), visualizations: Type.Optional(Type.Unknown()) }),
+};
 /** Every data extension's own inference fields, for infer_extension's docs (the model's dataset says which apply). */
 const EXTENSION_INFERENCE_FORMS = Object.values(DATA_EXTENSIONS).reduce<FormSpec>((all, e) => ({ ...all, ...e.inferenceForm }), {});
 
@@ -152,7 +164,7 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
   const serve = (route: string, schema: FastifySchema, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>, methods: ('GET' | 'POST')[]) => {
     for (const url of [route, `${route}.json`]) app.route({ method: methods, url, schema: { tags: ['inference'], ...schema }, handler, ...limitedBy(app.rateLimits.infer) });
   };
-  serve('/models/images/classification/classify_one', { summary: 'Top-5 predictions for one image (§10.2)', form: formBody(CLASSIFY_ONE_FORM, ONE_IMAGE_UPLOADS) }, classifyOne, ['GET', 'POST']);
+  serve('/models/images/classification/classify_one', { summary: 'Top-5 predictions for one image (§10.2)', form: formBody(CLASSIFY_ONE_FORM, ONE_IMAGE_UPLOADS), response: { 200: ANSWERS.classifyOne } }, classifyOne, ['GET', 'POST']);
 
   const classifyMany = async (request: FastifyRequest, reply: FastifyReply) => {
     const html = !wantsJson(request);
@@ -171,7 +183,7 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     if (html) return reply.page('classify-many', { title: `${record.name}: classify many`, record, epoch: result!.epoch, labels: result!.labels, images: result!.images.filter((i) => i.predictions), errors, stats });
     return { classifications, ...(Object.keys(errors).length > 0 ? { errors } : {}), ...(stats ? { statistics: stats } : {}) };
   };
-  serve('/models/images/classification/classify_many', { summary: 'Top-5 predictions for a list of images, with statistics (§10.3)', form: formBody(CLASSIFY_MANY_FORM, IMAGE_LIST_UPLOADS) }, classifyMany, ['GET', 'POST']);
+  serve('/models/images/classification/classify_many', { summary: 'Top-5 predictions for a list of images, with statistics (§10.3)', form: formBody(CLASSIFY_MANY_FORM, IMAGE_LIST_UPLOADS), response: { 200: ANSWERS.classifyMany } }, classifyMany, ['GET', 'POST']);
 
   // §10.4: DIGITS' page of the best images per class; `.json` answers its data
   const topN = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -193,7 +205,7 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     }
     return { top_n: top };
   };
-  serve('/models/images/classification/top_n', { summary: 'The best top_n images per class (§10.4)', form: formBody(TOP_N_FORM, IMAGE_LIST_UPLOADS) }, topN, ['POST']);
+  serve('/models/images/classification/top_n', { summary: 'The best top_n images per class (§10.4)', form: formBody(TOP_N_FORM, IMAGE_LIST_UPLOADS), response: { 200: ANSWERS.topN } }, topN, ['POST']);
 
   // generic image models (§10.5): every deploy output by blob name
   /** A browser gets the outputs as a page; JSON clients the dict itself (§1.1). */
@@ -210,7 +222,7 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     const outputs = Object.fromEntries(Object.entries(image.outputs!).map(([name, value]) => [name, [value]]));
     return { outputs, ...(visualizations ? { visualizations } : {}) };
   };
-  serve('/models/images/generic/infer_one', { summary: 'Every network output for one image, batch dimension kept (§10.5)', form: formBody(INFER_ONE_FORM, ONE_IMAGE_UPLOADS) }, inferOne, ['POST']);
+  serve('/models/images/generic/infer_one', { summary: 'Every network output for one image, batch dimension kept (§10.5)', form: formBody(INFER_ONE_FORM, ONE_IMAGE_UPLOADS), response: { 200: ANSWERS.outputs } }, inferOne, ['POST']);
 
   const inferMany = async (request: FastifyRequest, reply: FastifyReply) => {
     const { form, args } = await inferenceForm(request, INFER_MANY_FORM);
@@ -221,7 +233,7 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     const result = images.length > 0 ? await classify(services, record, epoch, unlabelled, RequestClient.requestId(), outputsMode(args)) : null;
     return outputsAnswer(request, reply, record, outputsByKey(result, refused, 'Unable to infer any image from the file'));
   };
-  serve('/models/images/generic/infer_many', { summary: 'Every network output per listed image (§10.5)', form: formBody(INFER_MANY_FORM, IMAGE_LIST_UPLOADS) }, inferMany, ['POST']);
+  serve('/models/images/generic/infer_many', { summary: 'Every network output per listed image (§10.5)', form: formBody(INFER_MANY_FORM, IMAGE_LIST_UPLOADS), response: { 200: ANSWERS.outputs } }, inferMany, ['POST']);
 
   const inferDb = async (request: FastifyRequest, reply: FastifyReply) => {
     const { args } = await inferenceForm(request, INFER_DB_FORM);
@@ -236,7 +248,7 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     const result = await classify(services, record, epoch, [], RequestClient.requestId(), { ...outputsMode(args), source: { kind: 'db', path: await fs.realpath(dbPath) } });
     return outputsAnswer(request, reply, record, outputsByKey(result, {}, `No entry of DB "${dbPath}" could be used`));
   };
-  serve('/models/images/generic/infer_db', { summary: 'Every network output per entry of an LMDB inside DATA_ROOTS (§10.5)', form: formBody(INFER_DB_FORM) }, inferDb, ['POST']);
+  serve('/models/images/generic/infer_db', { summary: 'Every network output per entry of an LMDB inside DATA_ROOTS (§10.5)', form: formBody(INFER_DB_FORM), response: { 200: ANSWERS.outputs } }, inferDb, ['POST']);
 
   const inferExtension = async (request: FastifyRequest, reply: FastifyReply) => {
     const { form, args } = await inferenceForm(request, INFER_EXTENSION_FORM);
@@ -254,5 +266,5 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     if (!wantsJson(request)) return outputsAnswer(request, reply, record, answer);
     return { ...answer, ...(result.visualizations ? { visualizations: result.visualizations } : {}) };
   };
-  serve('/models/images/generic/infer_extension', { summary: 'Every network output for entries the dataset\'s extension generates (§10.5)', form: formBody({ ...INFER_EXTENSION_FORM, ...EXTENSION_INFERENCE_FORMS }) }, inferExtension, ['POST']);
+  serve('/models/images/generic/infer_extension', { summary: 'Every network output for entries the dataset\'s extension generates (§10.5)', form: formBody({ ...INFER_EXTENSION_FORM, ...EXTENSION_INFERENCE_FORMS }), response: { 200: ANSWERS.outputs } }, inferExtension, ['POST']);
 }

@@ -1,5 +1,6 @@
 /** Job routes shared by every job kind (contract §4.1, §11). */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import { Errors, statusName, type JobRecord } from '@digits-ts/contracts';
 import { formBody } from '../openapi.ts';
 import { abortJob, deleteJob, resumeModel } from '../jobs/actions.ts';
@@ -9,9 +10,12 @@ import { readForm } from '../plugins/form.ts';
 import { requireOwner, requireUsername } from '../plugins/identity.ts';
 import { wantsJson } from '../plugins/negotiation.ts';
 import type { Services } from '../services.ts';
-import { baseDict, DIGITS_VERSION, indexOrder, modelDict } from '../job-json.ts';
+import { baseDict, DIGITS_VERSION, IndexSchema, indexOrder, modelDict } from '../job-json.ts';
 
 const KIND_PREFIX = { dataset: '/datasets', model: '/models' } as const;
+
+/** A job's status, or `{error}` for an unknown one (§4.1). */
+const StatusSchema = Type.Object({ error: Type.Union([Type.String(), Type.Null()]), status: Type.Optional(Type.String()), name: Type.Optional(Type.String()), type: Type.Optional(Type.String()) });
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
@@ -43,7 +47,8 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
     return reply.type('application/json; charset=utf-8').send(body);
   };
   app.get('/', { schema: { summary: 'Home page (HTML)', tags: ['pages'] } }, index);
-  app.get('/index.json', { schema: { summary: 'Every dataset and model (§5.1)', tags: ['jobs'] } }, index);
+  // (the body is encoded once above and sent as bytes: the schema documents it)
+  app.get('/index.json', { schema: { summary: 'Every dataset and model (§5.1)', tags: ['jobs'], response: { 200: IndexSchema } } }, index);
 
   app.get('/jobs/:id', { schema: { summary: 'Redirects to the job\'s page', tags: ['jobs'] } }, async (request: IdRequest, reply) => {
     const record = await loadJob(services, request.params.id);
@@ -57,7 +62,7 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
     return { error: null, status: statusName(record.status), name: record.name, type: record.type };
   };
   for (const [prefix, tag, what] of [['/jobs', 'jobs', 'any job'], ['/datasets', 'datasets', 'a dataset'], ['/models', 'models', 'a model']] as const) {
-    app.get(`${prefix}/:id/status`, { schema: { summary: `Status of ${what} (text-json)`, tags: [tag] } }, status);
+    app.get(`${prefix}/:id/status`, { schema: { summary: `Status of ${what} (text-json)`, tags: [tag], response: { 200: StatusSchema } } }, status);
   }
 
   const edit = { summary: 'Rename a job or set its notes (job_name, job_notes)', tags: ['jobs'], form: formBody({ job_name: { kind: 'string' }, job_notes: { kind: 'string' } }) };

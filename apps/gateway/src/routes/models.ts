@@ -1,5 +1,6 @@
 /** Image-classification models: create (contract §8), show (§5.4), visualize-lr (§8.6). */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import { DATA_EXTENSIONS, Errors, LR_POLICIES, MODEL_FORM, type ModelTask, learningRateCurve, parseForm, parseModelForm, REQUIRED, type FormSpec, type JobRecord, type LrPolicy } from '@digits-ts/contracts';
 import { createModels } from '../jobs/create-models.ts';
 import { loadJob } from '../jobs/load.ts';
@@ -10,7 +11,7 @@ import { readForm } from '../plugins/form.ts';
 import { requireUsername } from '../plugins/identity.ts';
 import { wantsJson } from '../plugins/negotiation.ts';
 import type { Services } from '../services.ts';
-import { modelDetail, modelDict } from '../job-json.ts';
+import { modelDetail, modelDict, ModelDictSchema } from '../job-json.ts';
 import { reshowOnFormError } from '../pages/form-pages.ts';
 
 /** visualize-lr's fields: each policy's parameters are required when that policy is chosen. */
@@ -79,9 +80,11 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
     return reply.redirect(records.length === 1 ? `/models/${records[0]!.id}` : '/', 302);
   });
   const form = formBody(MODEL_FORM);
-  const classification = { summary: 'Create image-classification models (§8; sweeps answer {"jobs": [...]})', tags: ['models'], form };
+  // one job answers its model dict; a sweep `{jobs: [...]}`
+  const response = { 200: Type.Union([ModelDictSchema, Type.Object({ jobs: Type.Array(ModelDictSchema) })]) };
+  const classification = { summary: 'Create image-classification models (§8; sweeps answer {"jobs": [...]})', tags: ['models'], form, response };
   for (const url of ['/models/images/classification', '/models/images/classification.json']) app.post(url, { schema: classification }, create('classification'));
-  const generic = { summary: 'Create generic image models (method=custom); under an extension\'s id, on that extension\'s datasets', tags: ['models'], form };
+  const generic = { summary: 'Create generic image models (method=custom); under an extension\'s id, on that extension\'s datasets', tags: ['models'], form, response };
   // DIGITS registers the extension variant without a slash (`/models/images/genericimage-gradients.json`, §4.3); both spellings work
   for (const url of ['/models/images/generic', '/models/images/generic.json', '/models/images/generic:extension', '/models/images/generic/:extension']) app.post(url, { schema: generic }, create('generic'));
 
@@ -91,7 +94,7 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
     return reply.type('text/html; charset=utf-8').send(JSON.stringify(visualizeLr(form.fields)));
   });
 
-  app.get('/models/:id', { schema: { summary: 'Model page, or its detailed JSON with `.json` (§5.4)', tags: ['models'] } }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+  app.get('/models/:id', { schema: { summary: 'Model page, or its detailed JSON with `.json` (§5.4)', tags: ['models'], response: { 200: ModelDictSchema } } }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const record = await loadJob(services, request.params.id, 'model');
     const dataset = await datasetOf(record);
     if (wantsJson(request)) return modelDetail(record, dataset, services.config.jobsDir);
