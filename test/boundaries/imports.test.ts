@@ -15,10 +15,7 @@ t.test('the repository keeps the boundaries', async (t) => {
   const found = checkBoundaries(ROOT);
   t.same(lines(found.filter((v) => v.file.startsWith('packages/contracts/'))), [], 'contracts imports typebox only (no node:fs)');
   t.same(lines(found.filter((v) => v.rule !== 'routes')), [], 'each workspace imports only what the table allows, and declares it');
-  // apps/gateway/src/routes/*.ts still share loadJob (jobs.ts) and each other's pages
-  t.same(lines(found.filter((v) => v.rule === 'routes')), [], 'no route file imports another route file', {
-    todo: 'routes split lands with the gateway restructure',
-  });
+  t.same(lines(found.filter((v) => v.rule === 'routes')), [], 'no route file imports another route file');
 });
 
 t.test('the planted slips are found, and only they', async (t) => {

@@ -1,15 +1,16 @@
 /**
- * OpenAPI for every route (@fastify/swagger), served at `/openapi.json` and browsable at `/docs`
- * (@fastify/swagger-ui). Form bodies are documented from the same FormSpecs the parsers use, as
- * TypeBox schemas; JSON answers from the contracts' TypeBox types. The schemas document only:
- * forms keep DIGITS' own validation (WTForms-shaped errors), so Fastify validates nothing here.
+ * The OpenAPI generator's set-up (@fastify/swagger), served at `/openapi.json` and browsable at
+ * `/docs` (@fastify/swagger-ui). Each route declares its own docs beside its handler: summary,
+ * tag, JSON answers (`response`, which Fastify also serializes with) and its form (`schema.form`,
+ * from the same FormSpec its handler parses with). Forms are documented, not validated by
+ * Fastify: they keep DIGITS' own validation (WTForms-shaped errors, contract §1.3).
  */
-import type { FastifyInstance, RouteOptions } from 'fastify';
-import swagger from '@fastify/swagger';
+import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
+import fp from 'fastify-plugin';
+import swagger, { type SwaggerTransformObject } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Type, type TSchema } from 'typebox';
-import { ENCODINGS, RESIZE_MODES, WorkerInfo } from '@digits-ts/contracts';
-import { DATA_EXTENSIONS, DATASET_FORM, GENERIC_DATASET_FORM, MODEL_FORM, PREBUILT_DATASET_FORM, type FieldSpec, type FormSpec } from './forms/index.ts';
+import { type FieldSpec, type FormSpec } from './forms/index.ts';
 
 /** One form field as a documented string (forms carry text; the spec says how it is read). */
 function fieldSchema(name: string, spec: FieldSpec): TSchema {
@@ -30,80 +31,32 @@ export function formBody(spec: FormSpec, files: string[] = []): TSchema {
   return Type.Object({ ...fields, ...uploads });
 }
 
-const text = (description: string) => Type.String({ description });
-const INFER: FormSpec = { job_id: { kind: 'string', required: true }, snapshot_epoch: { kind: 'float', optional: true } };
-const ONE = { ...INFER, image_path: { kind: 'string' }, show_visualizations: { kind: 'bool' } } satisfies FormSpec;
-const MANY = { ...INFER, image_folder: { kind: 'string' }, num_test_images: { kind: 'int', optional: true } } satisfies FormSpec;
-const GENERIC = { dont_resize: { kind: 'bool' } } satisfies FormSpec;
-const EXTENSION_FORMS = Object.values(DATA_EXTENSIONS).reduce<FormSpec>((all, e) => ({ ...all, ...e.form }), {});
-const INFER_EXTENSION_FORMS = Object.values(DATA_EXTENSIONS).reduce<FormSpec>((all, e) => ({ ...all, ...e.inferenceForm }), {});
-
-const BaseDict = Type.Object({ id: Type.String(), name: Type.String(), status: Type.String() });
 const ErrorEnvelope = Type.Object({ error: Type.Object({ message: Type.String(), type: Type.String(), description: Type.String(), code: Type.String() }) });
 
-interface RouteDoc { summary: string; tag: string; body?: TSchema; ok?: TSchema }
+declare module 'fastify' {
+  interface FastifySchema {
+    /** A form body, documented only: the handler parses it with its FormSpec (see formBody). */
+    form?: TSchema;
+  }
+}
 
-/** Docs by route URL (every method of a URL shares one entry; `.json` twins share theirs). */
-const DOCS: Record<string, RouteDoc> = {
-  '/': { summary: 'Home page (HTML)', tag: 'jobs' },
-  '/health': { summary: 'Liveness', tag: 'service' },
-  '/ready': { summary: 'Readiness: Redis reachable', tag: 'service' },
-  '/login': { summary: 'Log in as `username` (sets the session cookie); with AUTH_MODE=token, with an API `token` instead; GET shows the form', tag: 'auth', body: formBody({ username: { kind: 'string' }, token: { kind: 'string' } }) },
-  '/logout': { summary: 'Log out', tag: 'auth' },
-  '/index.json': { summary: 'Every dataset and model (§5.1)', tag: 'jobs' },
-  '/jobs/:id': { summary: 'GET redirects to the job page; PUT renames / sets notes (job_name, job_notes); DELETE deletes', tag: 'jobs', body: formBody({ job_name: { kind: 'string' }, job_notes: { kind: 'string' } }) },
-  '/jobs/:id/status': { summary: 'Status of any job (text-json)', tag: 'jobs' },
-  '/datasets/:id/status': { summary: 'Status of a dataset (text-json)', tag: 'datasets' },
-  '/models/:id/status': { summary: 'Status of a model (text-json)', tag: 'models' },
-  '/jobs/:id/abort': { summary: 'Abort a running job', tag: 'jobs' },
-  '/datasets/:id/abort': { summary: 'Abort a running dataset build', tag: 'datasets' },
-  '/models/:id/abort': { summary: 'Abort a running training', tag: 'models' },
-  '/models/:id/resume': { summary: 'Resume an Aborted or Error training from its newest checkpoint (weights, optimizer, iteration)', tag: 'models' },
-  '/jobs/:id/events': { summary: 'Server-Sent Events: status, progress and training metrics until the job ends', tag: 'jobs' },
-  '/datasets/images/classification': { summary: 'Create an image-classification dataset (§6)', tag: 'datasets', body: formBody(DATASET_FORM, ['textfile_train_images', 'textfile_val_images', 'textfile_test_images', 'textfile_labels_file']), ok: BaseDict },
-  '/datasets/images/generic': { summary: 'Create a prebuilt-LMDB dataset (§7.4)', tag: 'datasets', body: formBody(PREBUILT_DATASET_FORM), ok: BaseDict },
-  '/datasets/generic/create/:extension': { summary: 'Create a data-extension dataset, e.g. image-gradients (§7.2)', tag: 'datasets', body: formBody({ ...GENERIC_DATASET_FORM, ...EXTENSION_FORMS }), ok: BaseDict },
-  '/datasets/:id': { summary: 'Dataset page, or its detailed JSON with `.json` (§5.3); DELETE deletes', tag: 'datasets' },
-  '/models/images/classification': { summary: 'Create image-classification models (§8; sweeps answer {"jobs": [...]})', tag: 'models', body: formBody(MODEL_FORM) },
-  '/models/images/generic': { summary: 'Create generic image models (method=custom)', tag: 'models', body: formBody(MODEL_FORM) },
-  '/models/images/generic/:extension': { summary: 'Create generic image models on an extension\'s datasets', tag: 'models', body: formBody(MODEL_FORM) },
-  '/models/images/generic:extension': { summary: 'DIGITS\' spelling of the extension route (`/models/images/genericimage-gradients.json`)', tag: 'models', body: formBody(MODEL_FORM) },
-  '/models/images/classification/classify_one': { summary: 'Top-5 predictions for one image (§10.2)', tag: 'inference', body: formBody(ONE, ['image_file']) },
-  '/models/images/classification/classify_many': { summary: 'Top-5 predictions for a list of images, with statistics (§10.3)', tag: 'inference', body: formBody(MANY, ['image_list']) },
-  '/models/images/classification/top_n': { summary: 'The best top_n images per class (§10.4)', tag: 'inference', body: formBody({ ...MANY, top_n: { kind: 'int', default: 9 } }, ['image_list']) },
-  '/models/images/generic/infer_one': { summary: 'Every network output for one image, batch dimension kept (§10.5)', tag: 'inference', body: formBody({ ...ONE, ...GENERIC }, ['image_file']) },
-  '/models/images/generic/infer_many': { summary: 'Every network output per listed image (§10.5)', tag: 'inference', body: formBody({ ...MANY, ...GENERIC }, ['image_list']) },
-  '/models/images/generic/infer_db': { summary: 'Every network output per entry of an LMDB inside DATA_ROOTS (§10.5)', tag: 'inference', body: formBody({ ...INFER, ...GENERIC, db_path: { kind: 'string', required: true } }) },
-  '/models/images/generic/infer_extension': { summary: 'Every network output for entries the dataset\'s extension generates (§10.5)', tag: 'inference', body: formBody({ ...INFER, ...INFER_EXTENSION_FORMS, show_visualizations: { kind: 'bool' } }) },
-  '/models/visualize-lr': { summary: 'Learning-rate curve of a policy (§8.6, text-json)', tag: 'models' },
-  '/models/visualize-network': { summary: 'Picture of a network definition (§11.6): HTML fragment, or format=svg|png', tag: 'models', body: formBody({ custom_network: { kind: 'string', required: true }, format: { kind: 'select', choices: ['html', 'svg', 'png'], default: 'html' } }) },
-  '/models/customize': { summary: 'A standard network\'s definition, or a model\'s own network (§11.5)', tag: 'models', ok: Type.Object({ network: text('the definition text'), snapshot: Type.Optional(Type.Union([Type.String(), Type.Null()])), python_layer: Type.Optional(Type.Null()) }) },
-  '/models/:id': { summary: 'Model page, or its detailed JSON with `.json` (§5.4); DELETE deletes', tag: 'models' },
-  '/models/:id/:file': { summary: 'Download a snapshot: download[.tar.gz|.tgz|.tar|.zip] (§11.4)', tag: 'models' },
-  '/files/*': { summary: 'Files of the jobs folder (§11.8)', tag: 'jobs' },
-  '/metrics': { summary: 'Prometheus metrics', tag: 'service' },
-  '/jobs/events': { summary: 'Server-Sent Events: every job\'s home-page row (`job`) as it changes, and `deleted`', tag: 'jobs' },
-  '/datasets/images/classification/new': { summary: 'New image-classification dataset form (HTML; login redirects)', tag: 'pages' },
-  '/datasets/images/generic/new': { summary: 'New prebuilt-LMDB dataset form (HTML)', tag: 'pages' },
-  '/datasets/generic/new/:extension': { summary: 'New data-extension dataset form (HTML)', tag: 'pages' },
-  '/models/images/classification/new': { summary: 'New image-classification model form (HTML; `?dataset=` preselects)', tag: 'pages' },
-  '/models/images/generic/new': { summary: 'New generic image model form (HTML)', tag: 'pages' },
-  '/models/images/generic/new/:extension': { summary: 'New generic model form for an extension\'s datasets (HTML)', tag: 'pages' },
-  '/models/images/classification/large_graph': { summary: 'The training graph of model `job_id`, large (HTML)', tag: 'pages' },
-  '/models/images/generic/large_graph': { summary: 'The training graph of generic model `job_id`, large (HTML)', tag: 'pages' },
-  '/datasets/summary': { summary: 'HTML snippet summarising dataset `job_id`', tag: 'pages' },
-  '/datasets/images/resize-example': { summary: 'HTML fragment: a sample image resized as the dataset fields say (§11.7)', tag: 'pages', body: formBody({ width: { kind: 'int', default: 256 }, height: { kind: 'int', default: 256 }, channels: { kind: 'select', choices: ['1', '3'], default: '3' }, resize_mode: { kind: 'select', choices: RESIZE_MODES, default: 'squash' }, encoding: { kind: 'select', choices: ENCODINGS, default: 'png' }, backend: { kind: 'select', choices: ['lmdb'], default: 'lmdb' } }) },
-  '/datasets/images/classification/explore': { summary: 'Gallery of a classification dataset DB: job_id, db=train|val|test, page, size, label (HTML)', tag: 'pages' },
-  '/datasets/generic/explore': { summary: 'Gallery of a generic dataset DB: job_id, db (its folder), page, size (HTML)', tag: 'pages' },
-  '/clone/:id': { summary: 'Redirects to the matching new form filled from job `id` (§1.5)', tag: 'pages' },
-  '/static/*': { summary: 'The pages\' stylesheet and scripts', tag: 'pages' },
-  '/static/vendor/uplot/*': { summary: 'uPlot, the chart library of the training graphs', tag: 'pages' },
-  '/workers.json': { summary: 'Live worker processes', tag: 'service', ok: Type.Object({ workers: Type.Array(WorkerInfo) }) },
-};
-
-/** The doc of `url` (a `.json` twin shares its page's entry); undefined when none is written. */
-export function routeDoc(url: string): RouteDoc | undefined {
-  return DOCS[url] ?? (url.endsWith('.json') ? DOCS[url.slice(0, -5)] : undefined);
+/**
+ * The route's schema as documented: its form as the request body of the methods that send one,
+ * and DIGITS' error envelope for the 4xx it may answer (documented, not serialized: error
+ * answers are built by the error handler, with keys such as `details` a schema would drop).
+ */
+function documentForm({ schema, url, route }: { schema: FastifySchema; url: string; route: RouteOptions }): { schema: FastifySchema; url: string } {
+  if (!schema) return { schema, url };
+  const { form, ...rest } = schema;
+  const withBody = [route.method].flat().some((m) => m === 'POST' || m === 'PUT');
+  return {
+    url,
+    schema: {
+      ...rest,
+      ...(form && withBody ? { body: form, consumes: ['multipart/form-data', 'application/x-www-form-urlencoded'] } : {}),
+      response: { ...(rest.response as object | undefined), '4xx': ErrorEnvelope },
+    },
+  };
 }
 
 /** A registered route, as the onRoute hook saw it. */
@@ -116,13 +69,42 @@ declare module 'fastify' {
   }
 }
 
-/** Registers swagger, the docs page, and the hook that documents each route as it is added. */
-export async function openApi(app: FastifyInstance): Promise<void> {
-  // the schemas are documentation: forms keep DIGITS' own validation and answers their own shape
-  app.setValidatorCompiler(() => () => true);
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+/**
+ * The tags in the order /docs shows them: the REST API first, the HTML pages last (the pages'
+ * routes are registered first, so without this they would open the list).
+ */
+const TAGS = [
+  { name: 'datasets', description: 'Create and read datasets (§6, §7)' },
+  { name: 'models', description: 'Create, read and download models (§8, §11)' },
+  { name: 'inference', description: 'Classify and infer with a trained model (§10)' },
+  { name: 'jobs', description: 'Any job: status, edit, abort, delete, events, files (§4, §11)' },
+  { name: 'auth', description: 'Log in and out (§2)' },
+  { name: 'service', description: 'Health, readiness, workers, metrics' },
+  { name: 'pages', description: 'HTML pages and their assets, for browsers' },
+];
+const TAG_ORDER = new Map(TAGS.map((tag, i) => [tag.name, i]));
+
+/** Where a path sorts: by the first tag of its operations, in TAGS order (stable within a tag). */
+function pathRank(item: Record<string, unknown>): number {
+  const ranks = Object.values(item).map((op) => TAG_ORDER.get((op as { tags?: string[] }).tags?.[0] ?? '') ?? TAGS.length);
+  return Math.min(TAGS.length, ...ranks);
+}
+
+/** The spec's paths in tag order, so a reader of /openapi.json meets the REST API first too. */
+const pathsInTagOrder: SwaggerTransformObject = (document) => {
+  const spec = 'openapiObject' in document ? document.openapiObject : document.swaggerObject;
+  const paths = Object.entries(spec.paths ?? {}) as [string, Record<string, unknown>][];
+  const sorted = paths.map((entry, i) => ({ entry, i, rank: pathRank(entry[1]) })).sort((a, b) => a.rank - b.rank || a.i - b.i);
+  return { ...spec, paths: Object.fromEntries(sorted.map((p) => p.entry)) } as ReturnType<SwaggerTransformObject>;
+};
+
+/** Registers swagger, the docs page, and the table of routes registered after it. */
+async function openApiPlugin(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
+    transform: documentForm,
+    transformObject: pathsInTagOrder,
     openapi: {
+      tags: TAGS,
       info: { title: 'DIGITS-TS', version: '0.1.0', description: 'NVIDIA DIGITS\' REST API (datasets, models, inference) over TensorFlow.js. Forms are multipart or urlencoded, as with `curl -F`.' },
       // AUTH_MODE=token: every route that creates, changes or deletes a job needs this (401 AUTH_TOKEN_REQUIRED without it)
       components: { schemas: { ErrorEnvelope }, securitySchemes: { apiToken: { type: 'http', scheme: 'bearer', description: 'With AUTH_MODE=token: an API token from `npm run tokens -- issue <username>`' } } },
@@ -133,22 +115,9 @@ export async function openApi(app: FastifyInstance): Promise<void> {
   app.decorate('routeTable', table);
   app.addHook('onRoute', (route: RouteOptions) => {
     table.push({ url: route.url, methods: [route.method].flat() });
-    const doc = routeDoc(route.url);
-    if (!doc || route.url.startsWith('/docs')) return;
-    const methods = [route.method].flat();
-    const withBody = methods.some((m) => m === 'POST' || m === 'PUT');
-    route.schema = {
-      summary: doc.summary,
-      tags: [doc.tag],
-      ...(doc.body && withBody ? { body: doc.body, consumes: ['multipart/form-data', 'application/x-www-form-urlencoded'] } : {}),
-      response: { ...(doc.ok ? { 200: doc.ok } : {}), '4xx': ErrorEnvelope },
-      ...route.schema,
-      // @fastify/static hides its wildcard routes; ours are documented like any other
-      hide: false,
-    };
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }
 
-// not encapsulated (as fastify-plugin does it): its onRoute hook must see the routes registered after it
-(openApi as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+// not encapsulated: its onRoute hook must see the routes registered after it
+export const openApi = fp(openApiPlugin, { name: 'openapi' });

@@ -7,7 +7,7 @@
 import { isAppError, isRunningStatus, type JobRecord } from '@digits-ts/contracts';
 import type { Logger } from '@digits-ts/logger';
 import { requeueJob } from '@digits-ts/queue';
-import { placement } from './model-create.ts';
+import { placement } from './jobs/create-models.ts';
 import type { Services } from './services.ts';
 
 export async function recoverJobs(services: Services, log: Pick<Logger, 'info' | 'warn'>): Promise<void> {

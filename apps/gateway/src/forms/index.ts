@@ -10,3 +10,4 @@ export * from './generic-dataset-form.ts';
 export * from './model-form.ts';
 export * from './field-help.ts';
 export * from './inference-list.ts';
+export * from './inference-form.ts';

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import csrfProtection from '@fastify/csrf-protection';
 import staticFiles from '@fastify/static';
 import view from '@fastify/view';
@@ -30,17 +31,23 @@ function layoutData(request: FastifyRequest, reply: FastifyReply) {
   return { username, csrf: username ? reply.generateCsrf() : '', path: request.url.split('?')[0] ?? '/', h: templateHelpers };
 }
 
-export async function pages(app: FastifyInstance): Promise<void> {
+async function pagesPlugin(app: FastifyInstance): Promise<void> {
   await app.register(csrfProtection, { sessionPlugin: '@fastify/secure-session' });
   // templates are compiled once and kept; the jobs folder never feeds a template name
   // production: compile each template once (otherwise @fastify/view has Eta re-read every include on every render)
   await app.register(view, { engine: { eta: new Eta({ views: path.join(appDir, 'views'), cache: true }) }, root: path.join(appDir, 'views'), production: true });
-  await app.register(staticFiles, { root: path.join(appDir, 'public'), prefix: '/static/', maxAge: '1h' });
-  await app.register(staticFiles, { root: uplotDir, prefix: '/static/vendor/uplot/', decorateReply: false, allowedPath: (p) => /^\/uPlot\.(iife\.min\.js|min\.css)$/.test(p), maxAge: '1d' });
+  // @fastify/static declares its own routes: their docs are added as they are registered
+  const assets: Record<string, string> = { '/static/*': 'The pages\' stylesheet and scripts', '/static/vendor/uplot/*': 'uPlot, the chart library of the training graphs' };
+  app.addHook('onRoute', (route) => {
+    const summary = assets[route.url];
+    if (summary) route.schema = { ...route.schema, summary, tags: ['pages'], hide: false };
+  });
+  await app.register(staticFiles, { root: path.join(appDir, 'public'), prefix: '/static/', maxAge: '1h', schemaHide: false });
+  await app.register(staticFiles, { root: uplotDir, prefix: '/static/vendor/uplot/', decorateReply: false, allowedPath: (p) => /^\/uPlot\.(iife\.min\.js|min\.css)$/.test(p), maxAge: '1d', schemaHide: false });
   app.decorateReply('page', async function page(this: FastifyReply, template: string, data: Record<string, unknown>, status = 200) {
     const html = await app.view(template, { ...layoutData(this.request, this), ...data });
     return this.code(status).type('text/html; charset=utf-8').send(html);
   });
 }
-// the reply decorator must reach every route plugin
-(pages as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+// not encapsulated: the reply decorator must reach every route plugin
+export const pages = fp(pagesPlugin, { name: 'pages' });

@@ -1,6 +1,7 @@
 /** `/login` and `/logout` (contract §2.2); with AUTH_MODE=token, login takes an API token. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Errors, usernameProblem } from '@digits-ts/contracts';
+import { formBody } from '../openapi.ts';
 import { arg, readForm, type RequestForm } from '../plugins/form.ts';
 import { limitedBy } from '../plugins/limits.ts';
 import { UNKNOWN_TOKEN } from '../plugins/token-auth.ts';
@@ -45,9 +46,10 @@ async function tokenLogin(request: FastifyRequest, reply: FastifyReply, form: Re
 
 export async function authRoutes(app: FastifyInstance): Promise<void> {
   const tokenMode = app.services.config.authMode === 'token';
-  app.get('/login', async (request, reply) => reply.page('login', { title: 'Login', next: nextUrl(request, null), tokenMode }));
+  const login = { summary: 'Log in as `username` (sets the session cookie); with AUTH_MODE=token, with an API `token` instead; GET shows the form', tags: ['auth'], form: formBody({ username: { kind: 'string' }, token: { kind: 'string' } }) };
+  app.get('/login', { schema: login }, async (request, reply) => reply.page('login', { title: 'Login', next: nextUrl(request, null), tokenMode }));
 
-  app.post('/login', limitedBy(app.rateLimits.login), async (request, reply) => {
+  app.post('/login', { schema: login, ...limitedBy(app.rateLimits.login) }, async (request, reply) => {
     const form = await readForm(request);
     if (tokenMode) return tokenLogin(request, reply, form);
     const username = (arg(request, form, 'username') ?? '').trim();
@@ -64,6 +66,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     request.session.delete();
     return reply.redirect(nextUrl(request, form), 302);
   };
-  app.get('/logout', logout);
-  app.post('/logout', logout);
+  const schema = { summary: 'Log out', tags: ['auth'] };
+  app.get('/logout', { schema }, logout);
+  app.post('/logout', { schema }, logout);
 }

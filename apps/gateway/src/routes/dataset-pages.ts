@@ -1,90 +1,20 @@
 /**
- * Dataset pages (contract §4.2): the "new" forms, the dataset page with its label distribution
- * and mean image, the summary snippet, the resize preview (§11.7) and the DB explorer. Pictures
+ * Dataset page routes (contract §4.2): the "new" forms, the summary snippet, the resize preview
+ * (§11.7) and the DB explorer (the pages themselves are built in pages/dataset-page.ts). Pictures
  * come from a worker (`resize-example`, `explore-dataset`): the gateway decodes no image.
  */
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DATASET_STAGES as STAGES, ENCODINGS, Errors, EXPLORE_MAX_PAGE_SIZE, JOB_TYPES, payloadChecker, RESIZE_EXAMPLE_MAX_SIZE, RESIZE_MODES, type JobRecord } from '@digits-ts/contracts';
-import { DATA_EXTENSIONS, parseInferenceList } from '../forms/index.ts';
+import { DATASET_STAGES as STAGES, ENCODINGS, Errors, EXPLORE_MAX_PAGE_SIZE, JOB_TYPES, payloadChecker, RESIZE_EXAMPLE_MAX_SIZE, RESIZE_MODES } from '@digits-ts/contracts';
 import { RequestClient } from '@digits-ts/queue';
-import { DATASET_LAYOUT, extensionDatasetLayout, PREBUILT_DATASET_LAYOUT } from '../pages/form-layouts.ts';
-import { pageLogin, sendFormPage, type FormPage } from '../pages/form-pages.ts';
-import { savedFormText } from '../pages/form-view.ts';
+import { loadJob } from '../jobs/load.ts';
+import { formBody } from '../openapi.ts';
+import { cloneValues } from '../pages/clone.ts';
+import { classificationDatasetPage, datasetView, extensionDatasetPage, prebuiltDatasetPage } from '../pages/dataset-page.ts';
+import { pageLogin, sendFormPage } from '../pages/form-pages.ts';
 import { templateHelpers } from '../pages/helpers.ts';
-import { jobRow } from '../pages/job-rows.ts';
 import { arg, readForm } from '../plugins/form.ts';
 import type { Services } from '../services.ts';
-import { datasetDetail, datasetDims } from '../views.ts';
 import { escapeHtml } from '../html.ts';
-import { loadJob } from './jobs.ts';
-
-/** `?clone=<id>`: the saved form of a job of the same kind, as field texts (§1.5). */
-export async function cloneValues(services: Services, request: FastifyRequest, type: string): Promise<Record<string, string>> {
-  const id = arg(request, null, 'clone');
-  if (!id) return {};
-  const record = await loadJob(services, id);
-  if (record.type !== type) throw Errors.INVALID_JOB_TYPE('Invalid job type');
-  return savedFormText(record.form);
-}
-
-export const classificationDatasetPage = (initial: Record<string, string> = {}): FormPage => ({
-  title: 'New Image Classification Dataset', action: '/datasets/images/classification', layout: DATASET_LAYOUT, initial, resizeExample: true,
-  intro: 'Builds LMDB databases from a folder of class sub-folders or from image lists. Server paths must lie inside the data roots this server was given.',
-});
-
-export const prebuiltDatasetPage = (initial: Record<string, string> = {}): FormPage => ({
-  title: 'New Dataset from Prebuilt LMDBs', action: '/datasets/images/generic', layout: PREBUILT_DATASET_LAYOUT, initial,
-  intro: 'Registers LMDB databases that already exist on the server (inside the data roots); they are analysed, not copied.',
-});
-
-export function extensionDatasetPage(extensionId: string, initial: Record<string, string> = {}): FormPage {
-  const layout = extensionDatasetLayout(extensionId);
-  if (!layout) throw Errors.NOT_FOUND(`unknown data extension "${extensionId}"`);
-  return { title: `New ${DATA_EXTENSIONS[extensionId]!.title} Dataset`, action: `/datasets/generic/create/${extensionId}`, layout, initial };
-}
-
-/** Images per class of each stage's list file, from the job folder (`path label` lines). */
-async function labelDistribution(dir: string): Promise<{ labels: string[]; stages: { stage: string; counts: number[]; total: number }[] } | null> {
-  const labelsText = await fs.readFile(path.join(dir, 'labels.txt'), 'utf8').catch(() => null);
-  if (labelsText === null) return null;
-  const labels = labelsText.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
-  const stages = [];
-  for (const stage of STAGES) {
-    const text = await fs.readFile(path.join(dir, `${stage}.txt`), 'utf8').catch(() => null);
-    if (text === null) continue;
-    const counts = new Array<number>(labels.length).fill(0);
-    let total = 0;
-    for (const line of parseInferenceList(text)) {
-      if (line.label !== null && line.label < labels.length) counts[line.label]!++;
-      total++;
-    }
-    stages.push({ stage, counts, total });
-  }
-  return { labels, stages };
-}
-
-/** What the dataset page and the summary snippet show. */
-async function datasetView(services: Services, record: JobRecord) {
-  const dir = services.store.jobDir(record.id);
-  const hasMean = await fs.stat(path.join(dir, 'mean.jpg')).then(() => true, () => false);
-  const classification = record.type === JOB_TYPES.imageClassificationDataset;
-  return {
-    record,
-    row: jobRow(record, null),
-    detail: datasetDetail(record, services.config.jobsDir),
-    dims: datasetDims(record),
-    classification,
-    distribution: classification ? await labelDistribution(dir) : null,
-    meanUrl: hasMean ? `/files/${record.id}/mean.jpg` : null,
-    newModelUrl: classification ? `/models/images/classification/new?dataset=${record.id}` : `/models/images/generic/new?dataset=${record.id}`,
-  };
-}
-
-export async function sendDatasetPage(services: Services, reply: FastifyReply, record: JobRecord): Promise<FastifyReply> {
-  return reply.page('dataset', { title: record.name, ...(await datasetView(services, record)) });
-}
 
 /** An explorer argument that must be a whole number in range. */
 function intArg(request: FastifyRequest, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -98,21 +28,22 @@ function intArg(request: FastifyRequest, name: string, fallback: number, min: nu
 export async function datasetPageRoutes(app: FastifyInstance): Promise<void> {
   const services: Services = app.services;
 
-  app.get('/datasets/images/classification/new', async (request, reply) => {
+  const page = (summary: string) => ({ schema: { summary, tags: ['pages'] } });
+  app.get('/datasets/images/classification/new', page('New image-classification dataset form (HTML; login redirects)'), async (request, reply) => {
     if (!pageLogin(request, reply)) return reply;
     return sendFormPage(reply, classificationDatasetPage(await cloneValues(services, request, JOB_TYPES.imageClassificationDataset)));
   });
-  app.get('/datasets/images/generic/new', async (request, reply) => {
+  app.get('/datasets/images/generic/new', page('New prebuilt-LMDB dataset form (HTML)'), async (request, reply) => {
     if (!pageLogin(request, reply)) return reply;
     return sendFormPage(reply, prebuiltDatasetPage(await cloneValues(services, request, JOB_TYPES.genericImageDataset)));
   });
-  app.get('/datasets/generic/new/:extension', async (request: FastifyRequest<{ Params: { extension: string } }>, reply) => {
+  app.get('/datasets/generic/new/:extension', page('New data-extension dataset form (HTML)'), async (request: FastifyRequest<{ Params: { extension: string } }>, reply) => {
     if (!pageLogin(request, reply)) return reply;
     return sendFormPage(reply, extensionDatasetPage(request.params.extension, await cloneValues(services, request, JOB_TYPES.genericDataset)));
   });
 
   // an HTML snippet the new-model page shows for the chosen dataset
-  app.get('/datasets/summary', async (request, reply) => {
+  app.get('/datasets/summary', page('HTML snippet summarising dataset `job_id`'), async (request, reply) => {
     const id = arg(request, null, 'job_id');
     if (!id) throw Errors.BAD_REQUEST('job_id is a required field');
     const record = await loadJob(services, id, 'dataset');
@@ -121,7 +52,8 @@ export async function datasetPageRoutes(app: FastifyInstance): Promise<void> {
   });
 
   // §11.7: any error is answered as "<Type>: <message>" with a 200, as DIGITS does
-  app.post('/datasets/images/resize-example', async (request, reply) => {
+  const resizeForm = formBody({ width: { kind: 'int', default: 256 }, height: { kind: 'int', default: 256 }, channels: { kind: 'select', choices: ['1', '3'], default: '3' }, resize_mode: { kind: 'select', choices: RESIZE_MODES, default: 'squash' }, encoding: { kind: 'select', choices: ENCODINGS, default: 'png' }, backend: { kind: 'select', choices: ['lmdb'], default: 'lmdb' } });
+  app.post('/datasets/images/resize-example', { schema: { summary: 'HTML fragment: a sample image resized as the dataset fields say (§11.7)', tags: ['pages'], form: resizeForm } }, async (request, reply) => {
     const form = await readForm(request);
     const field = (name: string, fallback: string) => (form.fields[name] ?? '').trim() || fallback;
     reply.type('text/html; charset=utf-8');
@@ -159,6 +91,6 @@ export async function datasetPageRoutes(app: FastifyInstance): Promise<void> {
     const pages = Math.max(1, Math.ceil(result.total / size));
     return reply.page('explore', { title: `Explore ${record.name}`, record, db, page, size, label, pages, result, link, stages: generic ? [] : STAGES });
   };
-  app.get('/datasets/images/classification/explore', explore(false));
-  app.get('/datasets/generic/explore', explore(true));
+  app.get('/datasets/images/classification/explore', page('Gallery of a classification dataset DB: job_id, db=train|val|test, page, size, label (HTML)'), explore(false));
+  app.get('/datasets/generic/explore', page('Gallery of a generic dataset DB: job_id, db (its folder), page, size (HTML)'), explore(true));
 }

@@ -1,70 +1,21 @@
 /** Image-classification datasets: create (contract §6.1) and show (§5.3). */
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Errors, JOB_TYPES, newJobRecord, statusName, type JobRecord, type NewJobRecord, type PayloadOf } from '@digits-ts/contracts';
-import { DATASET_UPLOAD_FIELDS, parseDatasetForm, parseGenericDatasetForm, parsePrebuiltDatasetForm, type ParsedDatasetForm } from '../forms/index.ts';
+import { Errors, JOB_TYPES } from '@digits-ts/contracts';
+import { DATA_EXTENSIONS, DATASET_FORM, GENERIC_DATASET_FORM, parseDatasetForm, parseGenericDatasetForm, parsePrebuiltDatasetForm, PREBUILT_DATASET_FORM, type FormSpec } from '../forms/index.ts';
+import { createDataset, createOptionsDataset } from '../jobs/create-dataset.ts';
+import { loadJob } from '../jobs/load.ts';
+import { formBody } from '../openapi.ts';
 import { FormError } from '../plugins/errors.ts';
-import { readForm, type RequestForm } from '../plugins/form.ts';
+import { readForm } from '../plugins/form.ts';
 import { requireUsername } from '../plugins/identity.ts';
 import { wantsJson } from '../plugins/negotiation.ts';
 import { checkServerPaths } from '../server-paths.ts';
-import type { Services } from '../services.ts';
-import { baseDict, datasetDetail } from '../views.ts';
-import { classificationDatasetPage, extensionDatasetPage, prebuiltDatasetPage, sendDatasetPage } from './dataset-pages.ts';
+import { baseDict, BaseDictSchema as BaseDict, datasetDetail, DatasetDetailSchema } from '../job-json.ts';
+import { classificationDatasetPage, extensionDatasetPage, prebuiltDatasetPage, sendDatasetPage } from '../pages/dataset-page.ts';
 import { reshowOnFormError } from '../pages/form-pages.ts';
-import { loadJob } from './jobs.ts';
 
-function newDatasetRecord(id: string, username: string, parsed: ParsedDatasetForm): JobRecord {
-  return newJobRecord({
-    id, job: 'build-dataset', type: JOB_TYPES.imageClassificationDataset, name: parsed.name, group: parsed.group,
-    username, form: parsed.saved, params: parsed.options, created: Date.now() / 1000,
-  });
-}
-
-/** Stores the uploaded image lists in the job folder under DIGITS' names. */
-async function storeUploads(dir: string, form: RequestForm, parsed: ParsedDatasetForm): Promise<void> {
-  if (parsed.options.method !== 'textfile') return;
-  for (const [field, name] of Object.entries(DATASET_UPLOAD_FIELDS)) {
-    const upload = form.files.get(field);
-    if (upload) await fs.writeFile(path.join(dir, name), upload.data);
-  }
-}
-
-/** Runs `create` for a fresh job id; a failure on the way removes whatever it left behind. */
-async function withNewJob(services: Services, create: (id: string) => Promise<JobRecord>): Promise<JobRecord> {
-  const id = await services.store.reserveId();
-  try {
-    return await create(id);
-  } catch (err) {
-    await services.store.remove(id);
-    throw err;
-  }
-}
-
-/** Creates the job, then enqueues its build. */
-function createDataset(services: Services, username: string, form: RequestForm, parsed: ParsedDatasetForm): Promise<JobRecord> {
-  return withNewJob(services, async (id) => {
-    await storeUploads(services.store.jobDir(id), form, parsed);
-    const record = newDatasetRecord(id, username, parsed);
-    await services.store.create(record);
-    await services.producer.enqueue('build-dataset', { v: 1, jobId: id, options: parsed.options });
-    return record;
-  });
-}
-
-/** A dataset job whose worker job takes the form's options as they are: generic (§7.2) and prebuilt (§7.4) datasets. */
-type OptionsJob = 'build-generic-dataset' | 'analyze-prebuilt-dataset';
-
-/** Creates the job record (with its kind's empty state) and enqueues its work. */
-function createOptionsDataset<N extends OptionsJob>(services: Services, username: string, parsed: { name: string; group: string; saved: Record<string, unknown>; options: PayloadOf<N>['options'] }, name: N, type: string, state: NewJobRecord['state']): Promise<JobRecord> {
-  return withNewJob(services, async (id) => {
-    const record = newJobRecord({ id, job: name, type, name: parsed.name, group: parsed.group, username, form: parsed.saved, params: parsed.options, created: Date.now() / 1000, state });
-    await services.store.create(record);
-    await services.producer.enqueue(name, { v: 1, jobId: id, options: parsed.options } as PayloadOf<N>);
-    return record;
-  });
-}
+/** Every data extension's own fields, for the generic create form's docs. */
+const EXTENSION_FORMS = Object.values(DATA_EXTENSIONS).reduce<FormSpec>((all, e) => ({ ...all, ...e.form }), {});
 
 export async function datasetRoutes(app: FastifyInstance): Promise<void> {
   const services = app.services;
@@ -81,8 +32,9 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
     return reply.redirect(`/datasets/${record.id}`, 302);
   };
   const createClassification = reshowOnFormError(async () => classificationDatasetPage(), create);
-  app.post('/datasets/images/classification', createClassification);
-  app.post('/datasets/images/classification.json', createClassification);
+  const classification = { summary: 'Create an image-classification dataset (§6)', tags: ['datasets'], form: formBody(DATASET_FORM, ['textfile_train_images', 'textfile_val_images', 'textfile_test_images', 'textfile_labels_file']), response: { 200: BaseDict } };
+  app.post('/datasets/images/classification', { schema: classification }, createClassification);
+  app.post('/datasets/images/classification.json', { schema: classification }, createClassification);
 
   const createGeneric = async (request: FastifyRequest<{ Params: { extension: string } }>, reply: import('fastify').FastifyReply) => {
     const form = await readForm(request);
@@ -97,7 +49,8 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
     if (wantsJson(request)) return baseDict(record);
     return reply.redirect(`/datasets/${record.id}`, 302);
   };
-  app.post('/datasets/generic/create/:extension', reshowOnFormError(async (request) => extensionDatasetPage(request.params.extension.replace(/\.json$/, '')), createGeneric));
+  const generic = { summary: 'Create a data-extension dataset, e.g. image-gradients (§7.2)', tags: ['datasets'], form: formBody({ ...GENERIC_DATASET_FORM, ...EXTENSION_FORMS }), response: { 200: BaseDict } };
+  app.post('/datasets/generic/create/:extension', { schema: generic }, reshowOnFormError(async (request) => extensionDatasetPage(request.params.extension.replace(/\.json$/, '')), createGeneric));
 
   const createPrebuilt = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
     const form = await readForm(request);
@@ -112,10 +65,11 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
     return reply.redirect(`/datasets/${record.id}`, 302);
   };
   const createPrebuiltPage = reshowOnFormError(async () => prebuiltDatasetPage(), createPrebuilt);
-  app.post('/datasets/images/generic', createPrebuiltPage);
-  app.post('/datasets/images/generic.json', createPrebuiltPage);
+  const prebuilt = { summary: 'Create a prebuilt-LMDB dataset (§7.4)', tags: ['datasets'], form: formBody(PREBUILT_DATASET_FORM), response: { 200: BaseDict } };
+  app.post('/datasets/images/generic', { schema: prebuilt }, createPrebuiltPage);
+  app.post('/datasets/images/generic.json', { schema: prebuilt }, createPrebuiltPage);
 
-  app.get('/datasets/:id', async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+  app.get('/datasets/:id', { schema: { summary: 'Dataset page, or its detailed JSON with `.json` (§5.3)', tags: ['datasets'], response: { 200: DatasetDetailSchema } } }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const record = await loadJob(services, request.params.id, 'dataset');
     if (wantsJson(request)) return datasetDetail(record, services.config.jobsDir);
     return sendDatasetPage(services, reply, record);

@@ -20,7 +20,7 @@ function notFound(): Error {
 
 export async function fileRoutes(app: FastifyInstance): Promise<void> {
   const jobsDir = app.services.config.jobsDir;
-  app.get('/files/*', async (request: FastifyRequest<{ Params: { '*': string } }>, reply) => {
+  app.get('/files/*', { schema: { summary: 'Files of the jobs folder (§11.8)', tags: ['jobs'] } }, async (request: FastifyRequest<{ Params: { '*': string } }>, reply) => {
     const relative = request.params['*'];
     const segments = relative.split(/[\\/]/);
     if (relative.includes('\0') || segments.some((s) => s === '..' || s.startsWith('.'))) throw notFound();

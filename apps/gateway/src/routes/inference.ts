@@ -1,36 +1,53 @@
 /** Inference: classification's classify_one / classify_many / top_n (§10.2–10.4) and generic models' infer_* (§10.5): JSON, or result pages for browsers. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import { errorOfCode, Errors, percent, snapshotOf, UPLOADS_DIR, type ClassifiedImage, type ClassifyImagesPayload, type ClassifyImagesResult, type GenericDatasetOptions, type InferImage, type JobRecord } from '@digits-ts/contracts';
-import { DATA_EXTENSIONS, parseForm, parseInferenceList } from '../forms/index.ts';
 import { isWithinRoots } from '@digits-ts/config';
+import { DATA_EXTENSIONS, parseForm, parseInferenceList, type FormSpec } from '../forms/index.ts';
+import { Type, type TSchema } from 'typebox';
 import { RequestClient } from '@digits-ts/queue';
+import { CLASSIFY_MANY_FORM, CLASSIFY_ONE_FORM, IMAGE_LIST_UPLOADS, INFER_DB_FORM, INFER_EXTENSION_FORM, INFER_MANY_FORM, INFER_ONE_FORM, ONE_IMAGE_UPLOADS, parseInferenceForm, TOP_N_FORM, type InferenceArgs } from '../forms/inference-form.ts';
 import { inferenceSeconds } from '../metrics.ts';
+import { formBody } from '../openapi.ts';
 import { FormError } from '../plugins/errors.ts';
 import { limitedBy } from '../plugins/limits.ts';
 import { wantsJson } from '../plugins/negotiation.ts';
 import { arg, readForm, type RequestForm } from '../plugins/form.ts';
 import { checkServerPaths, realRoots } from '../server-paths.ts';
 import type { Services } from '../services.ts';
-import { classificationStats } from '../views.ts';
-import { loadJob } from './jobs.ts';
+import { classificationStats } from '../classification-stats.ts';
+import { loadJob } from '../jobs/load.ts';
 
 const TOP = 5;
+/** `[label, confidence %]`, best first (§10.2). */
+const Predictions = Type.Array(Type.Tuple([Type.String(), Type.Number()]));
+/** Inputs that did not run, by source, and why. */
+const InputErrors = Type.Record(Type.String(), Type.Object({ code: Type.String(), message: Type.String() }, { additionalProperties: true }));
+/** JSON answers (pages are HTML): outputs are nested number lists by blob name, left open. */
+const ANSWERS: Record<string, TSchema> = {
+  classifyOne: Type.Object({ predictions: Predictions, visualizations: Type.Optional(Type.Unknown()) }),
+  classifyMany: Type.Object({ classifications: Type.Record(Type.String(), Predictions), errors: Type.Optional(InputErrors), statistics: Type.Optional(Type.Unknown()) }),
+  topN: Type.Object({ top_n: Type.Record(Type.String(), Type.Array(Type.Tuple([Type.String(), Type.Number()]))) }),
+  outputs: Type.Object({ outputs: Type.Record(Type.String(), Type.Unknown()), errors: Type.Optional(InputErrors), visualizations: Type.Optional(Type.Unknown()) }),
+};
+/** Every data extension's own inference fields, for infer_extension's docs (the model's dataset says which apply). */
+const EXTENSION_INFERENCE_FORMS = Object.values(DATA_EXTENSIONS).reduce<FormSpec>((all, e) => ({ ...all, ...e.inferenceForm }), {});
+
+/** The request's inference form read by `spec`: each field an arg (query first, then form), as DIGITS reads them. */
+async function inferenceForm(request: FastifyRequest, spec: FormSpec): Promise<{ form: RequestForm; args: InferenceArgs }> {
+  const form = await readForm(request);
+  const fields = Object.fromEntries(Object.keys(spec).map((name) => [name, arg(request, form, name)]));
+  return { form, args: parseInferenceForm(spec, fields) };
+}
 
 /** The model named by `job_id`, with at least one snapshot, and the epoch asked for (−1 newest). */
-async function modelAndEpoch(services: Services, request: FastifyRequest, form: RequestForm): Promise<{ record: JobRecord; epoch: number }> {
-  const jobId = arg(request, form, 'job_id');
-  if (!jobId) throw Errors.BAD_REQUEST('job_id is a required field');
-  const record = await loadJob(services, jobId, 'model');
+async function modelAndEpoch(services: Services, args: InferenceArgs): Promise<{ record: JobRecord; epoch: number }> {
+  const record = await loadJob(services, args.jobId, 'model');
   const snapshots = record.model?.snapshots ?? [];
   if (snapshots.length === 0) throw Errors.MODEL_NOT_READY(`model ${record.id} has no snapshot yet; wait for its first epoch`);
-  const raw = arg(request, form, 'snapshot_epoch')?.trim() ?? '';
-  const epoch = raw === '' ? -1 : Number(raw);
-  if (!Number.isFinite(epoch)) throw Errors.VALIDATION_FAILED('snapshot_epoch must be a number');
-  snapshotOf(record, epoch, false); // an unknown epoch is refused here, before the queue
-
-  return { record, epoch };
+  snapshotOf(record, args.epoch, false); // an unknown epoch is refused here, before the queue
+  return { record, epoch: args.epoch };
 }
 
 /** Stores an upload where workers can read it; removed when the request ends. */
@@ -57,9 +74,8 @@ async function classify(services: Services, record: JobRecord, epoch: number, im
 }
 
 /** The image of classify_one / infer_one: an upload (stored for the worker) or a server path in DATA_ROOTS. */
-async function singleImage(services: Services, request: FastifyRequest, form: RequestForm, requestId: string): Promise<{ image: InferImage; cleanup: () => Promise<void> }> {
+async function singleImage(services: Services, form: RequestForm, imagePath: string, requestId: string): Promise<{ image: InferImage; cleanup: () => Promise<void> }> {
   const upload = form.files.get('image_file');
-  const imagePath = arg(request, form, 'image_path')?.trim() ?? '';
   if (upload) {
     const file = await storeUpload(services, requestId, upload.data);
     return { image: { source: upload.filename, path: file, label: null }, cleanup: () => fs.rm(file, { force: true }) };
@@ -75,8 +91,8 @@ function inputError(image: ClassifiedImage): Error {
 }
 
 /** Generic inference's options: outputs by name, resized unless `dont_resize` is set (§10.5). */
-function outputsMode(request: FastifyRequest, form: RequestForm): InferExtras {
-  return { mode: 'outputs', resize: (arg(request, form, 'dont_resize') ?? '') === '' };
+function outputsMode(args: InferenceArgs): InferExtras {
+  return { mode: 'outputs', resize: args.resize };
 }
 
 /** `{key: outputs}` of every input that ran, and the reasons the others did not. */
@@ -92,15 +108,12 @@ function outputsByKey(result: ClassifyImagesResult | null, refused: Record<strin
 }
 
 /** classify_many's and top_n's list: the upload, resolved against image_folder, cut at num_test_images. */
-async function listFromForm(services: Services, request: FastifyRequest, form: RequestForm) {
+async function listFromForm(services: Services, form: RequestForm, args: InferenceArgs) {
   const list = form.files.get('image_list');
   if (!list) throw Errors.BAD_REQUEST('image_list is a required field');
-  const folder = arg(request, form, 'image_folder')?.trim() || null;
+  const folder = args.imageFolder;
   if (folder) await checkServerPaths([{ field: 'image_folder', path: folder, kind: 'dir' }], services.config.dataRoots);
-  const limitText = arg(request, form, 'num_test_images')?.trim() ?? '';
-  const limit = limitText === '' ? Number.POSITIVE_INFINITY : Number(limitText);
-  if (!Number.isInteger(limit) && limit !== Number.POSITIVE_INFINITY) throw Errors.VALIDATION_FAILED('num_test_images must be an integer');
-  return listImages(services, parseInferenceList(list.data.toString('utf8')).slice(0, limit), folder);
+  return listImages(services, parseInferenceList(list.data.toString('utf8')).slice(0, args.limit), folder);
 }
 
 /**
@@ -126,13 +139,12 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
   const services: Services = app.services;
 
   /** One image (upload or path) through the worker; the upload is removed afterwards. */
-  const inferSingle = async (request: FastifyRequest, form: RequestForm, extras: InferExtras) => {
-    const { record, epoch } = await modelAndEpoch(services, request, form);
+  const inferSingle = async (form: RequestForm, args: InferenceArgs, extras: InferExtras) => {
+    const { record, epoch } = await modelAndEpoch(services, args);
     const requestId = RequestClient.requestId();
-    const { image: input, cleanup } = await singleImage(services, request, form, requestId);
+    const { image: input, cleanup } = await singleImage(services, form, args.imagePath, requestId);
     try {
-      const visualize = (arg(request, form, 'show_visualizations') ?? '') !== '';
-      const result = await classify(services, record, epoch, [input], requestId, { ...extras, visualize });
+      const result = await classify(services, record, epoch, [input], requestId, { ...extras, visualize: args.visualize });
       const image = result.images[0]!;
       if (image.error) throw inputError(image);
       return { record, epoch: result.epoch, image, ...(result.visualizations ? { visualizations: result.visualizations } : {}) };
@@ -144,22 +156,23 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
   // a browser gets the result page (§1.1), with thumbnails of the images as the model saw them
   const classifyOne = async (request: FastifyRequest, reply: FastifyReply) => {
     const html = !wantsJson(request);
-    const { record, epoch, image, visualizations } = await inferSingle(request, await readForm(request), { thumbnails: html });
+    const { form, args } = await inferenceForm(request, CLASSIFY_ONE_FORM);
+    const { record, epoch, image, visualizations } = await inferSingle(form, args, { thumbnails: html });
     if (html) return reply.page('classify-one', { title: `${record.name}: classify one`, record, epoch, image });
     return { predictions: image.predictions, ...(visualizations ? { visualizations } : {}) };
   };
   // each route answers at `<path>` and `<path>.json`; DIGITS took GET as well as POST for classify
   // one RATE_LIMIT_INFER_PER_MIN budget per client across every inference route and spelling
-  const serve = (route: string, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>, methods: ('GET' | 'POST')[]) => {
-    for (const url of [route, `${route}.json`]) app.route({ method: methods, url, handler, ...limitedBy(app.rateLimits.infer) });
+  const serve = (route: string, schema: FastifySchema, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>, methods: ('GET' | 'POST')[]) => {
+    for (const url of [route, `${route}.json`]) app.route({ method: methods, url, schema: { tags: ['inference'], ...schema }, handler, ...limitedBy(app.rateLimits.infer) });
   };
-  serve('/models/images/classification/classify_one', classifyOne, ['GET', 'POST']);
+  serve('/models/images/classification/classify_one', { summary: 'Top-5 predictions for one image (§10.2)', form: formBody(CLASSIFY_ONE_FORM, ONE_IMAGE_UPLOADS), response: { 200: ANSWERS.classifyOne } }, classifyOne, ['GET', 'POST']);
 
   const classifyMany = async (request: FastifyRequest, reply: FastifyReply) => {
     const html = !wantsJson(request);
-    const form = await readForm(request);
-    const { record, epoch } = await modelAndEpoch(services, request, form);
-    const { images, refused } = await listFromForm(services, request, form);
+    const { form, args } = await inferenceForm(request, CLASSIFY_MANY_FORM);
+    const { record, epoch } = await modelAndEpoch(services, args);
+    const { images, refused } = await listFromForm(services, form, args);
     const result = images.length > 0 ? await classify(services, record, epoch, images, RequestClient.requestId(), { thumbnails: html }) : null;
     const classifications: Record<string, unknown> = {};
     const errors: Record<string, { code: string; message: string }> = { ...refused };
@@ -172,17 +185,15 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     if (html) return reply.page('classify-many', { title: `${record.name}: classify many`, record, epoch: result!.epoch, labels: result!.labels, images: result!.images.filter((i) => i.predictions), errors, stats });
     return { classifications, ...(Object.keys(errors).length > 0 ? { errors } : {}), ...(stats ? { statistics: stats } : {}) };
   };
-  serve('/models/images/classification/classify_many', classifyMany, ['GET', 'POST']);
+  serve('/models/images/classification/classify_many', { summary: 'Top-5 predictions for a list of images, with statistics (§10.3)', form: formBody(CLASSIFY_MANY_FORM, IMAGE_LIST_UPLOADS), response: { 200: ANSWERS.classifyMany } }, classifyMany, ['GET', 'POST']);
 
   // §10.4: DIGITS' page of the best images per class; `.json` answers its data
   const topN = async (request: FastifyRequest, reply: FastifyReply) => {
     const html = !wantsJson(request);
-    const form = await readForm(request);
-    const { record, epoch } = await modelAndEpoch(services, request, form);
-    const nText = arg(request, form, 'top_n')?.trim() ?? '';
-    const n = nText === '' ? 9 : Number(nText);
-    if (!Number.isInteger(n) || n < 1) throw Errors.VALIDATION_FAILED('top_n must be a positive integer');
-    const { images } = await listFromForm(services, request, form);
+    const { form, args } = await inferenceForm(request, TOP_N_FORM);
+    const { record, epoch } = await modelAndEpoch(services, args);
+    const n = args.topN;
+    const { images } = await listFromForm(services, form, args);
     const result = images.length > 0 ? await classify(services, record, epoch, images, RequestClient.requestId(), { scores: true, thumbnails: html }) : null;
     const scored = (result?.images ?? []).filter((i) => i.scores);
     if (scored.length === 0) throw Errors.BAD_REQUEST('Unable to classify any image from the file');
@@ -196,7 +207,7 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     }
     return { top_n: top };
   };
-  serve('/models/images/classification/top_n', topN, ['POST']);
+  serve('/models/images/classification/top_n', { summary: 'The best top_n images per class (§10.4)', form: formBody(TOP_N_FORM, IMAGE_LIST_UPLOADS), response: { 200: ANSWERS.topN } }, topN, ['POST']);
 
   // generic image models (§10.5): every deploy output by blob name
   /** A browser gets the outputs as a page; JSON clients the dict itself (§1.1). */
@@ -206,45 +217,44 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
   };
 
   const inferOne = async (request: FastifyRequest, reply: FastifyReply) => {
-    const form = await readForm(request);
-    const { record, image, visualizations } = await inferSingle(request, form, outputsMode(request, form));
+    const { form, args } = await inferenceForm(request, INFER_ONE_FORM);
+    const { record, image, visualizations } = await inferSingle(form, args, outputsMode(args));
     if (!wantsJson(request)) return outputsAnswer(request, reply, record, { outputs: { [image.source]: image.outputs } });
     // infer_one keeps the batch dimension of 1
     const outputs = Object.fromEntries(Object.entries(image.outputs!).map(([name, value]) => [name, [value]]));
     return { outputs, ...(visualizations ? { visualizations } : {}) };
   };
-  serve('/models/images/generic/infer_one', inferOne, ['POST']);
+  serve('/models/images/generic/infer_one', { summary: 'Every network output for one image, batch dimension kept (§10.5)', form: formBody(INFER_ONE_FORM, ONE_IMAGE_UPLOADS), response: { 200: ANSWERS.outputs } }, inferOne, ['POST']);
 
   const inferMany = async (request: FastifyRequest, reply: FastifyReply) => {
-    const form = await readForm(request);
-    const { record, epoch } = await modelAndEpoch(services, request, form);
-    const { images, refused } = await listFromForm(services, request, form);
+    const { form, args } = await inferenceForm(request, INFER_MANY_FORM);
+    const { record, epoch } = await modelAndEpoch(services, args);
+    const { images, refused } = await listFromForm(services, form, args);
     // ground truths at the line ends mean nothing to generic models
     const unlabelled = images.map((i) => ({ ...i, label: null }));
-    const result = images.length > 0 ? await classify(services, record, epoch, unlabelled, RequestClient.requestId(), outputsMode(request, form)) : null;
+    const result = images.length > 0 ? await classify(services, record, epoch, unlabelled, RequestClient.requestId(), outputsMode(args)) : null;
     return outputsAnswer(request, reply, record, outputsByKey(result, refused, 'Unable to infer any image from the file'));
   };
-  serve('/models/images/generic/infer_many', inferMany, ['POST']);
+  serve('/models/images/generic/infer_many', { summary: 'Every network output per listed image (§10.5)', form: formBody(INFER_MANY_FORM, IMAGE_LIST_UPLOADS), response: { 200: ANSWERS.outputs } }, inferMany, ['POST']);
 
   const inferDb = async (request: FastifyRequest, reply: FastifyReply) => {
-    const form = await readForm(request);
-    const { record, epoch } = await modelAndEpoch(services, request, form);
-    const dbPath = arg(request, form, 'db_path')?.trim() ?? '';
-    if (dbPath === '') throw Errors.BAD_REQUEST('db_path is a required field');
+    const { args } = await inferenceForm(request, INFER_DB_FORM);
+    const { record, epoch } = await modelAndEpoch(services, args);
+    const dbPath = args.dbPath;
     // DIGITS' message, typo included (§10.5), for a path inside DATA_ROOTS only: one outside is
     // refused unstat-ed, so the answer never tells whether something exists out there
     const inside = path.isAbsolute(dbPath) && isWithinRoots(path.resolve(dbPath), services.config.dataRoots);
     const exists = inside && (await fs.stat(dbPath).then((st) => st.isDirectory(), () => false));
     if (!path.isAbsolute(dbPath) || (inside && !exists)) throw Errors.BAD_REQUEST(`DB "${dbPath}" does not exit`);
     await checkServerPaths([{ field: 'db_path', path: dbPath, kind: 'dir' }], services.config.dataRoots);
-    const result = await classify(services, record, epoch, [], RequestClient.requestId(), { ...outputsMode(request, form), source: { kind: 'db', path: await fs.realpath(dbPath) } });
+    const result = await classify(services, record, epoch, [], RequestClient.requestId(), { ...outputsMode(args), source: { kind: 'db', path: await fs.realpath(dbPath) } });
     return outputsAnswer(request, reply, record, outputsByKey(result, {}, `No entry of DB "${dbPath}" could be used`));
   };
-  serve('/models/images/generic/infer_db', inferDb, ['POST']);
+  serve('/models/images/generic/infer_db', { summary: 'Every network output per entry of an LMDB inside DATA_ROOTS (§10.5)', form: formBody(INFER_DB_FORM), response: { 200: ANSWERS.outputs } }, inferDb, ['POST']);
 
   const inferExtension = async (request: FastifyRequest, reply: FastifyReply) => {
-    const form = await readForm(request);
-    const { record, epoch } = await modelAndEpoch(services, request, form);
+    const { form, args } = await inferenceForm(request, INFER_EXTENSION_FORM);
+    const { record, epoch } = await modelAndEpoch(services, args);
     const dataset = record.datasetId ? await services.store.get(record.datasetId) : null;
     const options = dataset?.params as GenericDatasetOptions | undefined;
     const extension = options?.extension ? DATA_EXTENSIONS[options.extension] : undefined;
@@ -253,11 +263,10 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     if (Object.keys(errors).length > 0) throw new FormError(errors);
     const count = values.test_image_count as number | null;
     const source = { kind: 'image-gradients' as const, gradientX: values.gradient_x as number, gradientY: values.gradient_y as number, count, width: options.extensionOptions.width, height: options.extensionOptions.height };
-    const visualize = (arg(request, form, 'show_visualizations') ?? '') !== '';
-    const result = await classify(services, record, epoch, [], RequestClient.requestId(), { mode: 'outputs', source, visualize });
+    const result = await classify(services, record, epoch, [], RequestClient.requestId(), { mode: 'outputs', source, visualize: args.visualize });
     const answer = outputsByKey(result, {}, 'No generated entry could be used');
     if (!wantsJson(request)) return outputsAnswer(request, reply, record, answer);
     return { ...answer, ...(result.visualizations ? { visualizations: result.visualizations } : {}) };
   };
-  serve('/models/images/generic/infer_extension', inferExtension, ['POST']);
+  serve('/models/images/generic/infer_extension', { summary: 'Every network output for entries the dataset\'s extension generates (§10.5)', form: formBody({ ...INFER_EXTENSION_FORM, ...EXTENSION_INFERENCE_FORMS }), response: { 200: ANSWERS.outputs } }, inferExtension, ['POST']);
 }

@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isRunningStatus, statusName, type JobRecord, type Outputs } from '@digits-ts/contracts';
 import { jobRow } from '../pages/job-rows.ts';
 import type { Services } from '../services.ts';
-import { loadJob } from './jobs.ts';
+import { loadJob } from '../jobs/load.ts';
 
 /** Comment lines keep proxies from closing an idle stream. */
 const KEEPALIVE_MS = 15_000;
@@ -86,7 +86,7 @@ export async function jobEventRoutes(app: FastifyInstance): Promise<void> {
     for (const end of [...open]) end();
   });
 
-  app.get('/jobs/:id/events', async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+  app.get('/jobs/:id/events', { schema: { summary: 'Server-Sent Events: status, progress and training metrics until the job ends', tags: ['jobs'] } }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const { id } = await loadJob(services, request.params.id);
     const refresh = (stream: EventStream) => stream.queue(async () => {
       const record = await services.store.get(id);
@@ -101,7 +101,7 @@ export async function jobEventRoutes(app: FastifyInstance): Promise<void> {
     refresh(stream);
   });
 
-  app.get('/jobs/events', async (request, reply) => {
+  app.get('/jobs/events', { schema: { summary: 'Server-Sent Events: every job\'s home-page row (`job`) as it changes, and `deleted`', tags: ['jobs'] } }, async (request, reply) => {
     const refresh = (stream: EventStream, id: string) => stream.queue(async () => {
       const record = await services.store.get(id);
       if (!record) return stream.send('deleted', id, { id });

@@ -1,23 +1,21 @@
 /** Job routes shared by every job kind (contract §4.1, §11). */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import { Errors, isJobId, statusName, type JobRecord } from '@digits-ts/contracts';
-import { abortJob, deleteJob, resumeModel } from '../job-actions.ts';
+import { formBody } from '../openapi.ts';
+import { abortJob, deleteJob, resumeModel } from '../jobs/actions.ts';
+import { loadJob } from '../jobs/load.ts';
 import { jobRow } from '../pages/job-rows.ts';
 import { readForm } from '../plugins/form.ts';
 import { requireOwner, requireUsername } from '../plugins/identity.ts';
 import { wantsJson } from '../plugins/negotiation.ts';
 import type { Services } from '../services.ts';
-import { baseDict, DIGITS_VERSION, indexOrder, modelDict } from '../views.ts';
+import { baseDict, DIGITS_VERSION, IndexSchema, indexOrder, modelDict } from '../job-json.ts';
 
 const KIND_PREFIX = { dataset: '/datasets', model: '/models' } as const;
 
-/** The job named by a route's `:id` (a `.json` suffix is the JSON flavour), or 404. */
-export async function loadJob(services: Services, rawId: string, kind?: JobRecord['kind']): Promise<JobRecord> {
-  const id = rawId.endsWith('.json') ? rawId.slice(0, -5) : rawId;
-  const record = isJobId(id) ? await services.store.get(id) : null;
-  if (!record || (kind && record.kind !== kind)) throw Errors.JOB_NOT_FOUND('Job not found');
-  return record;
-}
+/** A job's status, or `{error}` for an unknown one (§4.1). */
+const StatusSchema = Type.Object({ error: Type.Union([Type.String(), Type.Null()]), status: Type.Optional(Type.String()), name: Type.Optional(Type.String()), type: Type.Optional(Type.String()) });
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
@@ -48,10 +46,11 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
     indexBodies.set(listed, body);
     return reply.type('application/json; charset=utf-8').send(body);
   };
-  app.get('/', index);
-  app.get('/index.json', index);
+  app.get('/', { schema: { summary: 'Home page (HTML)', tags: ['pages'] } }, index);
+  // (the body is encoded once above and sent as bytes: the schema documents it)
+  app.get('/index.json', { schema: { summary: 'Every dataset and model (§5.1)', tags: ['jobs'], response: { 200: IndexSchema } } }, index);
 
-  app.get('/jobs/:id', async (request: IdRequest, reply) => {
+  app.get('/jobs/:id', { schema: { summary: 'Redirects to the job\'s page', tags: ['jobs'] } }, async (request: IdRequest, reply) => {
     const record = await loadJob(services, request.params.id);
     return reply.redirect(`${KIND_PREFIX[record.kind]}/${record.id}`, 302);
   });
@@ -62,9 +61,12 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
     if (!record) return { error: 'Job not found.' };
     return { error: null, status: statusName(record.status), name: record.name, type: record.type };
   };
-  for (const prefix of ['/jobs', '/datasets', '/models']) app.get(`${prefix}/:id/status`, status);
+  for (const [prefix, tag, what] of [['/jobs', 'jobs', 'any job'], ['/datasets', 'datasets', 'a dataset'], ['/models', 'models', 'a model']] as const) {
+    app.get(`${prefix}/:id/status`, { schema: { summary: `Status of ${what} (text-json)`, tags: [tag], response: { 200: StatusSchema } } }, status);
+  }
 
-  app.put('/jobs/:id', async (request: IdRequest, reply) => {
+  const edit = { summary: 'Rename a job or set its notes (job_name, job_notes)', tags: ['jobs'], form: formBody({ job_name: { kind: 'string' }, job_notes: { kind: 'string' } }) };
+  app.put('/jobs/:id', { schema: edit }, async (request: IdRequest, reply) => {
     const form = await readForm(request);
     const username = requireUsername(request, form);
     const record = await loadJob(services, request.params.id);
@@ -93,9 +95,10 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
     };
   const remove = ownerAction('delete', deleteJob, 'Job deleted.');
   const abort = ownerAction('abort', abortJob, 'Job aborted.');
-  for (const [prefix, kind] of [['/jobs', undefined], ['/datasets', 'dataset'], ['/models', 'model']] as const) {
-    app.delete(`${prefix}/:id`, remove(kind));
-    app.post(`${prefix}/:id/abort`, abort(kind));
+  for (const [prefix, kind, tag, what] of [['/jobs', undefined, 'jobs', 'job'], ['/datasets', 'dataset', 'datasets', 'dataset build'], ['/models', 'model', 'models', 'training']] as const) {
+    app.delete(`${prefix}/:id`, { schema: { summary: `Delete a ${kind ?? 'job'} (a running one is aborted first)`, tags: [tag] } }, remove(kind));
+    app.post(`${prefix}/:id/abort`, { schema: { summary: `Abort a running ${what}`, tags: [tag] } }, abort(kind));
   }
-  app.post('/models/:id/resume', ownerAction('resume', resumeModel, 'Job resumed.')('model'));
+  const resume = { summary: 'Resume an Aborted or Error training from its newest checkpoint (weights, optimizer, iteration)', tags: ['models'] };
+  app.post('/models/:id/resume', { schema: resume }, ownerAction('resume', resumeModel, 'Job resumed.')('model'));
 }

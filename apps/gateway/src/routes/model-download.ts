@@ -5,8 +5,8 @@ import { Errors, snapshotOf } from '@digits-ts/contracts';
 import { ARCHIVE_TYPES, archiveStream, readMembers, type ArchiveType } from '../model-archive.ts';
 import { arg, readForm } from '../plugins/form.ts';
 import type { Services } from '../services.ts';
-import { modelDict } from '../views.ts';
-import { loadJob } from './jobs.ts';
+import { modelDict } from '../job-json.ts';
+import { loadJob } from '../jobs/load.ts';
 
 /** `download`, `download.tar.gz`, … → the archive type; anything else is no download route. */
 function archiveTypeOf(file: string): ArchiveType | null | 'invalid' {
@@ -50,6 +50,7 @@ export async function modelDownloadRoutes(app: FastifyInstance): Promise<void> {
       .header('content-disposition', `attachment; filename=${record.id}_epoch_${epochText}.${type}`)
       .send(archiveStream(type, members));
   };
-  app.get('/models/:id/:file', download);
-  app.post('/models/:id/:file', download);
+  const schema = { summary: 'Download a snapshot: download[.tar.gz|.tgz|.tar|.zip] (§11.4)', tags: ['models'] };
+  app.get('/models/:id/:file', { schema }, download);
+  app.post('/models/:id/:file', { schema }, download);
 }

@@ -1,102 +1,17 @@
 /**
- * Model pages (contract §4.3): the "new" forms, the model page with its live training graph,
- * learning-rate curve, snapshots and inference forms, `large_graph`, and `/clone/<id>`.
+ * Model page routes (contract §4.3): the "new" forms, `large_graph`, and `/clone/<id>` (the
+ * pages themselves are built in pages/model-page.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Errors, JOB_TYPES, learningRateCurve, type GenericDatasetOptions, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
-import { DATA_EXTENSIONS, type FormSpec, type ModelTask } from '../forms/index.ts';
-import { modelInitialValues, modelLayout } from '../pages/form-layouts.ts';
-import { pageLogin, presets, sendFormPage, type FormPage } from '../pages/form-pages.ts';
-import { formSections, type FormLayout } from '../pages/form-view.ts';
-import { jobRow } from '../pages/job-rows.ts';
+import { Errors, JOB_TYPES, type GenericDatasetOptions } from '@digits-ts/contracts';
+import { DATA_EXTENSIONS, type ModelTask } from '../forms/index.ts';
+import { loadJob } from '../jobs/load.ts';
+import { cloneValues } from '../pages/clone.ts';
+import { pageLogin, presets, sendFormPage } from '../pages/form-pages.ts';
+import { MODEL_TYPE, modelFormPage, modelView } from '../pages/model-page.ts';
 import { arg } from '../plugins/form.ts';
 import { requireUsername } from '../plugins/identity.ts';
 import type { Services } from '../services.ts';
-import { modelDetail } from '../views.ts';
-import { cloneValues } from './dataset-pages.ts';
-import { loadJob } from './jobs.ts';
-
-const DATASET_TYPES: Record<ModelTask, string[]> = {
-  classification: [JOB_TYPES.imageClassificationDataset],
-  generic: [JOB_TYPES.genericDataset, JOB_TYPES.genericImageDataset],
-};
-const MODEL_TYPE: Record<ModelTask, string> = { classification: JOB_TYPES.imageClassificationModel, generic: JOB_TYPES.genericImageModel };
-
-const taskOf = (record: JobRecord): ModelTask => (record.type === JOB_TYPES.genericImageModel ? 'generic' : 'classification');
-
-/** The new-model page of a task: datasets to pick (not failed ones), models to fine-tune. */
-export async function modelFormPage(services: Services, task: ModelTask, extension: string | null, initial: Record<string, string> = {}): Promise<FormPage> {
-  const records = await services.store.list();
-  const usable = (r: JobRecord) => r.status !== 'E' && r.status !== 'A';
-  const datasets = records.filter((r) => r.kind === 'dataset' && DATASET_TYPES[task].includes(r.type) && usable(r)
-    && (extension === null || (r.params as Partial<GenericDatasetOptions> | null)?.extension === extension));
-  const previous = records.filter((r) => r.kind === 'model' && r.type === MODEL_TYPE[task] && (r.model?.snapshots.length ?? 0) > 0);
-  const layout = modelLayout({
-    standard: task === 'classification',
-    datasets: datasets.map((r) => ({ value: r.id, label: `${r.name} (${r.status === 'D' ? 'done' : 'running'}, ${r.id})` })),
-    previousModels: previous.map((r) => ({ value: r.id, label: `${r.name} (${r.id})` })),
-  });
-  const title = task === 'classification' ? 'New Image Classification Model' : extension ? `New ${DATA_EXTENSIONS[extension]?.title ?? extension} Model` : 'New Generic Image Model';
-  const action = task === 'classification' ? '/models/images/classification' : extension ? `/models/images/generic/${extension}` : '/models/images/generic';
-  return {
-    title, action, layout, initial: { ...modelInitialValues(task === 'classification'), ...initial },
-    intro: task === 'classification'
-      ? 'Trains a classifier on TensorFlow.js. LeNet suits 28×28 grayscale images such as MNIST; AlexNet and GoogLeNet expect 256×256 colour images.'
-      : 'Trains a network of your own (TF.js layers JSON or Caffe prototxt) on a generic dataset; a network that does not end in softmax is a regression.',
-  };
-}
-
-/** The inference forms a model page offers, each posting the API's own fields. */
-function inferenceForms(record: JobRecord, task: ModelTask, dataset: JobRecord | null) {
-  const snapshots = (record.model?.snapshots ?? []).map((s) => s.epoch).reverse();
-  const epochChoices = snapshots.map((e, i) => ({ value: String(e), label: `Epoch ${e}${i === 0 ? ' (newest)' : ''}` }));
-  const form = (id: string, title: string, action: string, spec: FormSpec, uploads: string[], button: string) => {
-    const layout: FormLayout = { spec: { snapshot_epoch: { kind: 'string' }, ...spec }, uploads, sections: [{ legend: title, fields: ['snapshot_epoch', ...uploads, ...Object.keys(spec)] }], overrides: { snapshot_epoch: { control: 'select', choices: epochChoices } } };
-    return { id, title, action, button, fields: formSections(layout, { initial: { snapshot_epoch: epochChoices[0]?.value ?? '' } })[0]!.fields };
-  };
-  if (task === 'classification') {
-    return [
-      form('classify-one', 'Test a single image', '/models/images/classification/classify_one', { image_path: { kind: 'string' } }, ['image_file'], 'Classify one'),
-      form('classify-many', 'Test a list of images', '/models/images/classification/classify_many', { image_folder: { kind: 'string' }, num_test_images: { kind: 'int', optional: true, min: 1 } }, ['image_list'], 'Classify many'),
-      form('top-n', 'Top N predictions per category', '/models/images/classification/top_n', { image_folder: { kind: 'string' }, top_n: { kind: 'int', default: 9, min: 1 }, num_test_images: { kind: 'int', optional: true, min: 1 } }, ['image_list'], 'Show top images'),
-    ];
-  }
-  const extension = (dataset?.params as Partial<GenericDatasetOptions> | null)?.extension;
-  return [
-    form('infer-one', 'Test a single image', '/models/images/generic/infer_one', { image_path: { kind: 'string' }, dont_resize: { kind: 'bool' } }, ['image_file'], 'Infer one'),
-    form('infer-many', 'Test a list of images', '/models/images/generic/infer_many', { image_folder: { kind: 'string' }, num_test_images: { kind: 'int', optional: true, min: 1 }, dont_resize: { kind: 'bool' } }, ['image_list'], 'Infer many'),
-    form('infer-db', 'Test a database', '/models/images/generic/infer_db', { db_path: { kind: 'string' }, dont_resize: { kind: 'bool' } }, [], 'Infer DB'),
-    ...(extension && DATA_EXTENSIONS[extension] ? [form('infer-extension', `Test generated ${DATA_EXTENSIONS[extension].title.toLowerCase()}`, '/models/images/generic/infer_extension', DATA_EXTENSIONS[extension].inferenceForm, [], 'Infer')] : []),
-  ];
-}
-
-/** The graph's data: every train and val series by epoch, and the planned learning-rate schedule. */
-function chartData(record: JobRecord) {
-  const options = record.params as TrainModelOptions;
-  const planned = learningRateCurve(options.learningRate, options.lrPolicy).map((lr, p) => [(options.trainEpochs * p) / 100, lr]);
-  return { train: record.model?.trainOutputs ?? {}, val: record.model?.valOutputs ?? {}, planned, epochs: options.trainEpochs };
-}
-
-async function modelView(services: Services, record: JobRecord) {
-  const dataset = record.datasetId ? await services.store.get(record.datasetId) : null;
-  const task = taskOf(record);
-  const options = record.params as TrainModelOptions;
-  const network = options.network.method === 'standard' ? options.network.name : options.network.method === 'previous' ? `fine-tuned from ${options.network.jobId}` : 'custom';
-  return {
-    record, dataset, task, options, network,
-    row: jobRow(record, dataset),
-    detail: modelDetail(record, dataset, services.config.jobsDir),
-    chart: chartData(record),
-    largeGraphUrl: `/models/images/${task}/large_graph?job_id=${record.id}`,
-  };
-}
-
-export async function sendModelPage(services: Services, reply: FastifyReply, record: JobRecord): Promise<FastifyReply> {
-  const view = await modelView(services, record);
-  // only the model page offers the inference forms (large_graph shows the graph alone)
-  const forms = (record.model?.snapshots.length ?? 0) > 0 ? inferenceForms(record, view.task, view.dataset) : [];
-  return reply.page('model', { title: record.name, scripts: ['/static/vendor/uplot/uPlot.iife.min.js', '/static/js/jobs.js', '/static/js/model.js'], ...view, forms });
-}
 
 export async function modelPageRoutes(app: FastifyInstance): Promise<void> {
   const services: Services = app.services;
@@ -108,9 +23,10 @@ export async function modelPageRoutes(app: FastifyInstance): Promise<void> {
     const initial = { ...presets(request, ['dataset']), ...(await cloneValues(services, request, MODEL_TYPE[task])) };
     return sendFormPage(reply, await modelFormPage(services, task, extension, initial));
   };
-  app.get('/models/images/classification/new', newPage('classification'));
-  app.get('/models/images/generic/new', newPage('generic'));
-  app.get('/models/images/generic/new/:extension', newPage('generic'));
+  const page = (summary: string) => ({ schema: { summary, tags: ['pages'] } });
+  app.get('/models/images/classification/new', page('New image-classification model form (HTML; `?dataset=` preselects)'), newPage('classification'));
+  app.get('/models/images/generic/new', page('New generic image model form (HTML)'), newPage('generic'));
+  app.get('/models/images/generic/new/:extension', page('New generic model form for an extension\'s datasets (HTML)'), newPage('generic'));
 
   const largeGraph = async (request: FastifyRequest, reply: FastifyReply) => {
     const id = arg(request, null, 'job_id');
@@ -118,8 +34,8 @@ export async function modelPageRoutes(app: FastifyInstance): Promise<void> {
     const record = await loadJob(services, id, 'model');
     return reply.page('large-graph', { title: `${record.name}: training graph`, scripts: ['/static/vendor/uplot/uPlot.iife.min.js', '/static/js/model.js'], ...(await modelView(services, record)) });
   };
-  app.get('/models/images/classification/large_graph', largeGraph);
-  app.get('/models/images/generic/large_graph', largeGraph);
+  app.get('/models/images/classification/large_graph', page('The training graph of model `job_id`, large (HTML)'), largeGraph);
+  app.get('/models/images/generic/large_graph', page('The training graph of generic model `job_id`, large (HTML)'), largeGraph);
 
   // §1.5: the matching "new" page, filled from the job's saved form
   const clone = async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
@@ -137,7 +53,8 @@ export async function modelPageRoutes(app: FastifyInstance): Promise<void> {
     if (!target) throw Errors.INVALID_JOB_TYPE('Invalid job type');
     return reply.redirect(`${target}?clone=${record.id}`, 302);
   };
-  app.get('/clone/:id', clone);
-  app.post('/clone/:id', clone);
+  const cloneDoc = page('Redirects to the matching new form filled from job `id` (§1.5)');
+  app.get('/clone/:id', cloneDoc, clone);
+  app.post('/clone/:id', cloneDoc, clone);
 }
 

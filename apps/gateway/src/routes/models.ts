@@ -1,16 +1,18 @@
 /** Image-classification models: create (contract §8), show (§5.4), visualize-lr (§8.6). */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Errors, LR_POLICIES, learningRateCurve, statusName, type JobRecord, type LrPolicy } from '@digits-ts/contracts';
-import { DATA_EXTENSIONS, type ModelTask, parseForm, parseModelForm, REQUIRED, type FormSpec } from '../forms/index.ts';
-import { createModels } from '../model-create.ts';
+import { Type } from 'typebox';
+import { Errors, LR_POLICIES, learningRateCurve, type JobRecord, type LrPolicy } from '@digits-ts/contracts';
+import { DATA_EXTENSIONS, MODEL_FORM, type ModelTask, parseForm, parseModelForm, REQUIRED, type FormSpec } from '../forms/index.ts';
+import { createModels } from '../jobs/create-models.ts';
+import { loadJob } from '../jobs/load.ts';
+import { formBody } from '../openapi.ts';
+import { modelFormPage, sendModelPage } from '../pages/model-page.ts';
 import { FormError } from '../plugins/errors.ts';
 import { readForm } from '../plugins/form.ts';
 import { requireUsername } from '../plugins/identity.ts';
 import { wantsJson } from '../plugins/negotiation.ts';
 import type { Services } from '../services.ts';
-import { modelDetail, modelDict } from '../views.ts';
-import { loadJob } from './jobs.ts';
-import { modelFormPage, sendModelPage } from './model-pages.ts';
+import { modelDetail, modelDict, ModelDictSchema } from '../job-json.ts';
 import { reshowOnFormError } from '../pages/form-pages.ts';
 
 /** visualize-lr's fields: each policy's parameters are required when that policy is chosen. */
@@ -78,17 +80,22 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
     if (wantsJson(request)) return records.length === 1 ? modelDict(records[0]!, dataset) : { jobs: records.map((r) => modelDict(r, dataset)) };
     return reply.redirect(records.length === 1 ? `/models/${records[0]!.id}` : '/', 302);
   });
-  for (const url of ['/models/images/classification', '/models/images/classification.json']) app.post(url, create('classification'));
+  const form = formBody(MODEL_FORM);
+  // one job answers its model dict; a sweep `{jobs: [...]}`
+  const response = { 200: Type.Union([ModelDictSchema, Type.Object({ jobs: Type.Array(ModelDictSchema) })]) };
+  const classification = { summary: 'Create image-classification models (§8; sweeps answer {"jobs": [...]})', tags: ['models'], form, response };
+  for (const url of ['/models/images/classification', '/models/images/classification.json']) app.post(url, { schema: classification }, create('classification'));
+  const generic = { summary: 'Create generic image models (method=custom); under an extension\'s id, on that extension\'s datasets', tags: ['models'], form, response };
   // DIGITS registers the extension variant without a slash (`/models/images/genericimage-gradients.json`, §4.3); both spellings work
-  for (const url of ['/models/images/generic', '/models/images/generic.json', '/models/images/generic:extension', '/models/images/generic/:extension']) app.post(url, create('generic'));
+  for (const url of ['/models/images/generic', '/models/images/generic.json', '/models/images/generic:extension', '/models/images/generic/:extension']) app.post(url, { schema: generic }, create('generic'));
 
-  app.post('/models/visualize-lr', async (request, reply) => {
+  app.post('/models/visualize-lr', { schema: { summary: 'Learning-rate curve of a policy (§8.6, text-json)', tags: ['models'] } }, async (request, reply) => {
     const form = await readForm(request);
     // DIGITS serialises this dict itself, so the type is text/html (§8.6 [text-json])
     return reply.type('text/html; charset=utf-8').send(JSON.stringify(visualizeLr(form.fields)));
   });
 
-  app.get('/models/:id', async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+  app.get('/models/:id', { schema: { summary: 'Model page, or its detailed JSON with `.json` (§5.4)', tags: ['models'], response: { 200: ModelDictSchema } } }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const record = await loadJob(services, request.params.id, 'model');
     const dataset = await datasetOf(record);
     if (wantsJson(request)) return modelDetail(record, dataset, services.config.jobsDir);

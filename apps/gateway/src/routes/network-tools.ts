@@ -6,13 +6,15 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Errors, FRAMEWORKS, isStandardNetworkName, snapshotOf, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
+import { Type } from 'typebox';
+import { Errors, FRAMEWORKS, isStandardNetworkName, snapshotOf, type DrawNetworkResult, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
 import { standardNetworkText } from '../standard-networks.ts';
 import { RequestClient } from '@digits-ts/queue';
 import { arg, readForm, type RequestForm } from '../plugins/form.ts';
 import { limitedBy } from '../plugins/limits.ts';
+import { formBody } from '../openapi.ts';
 import type { Services } from '../services.ts';
-import { loadJob } from './jobs.ts';
+import { loadJob } from '../jobs/load.ts';
 
 /** A model job's own network text: its custom definition, or the architecture it trained (network.json). */
 async function jobNetworkText(services: Services, record: JobRecord, framework: string): Promise<string> {
@@ -36,7 +38,11 @@ function snapshotUrl(record: JobRecord, raw: string | undefined): string | null 
 export async function networkToolRoutes(app: FastifyInstance): Promise<void> {
   const services: Services = app.services;
 
-  app.post('/models/customize', async (request: FastifyRequest) => {
+  const customize = {
+    summary: 'A standard network\'s definition, or a model\'s own network (§11.5)', tags: ['models'],
+    response: { 200: Type.Object({ network: Type.String({ description: 'the definition text' }), snapshot: Type.Optional(Type.Union([Type.String(), Type.Null()])), python_layer: Type.Optional(Type.Null()) }) },
+  };
+  app.post('/models/customize', { schema: customize }, async (request: FastifyRequest) => {
     const form: RequestForm = await readForm(request);
     const network = arg(request, form, 'network')?.trim() ?? '';
     if (network === '') throw Errors.BAD_REQUEST('network not provided');
@@ -51,7 +57,11 @@ export async function networkToolRoutes(app: FastifyInstance): Promise<void> {
   });
 
   // drawing takes an infer worker: it shares the inference routes' rate limit
-  app.post('/models/visualize-network', limitedBy(app.rateLimits.infer), async (request: FastifyRequest, reply) => {
+  const visualize = {
+    summary: 'Picture of a network definition (§11.6): HTML fragment, or format=svg|png', tags: ['models'],
+    form: formBody({ custom_network: { kind: 'string', required: true }, format: { kind: 'select', choices: ['html', 'svg', 'png'], default: 'html' } }),
+  };
+  app.post('/models/visualize-network', { schema: visualize, ...limitedBy(app.rateLimits.infer) }, async (request: FastifyRequest, reply) => {
     const form = await readForm(request);
     const framework = arg(request, form, 'framework')?.trim() ?? '';
     if (framework === '') throw Errors.BAD_REQUEST('framework not provided');

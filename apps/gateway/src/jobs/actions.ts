@@ -1,9 +1,9 @@
-/** Abort and delete, shared by the single-job routes (and later the bulk ones). */
+/** Abort, delete and resume of one job, shared by the job routes. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { appendStatus, Errors, isRunningStatus, statusName, type JobRecord } from '@digits-ts/contracts';
 import { clearAbort, requestAbort, requeueJob } from '@digits-ts/queue';
-import { placement, settleWaitingModels } from './model-create.ts';
-import type { Services } from './services.ts';
+import { placement, settleWaitingModels } from './create-models.ts';
+import type { Services } from '../services.ts';
 
 /** How long an abort of a running job waits for the worker to confirm (milliseconds). */
 const ABORT_CONFIRM_MS = 3000;

@@ -1,6 +1,23 @@
-/** DIGITS' JSON shapes (contract §5) built from job records. */
+/**
+ * DIGITS' JSON shapes of jobs (contract §5: base dicts, dataset and model dicts, the index order)
+ * built from job records, and their TypeBox schemas, which the routes answer with (Fastify
+ * serializes by them). The schemas name the keys every answer opens with, in the order built
+ * here, and leave the rest open: DIGITS' dicts carry keys by kind and state, none to be dropped.
+ */
 import path from 'node:path';
-import { isRunningStatus, JOB_TYPES, statusName, type ClassifyImagesResult, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
+import { Type } from 'typebox';
+import { isRunningStatus, JOB_TYPES, statusName, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
+
+/** `{id, name, status}`. */
+export const BaseDictSchema = Type.Object({ id: Type.String(), name: Type.String(), status: Type.String() });
+/** A detailed dataset dict: the base keys and `directory`, then its kind's own. */
+export const DatasetDetailSchema = Type.Object({ id: Type.String(), name: Type.String(), status: Type.String(), directory: Type.String() }, { additionalProperties: true });
+/** A model dict: the base keys and its creation facts, then the rest (§5.4); the detailed one adds more. */
+export const ModelDictSchema = Type.Object({
+  id: Type.String(), name: Type.String(), status: Type.String(), dataset_id: Type.Union([Type.String(), Type.Null()]), 'job id': Type.String(), 'creation time': Type.String(), username: Type.String(),
+}, { additionalProperties: true });
+/** `GET /index.json` (§5.1). */
+export const IndexSchema = Type.Object({ version: Type.String(), jobs_dir: Type.String(), server_name: Type.Optional(Type.String()), datasets: Type.Array(BaseDictSchema), models: Type.Array(ModelDictSchema) });
 
 /** DIGITS' version string, which clients may check. */
 export const DIGITS_VERSION = '6.1.1';
@@ -140,31 +157,4 @@ export function modelDetail(record: JobRecord, dataset: JobRecord | null, jobsDi
 export function indexOrder(records: JobRecord[]): JobRecord[] {
   const byNewest = [...records].sort((a, b) => b.created - a.created);
   return [...byNewest.filter((r) => isRunningStatus(r.status)), ...byNewest.filter((r) => !isRunningStatus(r.status))];
-}
-
-const pct2 = (hits: number, total: number) => Number(((100 * hits) / total).toFixed(2));
-
-/**
- * What DIGITS' classify_many page showed for labelled lists (§10.3): top-1 / top-5 accuracy (%),
- * per-class accuracy and the confusion matrix (rows = truth, columns = top-1). Null without labels.
- */
-export function classificationStats(result: ClassifyImagesResult) {
-  const n = result.labels.length;
-  const scored = result.images.filter((i) => i.ranked && i.label !== null && i.label < n);
-  if (scored.length === 0) return null;
-  const confusion = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-  let top1 = 0;
-  let top5 = 0;
-  for (const image of scored) {
-    const truth = image.label!;
-    const ranked = image.ranked!;
-    confusion[truth]![ranked[0]!]!++;
-    if (ranked[0] === truth) top1++;
-    if (ranked.slice(0, 5).includes(truth)) top5++;
-  }
-  const perClass = Object.fromEntries(result.labels.map((label, c) => {
-    const total = confusion[c]!.reduce((a, b) => a + b, 0);
-    return [label, total === 0 ? null : pct2(confusion[c]![c]!, total)];
-  }));
-  return { images: scored.length, 'top-1 accuracy': pct2(top1, scored.length), 'top-5 accuracy': pct2(top5, scored.length), 'per-class accuracy': perClass, labels: result.labels, 'confusion matrix': confusion };
 }

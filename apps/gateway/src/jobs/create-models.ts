@@ -4,10 +4,10 @@
  * until its dataset build ends.
  */
 import { isRunningStatus, JOB_TYPES, newJobRecord, snapshotOf, type JobRecord } from '@digits-ts/contracts';
-import { addFormError, type FormErrors, type ModelJobSpec, type ModelTask, type ParsedModelForm } from './forms/index.ts';
+import { addFormError, type FormErrors, type ModelJobSpec, type ModelTask, type ParsedModelForm } from '../forms/index.ts';
 import { addDatasetWaiter, enqueueTraining, listWorkers, settleDatasetWaiters, trainersWithGpus, type PlacementDeps } from '@digits-ts/queue';
-import { FormError } from './plugins/errors.ts';
-import type { Services } from './services.ts';
+import { FormError } from '../plugins/errors.ts';
+import type { Services } from '../services.ts';
 
 const STALE_JOB = "Selected job doesn't exist. Maybe it was deleted by another user.";
 
