@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Starts the whole stack on this machine: Redis (only when none answers at REDIS_URL),
-# one worker and the gateway. Ctrl-C stops everything it started.
+# one worker and the gateway, then says where to open it. Ctrl-C stops everything it started.
+# It refuses a Redis whose key prefix (QUEUE_PREFIX) holds another install's queues, one whose
+# gateway serves another JOBS_DIR, unless DIGITS_SHARE_REDIS=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 export JOBS_DIR="${JOBS_DIR:-$PWD/.data/jobs}"
+export HTTP_HOST="${HTTP_HOST:-127.0.0.1}" HTTP_PORT="${HTTP_PORT:-5000}"
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -28,6 +31,19 @@ if ! node scripts/redis-ping.mjs "$REDIS_URL"; then
   for _ in $(seq 50); do node scripts/redis-ping.mjs "$REDIS_URL" && break; sleep 0.1; done
 fi
 
+share=()
+if [[ "${DIGITS_SHARE_REDIS:-}" == 1 ]]; then share=(--share); fi
+npx tsx apps/gateway/src/claim-redis.ts "${share[@]}"
+
 npx tsx apps/worker/src/main.ts & pids+=($!)
 npx tsx apps/gateway/src/server.ts & pids+=($!)
+# a wildcard address is opened as loopback; an IPv6 literal goes in brackets
+case "$HTTP_HOST" in
+  0.0.0.0) open_host=127.0.0.1 ;;
+  ::) open_host='[::1]' ;;
+  *:*) open_host="[$HTTP_HOST]" ;;
+  *) open_host="$HTTP_HOST" ;;
+esac
+url="http://$open_host:$HTTP_PORT/"
+if node scripts/wait-ready.mjs "$url" "${pids[@]}"; then echo "DIGITS-TS is running: open $url"; fi
 wait -n "${pids[@]}"

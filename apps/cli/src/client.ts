@@ -32,13 +32,23 @@ export function describeRefusal(status: number, text: string): { message: string
     return { message: `the server refused the form (${status}${envelope.code ? ` ${envelope.code}` : ''}):\n${lines.join('\n')}`, body };
   }
   if (envelope.error && typeof envelope.error === 'object') {
-    const e = envelope.error as { message?: string; description?: string; code?: string };
+    const e = envelope.error as { message?: string; description?: string; code?: string; details?: unknown };
     const tokenCode = e.code === 'AUTH_TOKEN_REQUIRED' || e.code === 'AUTH_TOKEN_INVALID';
     const hint = status !== 401 ? '' : tokenCode ? '\n  this server wants an API token: export DIGITS_TOKEN=<token>' : '\n  log in first: digits-ts login <username>';
-    return { message: `${e.description ?? e.message ?? 'refused'} (${[status, e.code].filter(Boolean).join(' ')})${hint}`, body };
+    const reasons = lineErrors(body).map(([source, reason]) => `\n  ${source}: ${reason.message} [${reason.code}]`).join('');
+    return { message: `${e.description ?? e.message ?? 'refused'} (${[status, e.code].filter(Boolean).join(' ')})${reasons}${hint}`, body };
   }
   if (typeof envelope.error === 'string') return { message: envelope.error, body };
   return { message: `HTTP ${status}: ${textOf(text)}`, body };
+}
+
+/** Why each input of a list failed: `[source, {code, message}]` from an error's `details.errors` (inference routes). */
+export function lineErrors(body: unknown): [string, { code: string; message: string }][] {
+  const errors = (body as { error?: { details?: { errors?: unknown } } } | null)?.error?.details?.errors;
+  if (!errors || typeof errors !== 'object') return [];
+  return Object.entries(errors as Record<string, { code?: unknown; message?: unknown }>)
+    .filter(([, e]) => typeof e?.message === 'string')
+    .map(([source, e]) => [source, { code: String(e.code ?? ''), message: e.message as string }]);
 }
 
 /** A form field value: text, or a file's bytes with its name (as `curl -F name=@file`). */

@@ -1,12 +1,14 @@
 /**
- * Watching a job: a source of updates (today polling `GET /jobs/<id>/status` and, for models,
- * `GET /models/<id>.json`; an SSE source on `GET /jobs/<id>/events` can replace it by
- * implementing `UpdateSource`) and a renderer that draws a progress line per update.
+ * Watching a job: a source of updates and a renderer that draws a progress line per update.
+ * The updates come from `GET /jobs/<id>/events` (Server-Sent Events: status and progress as
+ * they change, datasets' included) with the model's figures from `GET /models/<id>.json`; a
+ * server without the events route (NVIDIA DIGITS) is polled through `GET /jobs/<id>/status`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ServerError, type Client } from './client.ts';
 import type { Ctx } from './context.ts';
 import { epochText, metric, progressBar } from './format.ts';
+import { sseMessages } from './sse.ts';
 
 /** Statuses after which a job never changes again (contract §3.2). */
 export const FINISHED_STATUSES = ['Done', 'Aborted', 'Error'];
@@ -90,6 +92,60 @@ export const pollUpdates: UpdateSource = async function* (client, id, { interval
   }
 };
 
+/**
+ * Updates pushed by the server: status and progress from the events, the model's figures (and
+ * a finished job's summary) read when they change. A change of status or the first progress
+ * figure shows at once; other changes at most once per `intervalMs`.
+ */
+export const streamUpdates: UpdateSource = async function* (client, id, { intervalMs }) {
+  let response: Response;
+  try {
+    response = await client.request('GET', `/jobs/${encodeURIComponent(id)}/events`);
+  } catch (err) {
+    // no events route (NVIDIA DIGITS), or no such job: polling says which
+    if (err instanceof ServerError && err.status === 404) return yield* pollUpdates(client, id, { intervalMs });
+    throw err;
+  }
+  const body = response.body;
+  if (!body || !/^text\/event-stream/.test(response.headers.get('content-type') ?? '')) {
+    await body?.cancel();
+    return yield* pollUpdates(client, id, { intervalMs });
+  }
+  try {
+    // name, type and (for a model) its figures; the events bring status and progress
+    let current: JobUpdate = await readUpdate(client, id);
+    if (FINISHED_STATUSES.includes(current.status)) return yield current;
+    let shown: JobUpdate | null = null;
+    let shownAt = 0;
+    let stale = false;
+    for await (const message of sseMessages(body as AsyncIterable<Uint8Array>)) {
+      if (message.event === 'deleted') throw new ServerError(`job ${id} was deleted`, null);
+      const data = JSON.parse(message.data) as { status?: string; progress?: number };
+      if (message.event === 'status' && data.status) current = { ...current, status: data.status };
+      else if (message.event === 'progress' && typeof data.progress === 'number') current = { ...current, progress: data.progress };
+      else if (message.event === 'metrics') stale = true;
+      else continue;
+      // a dataset's first figure of progress comes right after its first status
+      if (current.progress === null && message.event === 'status') continue;
+      if (FINISHED_STATUSES.includes(current.status)) return yield await readUpdate(client, id);
+      const news = shown === null || shown.status !== current.status || (shown.progress === null && current.progress !== null);
+      if (!news && performance.now() - shownAt < intervalMs) continue;
+      if (stale) {
+        // the model's figures come with its JSON; the event's progress is the newer one
+        current = { ...(await readUpdate(client, id)), status: current.status, progress: current.progress };
+        stale = false;
+      }
+      shown = current;
+      shownAt = performance.now();
+      yield current;
+    }
+  } finally {
+    await body.cancel().catch(() => {});
+  }
+  // the stream ended before the job did (the gateway restarted): carry on by polling
+  yield* pollUpdates(client, id, { intervalMs });
+};
+
 /** `mnist [#####-----]  42% Running  epoch 1.25  loss 0.3120  val_loss 0.2011  val_acc 94.10%` */
 export function renderUpdate(u: JobUpdate): string {
   const parts = [u.name || u.id];
@@ -126,7 +182,7 @@ export function failureText(u: JobUpdate): string {
  * otherwise. Exit code 0 when Done, 1 when Error or Aborted.
  */
 export async function followJob(ctx: Ctx, id: string, options: { intervalMs: number; source?: UpdateSource }): Promise<number> {
-  const source = options.source ?? pollUpdates;
+  const source = options.source ?? streamUpdates;
   const tty = ctx.io.stdout.isTTY === true && !ctx.json;
   let last = '';
   let final: JobUpdate | null = null;

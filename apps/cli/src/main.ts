@@ -13,7 +13,7 @@ import type { Command } from './command.ts';
 import { login, logout } from './commands/auth.ts';
 import { datasetCreate, datasetCreateGradients } from './commands/datasets.ts';
 import { classify, download, infer } from './commands/inference.ts';
-import { follow, jobs, status } from './commands/jobs.ts';
+import { datasetList, follow, jobs, modelList, status } from './commands/jobs.ts';
 import { modelCreate } from './commands/models.ts';
 import type { CliIo, Ctx } from './context.ts';
 import { readSessionCookie } from './cookie-jar.ts';
@@ -26,7 +26,9 @@ export const COMMANDS: Record<string, Command> = {
   logout,
   'dataset create': datasetCreate,
   'dataset create-gradients': datasetCreateGradients,
+  'dataset list': datasetList,
   'model create': modelCreate,
+  'model list': modelList,
   status,
   follow,
   classify,

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { positionals, stringOption, UsageError } from '../args.ts';
-import { ServerError, type FieldValue } from '../client.ts';
+import { lineErrors, ServerError, type FieldValue } from '../client.ts';
 import { fileField, type Command } from '../command.ts';
 import type { Ctx } from '../context.ts';
 
@@ -27,6 +27,9 @@ function topOption(text: string | undefined): number {
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--top must be a positive integer, got ${text}`);
   return n;
 }
+
+/** Several images go as a list of paths the server reads itself; this says what to do when it may not. */
+const UPLOAD_HINT = '  hint: the server reads only paths inside its DATA_ROOTS; add --upload to send the images from here instead';
 
 /** classify_one with an upload. */
 async function classifyOne(ctx: Ctx, id: string, image: string, epoch: string | undefined): Promise<{ raw: string; predictions: Prediction[] }> {
@@ -56,7 +59,13 @@ export const classify: Command = {
     const paths = images.map((image) => path.resolve(ctx.io.cwd, image));
     const form: [string, FieldValue][] = [['job_id', id!], ['image_list', { filename: 'images.txt', data: Buffer.from(`${paths.join('\n')}\n`) }]];
     if (epoch !== undefined) form.push(['snapshot_epoch', epoch]);
-    const { body, raw } = await ctx.client.json<{ classifications: Record<string, Prediction[]>; errors?: Record<string, { code: string; message: string }> }>('POST', '/models/images/classification/classify_many.json', { form });
+    const answer = await ctx.client.json<{ classifications: Record<string, Prediction[]>; errors?: Record<string, { code: string; message: string }> }>('POST', '/models/images/classification/classify_many.json', { form })
+      .catch((err: unknown) => {
+        // no image could be classified: the per-line reasons are in the message; say what helps
+        if (err instanceof ServerError && lineErrors(err.body).some(([, e]) => e.code === 'PATH_NOT_ALLOWED')) throw new ServerError(`${err.message}\n${UPLOAD_HINT}`, err.status, err.body);
+        throw err;
+      });
+    const { body, raw } = answer;
     if (ctx.json) {
       ctx.out(raw);
       return 0;
@@ -65,7 +74,9 @@ export const classify: Command = {
       const predictions = body.classifications[paths[i]!];
       if (predictions) printPredictions(ctx, image, predictions, top);
     });
-    for (const [image, error] of Object.entries(body.errors ?? {})) ctx.err(`warning: ${image}: ${error.message} [${error.code}]`);
+    const errors = Object.entries(body.errors ?? {});
+    for (const [image, error] of errors) ctx.err(`warning: ${image}: ${error.message} [${error.code}]`);
+    if (errors.some(([, e]) => e.code === 'PATH_NOT_ALLOWED')) ctx.err(UPLOAD_HINT);
     return 0;
   },
 };

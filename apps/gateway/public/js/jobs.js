@@ -28,7 +28,8 @@
     const elapsed = tr.querySelector('[data-field="elapsed"]');
     if (elapsed) elapsed.textContent = duration(row.elapsed);
     const accuracy = tr.querySelector('[data-field="accuracy"]');
-    if (accuracy) accuracy.textContent = row.bestAccuracy === null ? '' : row.bestAccuracy.toFixed(2) + ' %';
+    // a labelled figure (the model page) keeps a dash until there is a value
+    if (accuracy) accuracy.textContent = row.bestAccuracy === null ? (accuracy.closest('.figure') ? '–' : '') : row.bestAccuracy.toFixed(2) + ' %';
     if (!row.running) tr.querySelectorAll('form[action$="/abort"]').forEach((f) => f.remove());
     return true;
   }

@@ -27,12 +27,14 @@
     return {
       width: Math.max(300, el.clientWidth),
       height,
-      scales: { x: { time: false }, pct: { range: [0, 100] } },
+      // both graphs start at epoch 0, where training starts (the first report comes later)
+      scales: { x: { time: false, range: (u, min, max) => [0, max > 0 ? max : 1] }, pct: { range: [0, 100] } },
       axes,
-      series: [{ label: 'Epoch', value: (u, v) => (v === null ? '' : v.toFixed(2)) }].concat(series.map((s, i) => ({
-        label: s.label, scale: s.scale, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: true,
-        dash: s.dash, points: { show: s.points === true },
-      }))),
+      // validation points always; other series show theirs while they are few (uPlot's own rule),
+      // so the first report is drawn before there is a line to draw
+      series: [{ label: 'Epoch', value: (u, v) => (v === null ? '' : v.toFixed(2)) }].concat(series.map((s, i) => Object.assign({
+        label: s.label, scale: s.scale, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: true, dash: s.dash,
+      }, s.points ? { points: { show: true } } : {}, s.stepped ? { paths: uPlot.paths.stepped({ align: 1 }) } : {}))),
     };
   }
 
@@ -55,11 +57,24 @@
     shape = key;
     charts.forEach((c) => c.destroy());
     const axes = [{ label: 'Epoch' }, { scale: 'loss', label: 'Loss' }, { scale: 'pct', side: 1, label: 'Accuracy (%)', grid: { show: false } }];
-    const lrSeries = [{ label: 'planned', scale: 'lr', dash: [6, 4] }].concat(lrActual ? [{ label: 'used', scale: 'lr' }] : []);
+    // the rate used changes only at iterations: it holds from one report to the next
+    const lrSeries = [{ label: 'planned', scale: 'lr', dash: [6, 4] }].concat(lrActual ? [{ label: 'used', scale: 'lr', stepped: true, points: true }] : []);
+    const large = chartEl.classList.contains('large');
     charts = [
-      new uPlot(options(chartEl, series.length ? series : [{ label: 'no data yet', scale: 'loss' }], axes, chartEl.classList.contains('large') ? 560 : 320), data, chartEl),
-      new uPlot(options(lrEl, lrSeries, [{ label: 'Epoch' }, { scale: 'lr', label: 'Learning rate', size: 70 }], 200), lrData, lrEl),
+      new uPlot(options(chartEl, series.length ? series : [{ label: 'no data yet', scale: 'loss' }], axes, large ? 560 : 320), data, chartEl),
+      new uPlot(options(lrEl, lrSeries, [{ label: 'Epoch' }, { scale: 'lr', label: 'Learning rate', size: 70 }], large ? 320 : 200), lrData, lrEl),
     ];
+    // the instances, for the browser console and the page tests
+    chartEl.uplot = charts[0];
+    lrEl.uplot = charts[1];
+  }
+
+  /** The labelled figures of the status row that the job-row events do not carry. */
+  function figures(model) {
+    const epoch = document.querySelector('[data-field="epoch"]');
+    if (epoch && typeof model.epoch === 'number') epoch.textContent = String(model.epoch);
+    const speed = document.querySelector('[data-field="speed"]');
+    if (speed && typeof model['images per second'] === 'number') speed.textContent = String(Math.round(model['images per second']));
   }
 
   draw(JSON.parse(source.textContent));
@@ -69,6 +84,7 @@
     if (!res.ok) return;
     const model = await res.json();
     const current = JSON.parse(source.textContent);
+    figures(model);
     draw({ train: model.train_outputs || {}, val: model.val_outputs || {}, planned: current.planned, epochs: current.epochs });
   }
 
