@@ -3,13 +3,12 @@
 // an aborted model resumes through POST /models/<id>/resume; one metrics history throughout.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import t, { type Test } from 'tap';
 import type { JobRecord } from '@digits-ts/contracts';
 import { writeMnistPngs } from '../../scripts/mnist.ts';
 import { createDataset } from '../helpers/datasets.ts';
 import { startWorkerProcess, type Proc } from '../helpers/processes.ts';
-import { login, multipart, startStack, waitForStatus, type Stack } from '../helpers/stack.ts';
+import { login, multipart, startStack, waitForRecord, waitForStatus, type Stack } from '../helpers/stack.ts';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 /** Worker processes outlive the subtest that starts them: reaped when the file ends. */
@@ -41,15 +40,9 @@ async function record(id: string): Promise<JobRecord> {
   return (await stack.app.services.store.get(id))!;
 }
 
-/** Polls the record until `ready` holds (bounded). */
-async function until(id: string, what: string, ready: (r: JobRecord) => boolean, timeoutMs = 120_000): Promise<JobRecord> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await record(id);
-    if (ready(r)) return r;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${r.status} epoch ${r.model?.epoch}\n${worker.output().slice(-2000)}`);
-    await sleep(20);
-  }
+/** Waits until the record satisfies `ready`, checked after each change the job store announces. */
+function until(id: string, what: string, ready: (r: JobRecord) => boolean): Promise<JobRecord> {
+  return waitForRecord(stack, id, what, ready, 120_000, () => worker.output().slice(-2000));
 }
 
 const workerOf = (proc: Proc) => new RegExp(`:${proc.pid}:`);
@@ -74,16 +67,14 @@ t.test('kill -9 mid-epoch: a second worker resumes from the checkpoint and finis
   await first.exited;
   const killedAt = (await record(id)).model!.epoch;
   t.ok(killedAt > 1 && killedAt < 2, `killed mid-epoch 2 (at epoch ${killedAt})`);
-  const started = Date.now();
   worker = await startWorkerProcess(root, workerEnv);
-  t.equal(await waitForStatus(stack.app, id, 180_000), 'Done');
+  t.equal(await waitForStatus(stack.app, id, 180_000), 'Done', 'picked up and finished');
   const r = await record(id);
   t.match(r.model!.snapshots[0], { epoch: 1, worker: workerOf(first) }, 'snapshot 1 from the killed worker');
   for (const s of r.model!.snapshots.slice(1)) t.match(s, { worker: workerOf(worker) }, `snapshot ${s.epoch} from the second worker`);
   t.equal(r.model!.resumes?.length, 1);
   t.match(r.model!.resumes![0], { epoch: 1, worker: workerOf(worker) }, 'resumed from the epoch-1 checkpoint');
   checkContinuous(t, r);
-  t.ok(Date.now() - started < 120_000, `picked up and finished in ${Date.now() - started} ms`);
   const json = (await stack.app.inject(`/models/${id}.json`)).json() as { resumes: unknown[]; snapshots: number[] };
   t.equal(json.resumes.length, 1, 'the job JSON lists the resume');
   t.same(json.snapshots, [1, 2, 3]);
@@ -93,12 +84,11 @@ t.test('SIGTERM: the worker checkpoints, requeues the job and exits within SHUTD
   const id = await createModel(stack, alice, 'stopped');
   await until(id, 'epoch 0.5', (r) => (r.model?.epoch ?? 0) >= 0.5);
   const stopping = worker;
-  const sent = Date.now();
   stopping.child.kill('SIGTERM');
   const exit = await stopping.exited;
-  const took = Date.now() - sent;
-  t.equal(exit.code, 0, 'a clean exit');
-  t.ok(took < SHUTDOWN_TIMEOUT_MS, `exited in ${took} ms`);
+  // past SHUTDOWN_TIMEOUT_MS the worker logs 'shutdown timed out' and exits 1 (apps/worker/src/main.ts)
+  t.equal(exit.code, 0, 'a clean exit, within SHUTDOWN_TIMEOUT_MS');
+  t.notMatch(stopping.output(), /shutdown timed out/, 'the shutdown did not run out of time');
   const r = await record(id);
   t.equal(r.status, 'W', 'Waiting for the next worker');
   const stoppedAt = r.model!.checkpoint!;

@@ -1,9 +1,8 @@
 // The walkthrough's LeNet on the webgpu engine (Mesa's lavapipe here, the same code a GPU runs):
-// a worker started with TF_BACKEND=webgpu trains it on an MNIST subset to the accuracy a wasm
-// worker reaches on the same data and seed, answers classify_one, and reports webgpu and its
-// adapter in /workers.json and the model JSON; a worker on `auto` passes over the software
-// adapter (and says why) and trains on wasm. With LAVAPIPE=0 it runs on the machine's GPU and
-// compares with a wasm worker.
+// a worker started with TF_BACKEND=webgpu trains it on an MNIST subset, answers classify_one, and
+// reports webgpu and its adapter in /workers.json and the model JSON; a worker on `auto` passes
+// over the software adapter (and says why), runs wasm and classifies with that model as the
+// webgpu worker did. With LAVAPIPE=0 it runs on the machine's GPU and compares with a wasm worker.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import t, { type Test } from 'tap';
@@ -21,7 +20,7 @@ type ModelJson = Record<string, unknown> & { val_outputs: Record<string, { value
 async function trainLenet(t: Test, stack: Stack, cookie: string, name: string, datasetId: string): Promise<ModelJson> {
   const body = multipart({
     model_name: name, dataset: datasetId, method: 'standard', standard_networks: 'lenet', framework: 'tensorflow',
-    shuffle: 'true', train_epochs: '3', random_seed: '11', lr_policy: 'fixed', learning_rate: '0.01',
+    shuffle: 'true', train_epochs: '2', random_seed: '11', lr_policy: 'fixed', learning_rate: '0.01',
   });
   const res = await stack.app.inject({ method: 'POST', url: '/models/images/classification.json', payload: body.payload, headers: { ...body.headers, cookie } });
   t.equal(res.statusCode, 200, res.body);
@@ -39,7 +38,7 @@ async function classifyOne(stack: Stack, modelId: string, image: string): Promis
 
 const workers = async (stack: Stack) => ((await stack.app.inject('/workers.json')).json() as { workers: WorkerInfo[] }).workers;
 
-t.test('LeNet trains on webgpu as it does on wasm', async (t) => {
+t.test('LeNet trains on webgpu and classifies as it does on wasm', async (t) => {
   const stack = await startStack(t, { env: { TF_BACKEND: 'webgpu' } });
   const mnistDir = path.join(stack.dataDir, 'mnist');
   await writeMnistPngs(mnistDir, { splits: ['train', 'test'], perClass: 60 });
@@ -60,20 +59,18 @@ t.test('LeNet trains on webgpu as it does on wasm', async (t) => {
   const gpuPredictions = await classifyOne(stack, onGpu.id as string, seven);
   t.equal(gpuPredictions.length, 5, 'classify_one answers the top 5 from the webgpu worker');
 
-  // the same training on a worker left on auto: it sees only lavapipe, passes over it, runs wasm
-  // (one thread, as webgpu runs: replica threads would draw from the seeded random stream and
-  // change the sample order)
+  // a worker left on auto sees only lavapipe, passes over it and runs wasm; it answers for the
+  // model webgpu trained as the webgpu worker did (that training on both engines ends with the
+  // same weights is test/ml/webgpu-train.test.ts's)
   await stack.worker!.close();
   const cpu = await startWorkerProcess(t, { ...stack.env, ...lavapipeEnv(), TF_BACKEND: onLavapipe ? 'auto' : 'wasm', TRAIN_THREADS: '1' });
   if (onLavapipe) t.match(cpu.output(), /"webgpu":"the only adapter is software \(llvmpipe/, 'auto says why it passed over webgpu');
   const listed = await workers(stack);
   t.match(listed.find((w) => w.pid === cpu.pid), { backend: { name: 'wasm' } }, 'auto picks wasm on a machine without a GPU');
-  const onCpu = await trainLenet(t, stack, cookie, 'lenet-wasm', datasetId);
-  t.equal(onCpu['tfjs backend'], 'wasm');
 
   const accuracy = (m: ModelJson) => m.val_outputs.accuracy!.values.at(-1)!;
-  t.ok(accuracy(onGpu) > 0.7, `webgpu val accuracy ${accuracy(onGpu)} after 3 epochs of ${600 * 0.75} images`);
-  t.ok(Math.abs(accuracy(onGpu) - accuracy(onCpu)) <= 0.01, `webgpu ${accuracy(onGpu)} vs wasm ${accuracy(onCpu)}: within 1 %`);
-  const cpuPredictions = await classifyOne(stack, onCpu.id as string, seven);
-  t.equal(gpuPredictions[0]![0], cpuPredictions[0]![0], `both engines put ${gpuPredictions[0]![0]} first`);
+  t.ok(accuracy(onGpu) > 0.7, `webgpu val accuracy ${accuracy(onGpu)} after 2 epochs of ${600 * 0.75} images`);
+  const cpuPredictions = await classifyOne(stack, onGpu.id as string, seven);
+  t.same(cpuPredictions.map((p) => p[0]), gpuPredictions.map((p) => p[0]), 'the wasm worker ranks the same top 5 as the webgpu worker');
+  cpuPredictions.forEach((p, i) => t.ok(Math.abs(p[1] - gpuPredictions[i]![1]) <= 0.05, `${p[0]}: wasm ${p[1]} % vs webgpu ${gpuPredictions[i]![1]} %`));
 });

@@ -5,7 +5,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -34,14 +33,29 @@ function start(t: Teardown, command: string, args: string[], env: Record<string,
   return { child, pid: child.pid!, output: () => text, exited };
 }
 
-/** Waits until `proc` printed `marker` (bounded); throws with its output if it exited first. */
+/** Waits until `proc` printed `marker` (checked as its output arrives, bounded); throws with its output if it exited first. */
 export async function waitForOutput(proc: Proc, marker: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!proc.output().includes(marker)) {
-    if (proc.child.exitCode !== null || proc.child.signalCode !== null) throw new Error(`process exited before "${marker}":\n${proc.output().slice(-3000)}`);
-    if (Date.now() > deadline) throw new Error(`no "${marker}" after ${timeoutMs} ms:\n${proc.output().slice(-3000)}`);
-    await sleep(50);
-  }
+  const { child } = proc;
+  await new Promise<void>((resolve, reject) => {
+    const check = () => {
+      if (proc.output().includes(marker)) finish();
+      else if (child.exitCode !== null || child.signalCode !== null) finish(new Error(`process exited before "${marker}":\n${proc.output().slice(-3000)}`));
+    };
+    const timer = setTimeout(() => finish(new Error(`no "${marker}" after ${timeoutMs} ms:\n${proc.output().slice(-3000)}`)), timeoutMs);
+    // the Proc's own listeners were added first, so its text already holds each chunk seen here
+    const finish = (err?: Error) => {
+      clearTimeout(timer);
+      child.stdout!.off('data', check);
+      child.stderr!.off('data', check);
+      child.off('close', check);
+      if (err) reject(err);
+      else resolve();
+    };
+    child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
+    child.on('close', check);
+    check();
+  });
 }
 
 /** A worker process (apps/worker/src/main.ts) with `env`; resolves once it is serving. */

@@ -6,10 +6,12 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { JobRecord } from '@digits-ts/contracts';
 import { loadGatewayConfig, loadWorkerConfig } from '@digits-ts/config';
 import { createLogger } from '@digits-ts/logger';
 import { buildApp } from '../../apps/gateway/src/app.ts';
 import { startWorker, type WorkerHandle } from '../../apps/worker/src/worker.ts';
+import { closeJobWaits, untilJob, type JobWaitSource } from './job-waits.ts';
 import { dropPrefix, redisUrl, testPrefix } from './redis.ts';
 
 export interface Stack {
@@ -25,6 +27,9 @@ export interface Stack {
 }
 
 interface Teardown { teardown(fn: () => unknown): void }
+
+/** The Redis and prefix behind each gateway a stack built, for waits on its job notices. */
+const sources = new WeakMap<FastifyInstance, JobWaitSource>();
 
 const quiet = () => createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', name: 'test' });
 
@@ -44,6 +49,7 @@ export async function startStack(t: Teardown, options: { worker?: boolean; env?:
     const app = await buildApp({ config: loadGatewayConfig(env), logger: quiet() });
     await app.ready();
     apps.push(app);
+    sources.set(app, { redisUrl: env.REDIS_URL, prefix: env.QUEUE_PREFIX });
     return app;
   };
   const app = await makeApp();
@@ -51,6 +57,7 @@ export async function startStack(t: Teardown, options: { worker?: boolean; env?:
   t.teardown(async () => {
     await worker?.close();
     for (const a of apps) await a.close();
+    await closeJobWaits({ redisUrl: env.REDIS_URL, prefix: env.QUEUE_PREFIX });
     await dropPrefix(url, prefix);
     await fs.rm(root, { recursive: true, force: true });
   });
@@ -66,16 +73,40 @@ export async function login(app: FastifyInstance, username: string): Promise<str
   return raw.split(';')[0]!;
 }
 
-/** Polls a job's status route until it leaves the running states (bounded). */
+const RUNNING = ['Initialized', 'Waiting', 'Running'];
+
+function sourceOf(app: FastifyInstance): JobWaitSource {
+  const source = sources.get(app);
+  if (!source) throw new Error('waiting on a job needs a gateway built by startStack');
+  return source;
+}
+
+/**
+ * A job's status from its status route once it leaves the running states: checked after each
+ * change notice of the job, bounded by `timeoutMs`.
+ */
 export async function waitForStatus(app: FastifyInstance, id: string, timeoutMs = 60_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  let last = '';
+  return untilJob(sourceOf(app), id, async () => {
     const res = await app.inject({ url: `/jobs/${id}/status` });
-    const { status } = res.json() as { status: string };
-    if (!['Initialized', 'Waiting', 'Running'].includes(status)) return status;
-    if (Date.now() > deadline) throw new Error(`job ${id} still ${status} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    // an error answer (Redis away for a moment) is no status: wait for the next notice
+    if (res.statusCode >= 400 && res.statusCode < 500) throw new Error(`job ${id}: status route answered ${res.statusCode} ${res.body}`);
+    if (res.statusCode !== 200) {
+      last = `answering ${res.statusCode}`;
+      return undefined;
+    }
+    last = (res.json() as { status: string }).status;
+    return RUNNING.includes(last) ? undefined : last;
+  }, { timeoutMs, what: 'final status', describe: () => `still ${last}` });
+}
+
+/** Waits until the job's record satisfies `ready` (checked after each change notice); returns it. */
+export async function waitForRecord(stack: Pick<Stack, 'app'>, id: string, what: string, ready: (r: JobRecord) => boolean, timeoutMs = 120_000, describe?: () => string): Promise<JobRecord> {
+  let last: JobRecord | null = null;
+  return untilJob(sourceOf(stack.app), id, async () => {
+    last = await stack.app.services.store.get(id);
+    return last && ready(last) ? last : undefined;
+  }, { timeoutMs, what, describe: () => `${last ? `${last.status} progress ${last.progress} epoch ${last.model?.epoch}` : 'no record'}${describe ? `\n${describe()}` : ''}` });
 }
 
 /** A multipart body from fields and files, for inject(). */

@@ -177,7 +177,7 @@ t.test('PNG: sharp reads it back with sensible dimensions', async (t) => {
   t.ok(stats.channels.slice(0, 3).every((c) => c.min < 100 && c.max > 200), 'dark text on a light background');
 });
 
-t.test('a 150-layer network renders in seconds, within the PNG pixel cap', async (t) => {
+t.test('a 150-layer network renders within the PNG pixel cap', async (t) => {
   const graph = inceptionGraph(13);
   t.ok(graph.layers.length >= 150, `${graph.layers.length} layers`);
   const started = performance.now();
@@ -187,7 +187,7 @@ t.test('a 150-layer network renders in seconds, within the PNG pixel cap', async
   const totalMs = performance.now() - started;
   const meta = await sharp(png).metadata();
   t.comment(`svg ${svgMs.toFixed(0)} ms (${svg.length} bytes), svg+png ${totalMs.toFixed(0)} ms, png ${meta.width}×${meta.height} (${png.length} bytes)`);
-  t.ok(totalMs < 15_000, `rendered in ${totalMs.toFixed(0)} ms`);
+  // the times are reported, not asserted: they depend on the machine's load (bench/ measures speed)
   t.ok(meta.width! * meta.height! <= 16_000_000 * 1.01, `${meta.width}×${meta.height} within ~16 MP`);
   t.ok(png.length < 5_000_000, `${png.length} bytes`);
 });

@@ -20,7 +20,7 @@ function meanImage(samples: Samples): Float32Array {
 // it gets more, smaller images; GoogLeNet needs 223×223 at least, so it gets few.
 const cases = [
   { name: 'alexnet', size: 39, perClass: 96, batch: 8, solver: 'SGD', lr: '0.01' },
-  { name: 'googlenet', size: 224, perClass: 12, batch: 4, solver: 'ADAM', lr: '0.0005' },
+  { name: 'googlenet', size: 224, perClass: 8, batch: 4, solver: 'ADAM', lr: '0.0005' },
 ] as const;
 
 for (const c of cases) {

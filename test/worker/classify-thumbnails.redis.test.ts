@@ -8,9 +8,9 @@ import type { FastifyInstance } from 'fastify';
 import { MAX_THUMBNAILS, type ClassifyImagesPayload, type ClassifyImagesResult, type InferImage } from '@digits-ts/contracts';
 import { RequestClient } from '@digits-ts/queue';
 import { prepareForModel } from '../../apps/worker/src/inference/request-inputs.ts';
-import { writeMnistPngs } from '../../scripts/mnist.ts';
-import { createDataset, writeColourClasses } from '../helpers/datasets.ts';
-import { login, multipart, startStack, waitForStatus } from '../helpers/stack.ts';
+import { writeColourClasses } from '../helpers/datasets.ts';
+import { importSharedLenet } from '../helpers/shared-lenet.ts';
+import { startStack, waitForStatus } from '../helpers/stack.ts';
 
 function classify(app: FastifyInstance, modelId: string, images: InferImage[], extra: Partial<ClassifyImagesPayload> = {}): Promise<ClassifyImagesResult> {
   return app.services.inference.request('classify-images', { v: 1, jobId: RequestClient.requestId(), modelId, epoch: -1, images, top: 3, ...extra }, 60_000);
@@ -18,13 +18,10 @@ function classify(app: FastifyInstance, modelId: string, images: InferImage[], e
 
 t.test('thumbnails of the prepared inputs', async (t) => {
   const stack = await startStack(t);
-  const cookie = await login(stack.app, 'alice');
-  const mnistDir = path.join(stack.dataDir, 'mnist');
-  await writeMnistPngs(mnistDir, { splits: ['train', 'test'], perClass: 10 });
-  const ds = (await createDataset(stack.app, cookie, { dataset_name: 'mnist', folder_train: path.join(mnistDir, 'train'), resize_channels: '1', resize_width: '28', resize_height: '28', resize_mode: 'squash' })).json() as { id: string };
-  const body = multipart({ model_name: 'lenet', dataset: ds.id, framework: 'tensorflow', method: 'standard', standard_networks: 'lenet', train_epochs: '1', random_seed: '1' });
-  const model = (await stack.app.inject({ method: 'POST', url: '/models/images/classification.json', payload: body.payload, headers: { ...body.headers, cookie } })).json() as { id: string };
-  t.equal(await waitForStatus(stack.app, model.id, 180_000), 'Done');
+  // the run's shared LeNet, on a 28×28 grey MNIST dataset resized with the default squash
+  const { mnistDir, modelId } = await importSharedLenet(stack);
+  const model = { id: modelId };
+  t.equal(await waitForStatus(stack.app, model.id), 'Done');
 
   // a grey digit at the model's size, and a colour picture of another size and ratio
   const digit = path.join(mnistDir, 'test', '7', (await fs.readdir(path.join(mnistDir, 'test', '7')))[0]!);
