@@ -3,7 +3,7 @@
 import t from 'tap';
 import sharp from 'sharp';
 import { rasteriseSvg } from '@digits-ts/imaging';
-import { initBackend, layersTopologyGraph, networkDot, networkSvg, pngSizedSvg, tfl, type GraphLayer, type NetworkGraph } from '@digits-ts/ml';
+import { caffeNetworkGraph, initBackend, layersTopologyGraph, networkDot, networkSvg, pngSizedSvg, tfl, type GraphLayer, type NetworkGraph } from '@digits-ts/ml';
 
 /** The PNG the worker answers visualize-network with: our SVG, sized, rasterised by imaging. */
 const renderPng = async (graph: NetworkGraph): Promise<Buffer> => rasteriseSvg(pngSizedSvg(await networkSvg(graph)));
@@ -157,6 +157,13 @@ t.test('DOT: boxes and octagons, escaped labels, in-place layers reuse the blob'
   t.match(dot, new RegExp(`  ${relu} \\[shape=box, fillcolor="#BDE8BD"`), 'in-place layers are green as in caffe.draw');
   t.not(dot.match(new RegExp(`  ${ids.get('box:pool1')![0]} \\[[^\\n]*fillcolor="([^"]+)"`))?.[1], dot.match(new RegExp(`  ${loss} \\[[^\\n]*fillcolor="([^"]+)"`))?.[1], 'pooling has its own colour');
   t.throws(() => networkDot({ name: 'x', layers: [{ name: 'a', type: 'T', detail: [], bottoms: 'b', tops: [] }] } as never), /Expected array of strings for graph.layers\[0\].bottoms/);
+});
+
+t.test('a GraphViz trap on one drawing does not fail it or the ones after it', async (t) => {
+  // hostile-inference seed 1804871979: this graph's third drawing on one wasm instance trapped
+  // ("null function or function signature mismatch"), answering visualize-network with a 500
+  const graph = caffeNetworkGraph('layer { type: "Convolution" convolution_param { num_output: 99999999999 kernel_size: 0 } }');
+  for (let i = 0; i < 6; i++) t.match(await networkSvg(graph), /^<\?xml|<svg/, `drawing ${i + 1}`);
 });
 
 t.test('SVG: a whole document naming every layer', async (t) => {

@@ -127,6 +127,10 @@ function viz(): Promise<Viz> {
   return vizInstance;
 }
 
+async function render(dot: string): Promise<string> {
+  return (await viz()).renderString(dot, { format: 'svg', engine: 'dot' });
+}
+
 /** GraphViz's root `<svg width="…pt" height="…pt"`, or null when it is not there. */
 function svgRoot(svg: string): { tag: string; width: number; height: number } | null {
   const tag = /<svg\b[^>]*>/.exec(svg)?.[0] ?? '';
@@ -155,9 +159,18 @@ export async function networkSvg(graph: NetworkGraph): Promise<string> {
   const dot = networkDot(graph);
   let svg: string;
   try {
-    svg = (await viz()).renderString(dot, { format: 'svg', engine: 'dot' });
-  } catch (err) {
-    throw new Error(`GraphViz could not draw network ${graph.name}: ${(err as Error).message}`, { cause: err });
+    svg = await render(dot);
+  } catch {
+    // a wasm trap ("null function or function signature mismatch") can strike a graph that the
+    // same instance drew a moment before: the instance is dropped and the graph drawn once more
+    // on a fresh one, so one trap does not fail the request or poison the ones after it
+    vizInstance = undefined;
+    try {
+      svg = await render(dot);
+    } catch (err) {
+      vizInstance = undefined;
+      throw new Error(`GraphViz could not draw network ${graph.name}: ${(err as Error).message}`, { cause: err });
+    }
   }
   return svg.replaceAll(`font-family="${FONT}"`, `font-family="${SVG_FONTS}"`);
 }
