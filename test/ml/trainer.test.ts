@@ -36,9 +36,9 @@ for (const [solver, lr] of [['SGD', '0.01'], ['NESTEROV', '0.01'], ['ADAGRAD', '
   t.test(`${solver} lowers LeNet's training loss`, async (t) => {
     const dir = t.testdir();
     const before = tf.memory().numTensors;
-    const { reports } = await run({ solver_type: solver, learning_rate: lr, train_epochs: '2', lr_policy: 'fixed' }, dir);
+    const { reports } = await run({ solver_type: solver, learning_rate: lr, train_epochs: '1', lr_policy: 'fixed' }, dir);
     const trainLoss = losses(reports);
-    t.ok(trainLoss.length >= 8, `${trainLoss.length} training reports`);
+    t.ok(trainLoss.length >= 4, `${trainLoss.length} training reports`);
     const first = trainLoss[0]!;
     const last = trainLoss[trainLoss.length - 1]!;
     t.ok(last < first * 0.6, `loss ${first.toFixed(3)} → ${last.toFixed(3)}`);
