@@ -3,7 +3,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import t from 'tap';
-import { buildStandardNetwork, epochOf, initBackend, loadModel, scheduleOf, tf, train, type OutputValues, type TrainHooks } from '@digits-ts/ml';
+import { buildCaffeNetwork, buildStandardNetwork, epochOf, initBackend, loadModel, scheduleOf, tf, train, type OutputValues, type TrainHooks } from '@digits-ts/ml';
 import { formOptions, mnistSamples, setupFor } from './train-helpers.ts';
 
 await initBackend('wasm');
@@ -112,4 +112,32 @@ t.test('with batch accumulation, replicas reuse the published weights and still 
   const [a, b] = [losses((await run(fields, t.testdir(), {}, 1)).reports), losses((await run(fields, t.testdir(), {}, 2)).reports)];
   t.equal(a.length, b.length);
   a.forEach((loss, i) => t.ok(Math.abs(loss - b[i]!) <= 1e-3 * Math.max(1, loss), `report ${i}: ${loss} vs ${b[i]}`));
+});
+
+// Dropout draws its masks from the run's random_seed (TF.js alone seeds them from Math.random):
+// the same seed repeats every loss, on the main thread and on a replica; another seed does not
+t.test('a seeded run with dropout repeats its losses exactly; another seed differs', async (t) => {
+  const prototxt = `
+    layer { name: "data" type: "Data" top: "data" top: "label" }
+    layer { name: "fc1" type: "InnerProduct" bottom: "data" top: "fc1" inner_product_param { num_output: 64 weight_filler { type: "xavier" } } }
+    layer { name: "relu1" type: "ReLU" bottom: "fc1" top: "fc1" }
+    layer { name: "drop1" type: "Dropout" bottom: "fc1" top: "fc1" dropout_param { dropout_ratio: 0.5 } }
+    layer { name: "fc2" type: "InnerProduct" bottom: "fc1" top: "fc2" inner_product_param { weight_filler { type: "xavier" } } }
+    layer { name: "loss" type: "SoftmaxWithLoss" bottom: "fc2" bottom: "label" top: "loss" }`;
+  const small = await mnistSamples(0, 256);
+  const lossesOf = async (seed: string) => {
+    const network = buildCaffeNetwork(prototxt, { inputShape: [28, 28, 1], classes: 10, seed: 1 });
+    const options = formOptions({ random_seed: seed, train_epochs: '1', batch_size: '32', snapshot_interval: '0', val_interval: '0', solver_type: 'ADAM', learning_rate: '0.001', lr_policy: 'fixed' });
+    const reports: { phase: string; outputs: OutputValues }[] = [];
+    try {
+      await train(setupFor(network, small, null, options, t.testdir(), { threads: 2, keepThreads: true }), { onOutputs: (phase, _epoch, outputs) => { reports.push({ phase, outputs }); } });
+    } finally {
+      network.model.dispose();
+    }
+    return losses(reports);
+  };
+  const [a, b, c] = [await lossesOf('5'), await lossesOf('5'), await lossesOf('6')];
+  t.ok(a.length >= 2, `${a.length} loss reports`);
+  t.same(b, a, 'seed 5 twice: the same losses');
+  t.notSame(c, a, 'seed 6: other masks, other losses');
 });

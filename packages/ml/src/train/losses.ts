@@ -2,6 +2,7 @@
 import type { HeadInfo, LossKind } from '../networks/index.ts';
 import { hasSoftmaxCrossEntropy, softmaxCrossEntropy } from '../ops/softmax-cross-entropy.ts';
 import { tf, tfl } from '../tf.ts';
+import type { RandomSource } from '@digits-ts/dataset';
 
 /** One batch's labels as tensors: class indices, and label vectors when a head regresses. */
 export interface LabelTensors {
@@ -31,9 +32,24 @@ export function lossOf(kind: LossKind, output: tf.Tensor, y: LabelTensors, reduc
   return (reduction === 'mean' ? tf.mean(perSample) : tf.sum(perSample)) as tf.Scalar;
 }
 
-/** Training loss of each head (dropout on), in `model.outputs` order. */
-export function headLosses(model: tfl.LayersModel, heads: readonly HeadInfo[], input: tf.Tensor, y: LabelTensors): tf.Scalar[] {
-  const outputs = model.apply(input, { training: true }) as tf.Tensor | tf.Tensor[];
+/** A Dropout layer's seed, which TF.js reads on every call (unseeded, it draws from Math.random). */
+type SeededLayer = { seed?: number };
+
+/**
+ * Training loss of each head (dropout on), in `model.outputs` order. Dropout masks come from
+ * `random`, a fresh seed per layer and step: the run's random_seed then fixes every mask, so a
+ * seeded run repeats its losses (TF.js alone seeds dropout from Math.random).
+ */
+export function headLosses(model: tfl.LayersModel, heads: readonly HeadInfo[], input: tf.Tensor, y: LabelTensors, random: RandomSource): tf.Scalar[] {
+  const dropouts = model.layers.filter((l) => l.getClassName() === 'Dropout') as unknown as SeededLayer[];
+  for (const d of dropouts) d.seed = Math.floor(random() * 2 ** 31);
+  let outputs: tf.Tensor | tf.Tensor[];
+  try {
+    outputs = model.apply(input, { training: true }) as tf.Tensor | tf.Tensor[];
+  } finally {
+    // the saved topology keeps no seed of ours
+    for (const d of dropouts) d.seed = undefined;
+  }
   const list = Array.isArray(outputs) ? outputs : [outputs];
   return list.map((out, i) => lossOf(heads[i]!.kind ?? 'softmax', out, y, 'mean'));
 }

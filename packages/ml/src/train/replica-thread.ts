@@ -49,7 +49,7 @@ function step({ indices, scale, fresh }: ReplicaStep): number[] {
     const labels = labelTensors(y, t, n, samples.targetSize ?? 1);
     let losses: tf.Scalar[] = [];
     const { grads } = tf.variableGrads(() => {
-      losses = headLosses(model, init.heads, input, labels).map((l) => tf.keep(l));
+      losses = headLosses(model, init.heads, input, labels, batch.random).map((l) => tf.keep(l));
       return tf.addN(losses.map((l, i) => tf.mul(l, init.heads[i]!.weight * scale))) as tf.Scalar;
     }, vars);
     let offset = 0;

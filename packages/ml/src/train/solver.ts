@@ -79,7 +79,7 @@ export class Solver {
       const labels = labelTensors(y, t, n, this.s.train.targetSize ?? 1);
       let losses: tf.Scalar[] = [];
       const { grads } = tf.variableGrads(() => {
-        losses = headLosses(this.s.network.model, this.s.network.heads, input, labels);
+        losses = headLosses(this.s.network.model, this.s.network.heads, input, labels, this.s.random);
         losses.forEach((l) => tf.keep(l));
         const weighted = losses.map((l, i) => scaled(l, this.s.network.heads[i]!.weight * scale));
         return (weighted.length === 1 ? weighted[0]! : tf.addN(weighted)) as tf.Scalar;
