@@ -28,6 +28,7 @@ import { modelDownloadRoutes } from './routes/model-download.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
+import { jobTableRoutes } from './routes/job-tables.ts';
 import type { Services } from './services.ts';
 
 export interface BuildOptions {
@@ -80,6 +81,7 @@ export async function buildApp({ config, logger }: BuildOptions): Promise<Fastif
   await app.register(healthRoutes);
   await app.register(authRoutes);
   await app.register(jobRoutes);
+  await app.register(jobTableRoutes);
   await app.register(datasetRoutes);
   await app.register(modelRoutes);
   await app.register(datasetPageRoutes);
