@@ -82,7 +82,7 @@ t.test('npm start says where to open it, and keeps off another install\'s Redis'
   t.equal(a.output().split('\n').filter((l) => l === line).length, 1, 'one plain line says where to open it');
   const home = await fetch(`http://127.0.0.1:${portA}/`);
   t.equal(home.status, 200, 'and the page is there');
-  t.match(await home.text(), /<title>Home - DIGITS<\/title>/);
+  t.match(await home.text(), /<title>DIGITS<\/title>/, 'DIGITS\' home page title');
   t.equal((await marker())?.jobsDir, path.join(root, 'a'), 'Redis records which jobs folder the queues serve');
   await a.stop();
 

@@ -1,8 +1,12 @@
 // The HTML pages over inject(): every form field of the API is on its page with its default,
 // form errors come back beside their fields, DIGITS' redirecting login, CSRF for browser
-// sessions (and not for curl), clone, the summary snippet and the live all-jobs stream.
+// sessions (and not for curl), clone, the summary snippet, the live all-jobs stream, and what
+// scripts scrape from DIGITS' pages: titles, classify_one's list group, the explorer's page sizes.
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import t from 'tap';
 import { DATASET_FORM, DATASET_UPLOAD_FIELDS, MODEL_FORM, PREBUILT_DATASET_FORM } from '../../apps/gateway/src/forms/index.ts';
+import { importSharedLenet } from '../helpers/shared-lenet.ts';
 import { login, multipart, startStack } from '../helpers/stack.ts';
 
 /** The names of every input, select and textarea of an HTML page. */
@@ -163,4 +167,102 @@ t.test('GET /jobs/events streams every job\'s row as it changes', async (t) => {
   controller.abort();
   const rows = [...text.matchAll(/event: job\ndata: (.*)\n/g)].map((m) => JSON.parse(m[1]!) as { id: string; name: string; status: string });
   t.ok(rows.some((r) => r.id === created.id && r.name === 'renamed' && r.status === 'Initialized'), 'the renamed row arrived');
+});
+
+/** The text of an HTML fragment: tags dropped, the few entities the templates write decoded. */
+const textOf = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&amp;/g, '&').replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+const titleOf = (html: string) => /<title>([^<]*)<\/title>/.exec(html)?.[1];
+const h1Of = (html: string) => textOf(/<h1>([\s\S]*?)<\/h1>/.exec(html)?.[1] ?? '').replace(/\s+/g, ' ').trim();
+
+t.test('what scripts scrape from DIGITS\' pages, over HTTP: titles, classify_one\'s list group, items per page', async (t) => {
+  const stack = await startStack(t);
+  // the run's LeNet on 100 MNIST digits per class (dataset "mnist", model "lenet")
+  const { datasetId, modelId, mnistDir } = await importSharedLenet(stack);
+  const base = await stack.app.listen({ port: 0, host: '127.0.0.1' });
+  const cookie = await login(stack.app, 'alice');
+  const get = async (url: string) => {
+    const res = await fetch(`${base}${url}`, { headers: { cookie } });
+    t.equal(res.status, 200, url);
+    return res.text();
+  };
+  // the inference routes need no login
+  const send = (url: string, fields: Record<string, string>, files: Parameters<typeof multipart>[1]) => {
+    const body = multipart(fields, files);
+    return fetch(`${base}${url}`, { method: 'POST', body: body.payload, headers: body.headers });
+  };
+  const post = async (url: string, fields: Record<string, string>, files: Parameters<typeof multipart>[1]) => {
+    const res = await send(url, fields, files);
+    t.equal(res.status, 200, url);
+    return res.text();
+  };
+
+  await t.test('each page has the title DIGITS\' template gives it', async (t) => {
+    const explore = `/datasets/images/classification/explore?job_id=${datasetId}&db=train`;
+    const pages: [url: string, title: string, heading?: string][] = [
+      ['/', 'DIGITS', 'Home'],
+      ['/login', 'DIGITS', 'Login'],
+      ['/datasets/images/classification/new', 'New Image Classification Dataset', 'New Image Classification Dataset'],
+      ['/datasets/images/generic/new', 'New Image Dataset', 'New Image Dataset'],
+      ['/datasets/generic/new/image-gradients', 'New Gradients Dataset', 'New Gradients Dataset'],
+      ['/models/images/classification/new', 'New Image Classification Model', 'New Image Classification Model'],
+      ['/models/images/generic/new', 'New Image Model', 'New Image Model'],
+      ['/models/images/generic/new/image-gradients', 'New Gradients Model', 'New Gradients Model'],
+      [`/datasets/${datasetId}`, 'mnist'],
+      [`/models/${modelId}`, 'lenet'],
+      [explore, 'mnist - Explorer', 'Exploring mnist (train) images'],
+      [`/models/images/classification/large_graph?job_id=${modelId}`, 'lenet - Large graph'],
+    ];
+    for (const [url, title, heading] of pages) {
+      const html = await get(url);
+      t.equal(titleOf(html), title, `title of ${url}`);
+      if (heading) t.equal(h1Of(html), heading, `heading of ${url}`);
+    }
+  });
+
+  const testDir = path.join(mnistDir, 'test');
+  const seven = path.join(testDir, '7', (await fs.readdir(path.join(testDir, '7')))[0]!);
+  await t.test('classify_one lists the predictions as DIGITS\' list group', async (t) => {
+    const image = { image_file: { filename: 'seven.png', data: await fs.readFile(seven) } };
+    const html = await post(`/models/images/classification/classify_one?job_id=${modelId}`, {}, image);
+    t.equal(titleOf(html), 'Classify One Image');
+    const groups = [...html.matchAll(/<ul class="list-group[ "][^>]*>([\s\S]*?)<\/ul>/g)];
+    t.equal(groups.length, 1, 'one list group on the page: `ul.list-group li` finds only the predictions');
+    const items = [...groups[0]![1]!.matchAll(/<li class="list-group-item">([\s\S]*?)<\/li>/g)].map((m) => m[1]!);
+    t.equal(items.length, 5, 'top 5');
+    t.ok(items.every((item) => /^<span class="badge">[^<]+%<\/span>/.test(item)), 'each item starts with its badge');
+    // DIGITS' tests read each item as `get_text().split()` → [confidence, label]
+    const scraped = items.map((item) => textOf(item).split(/\s+/).filter(Boolean));
+    const json = (await (await send(`/models/images/classification/classify_one.json?job_id=${modelId}`, {}, image)).json()) as { predictions: [string, number][] };
+    // Python's str(round(100·score, 2)): "98.9", "100.0", "0.0" — never "98.90" or "100"
+    const python = (pct: number) => (Number.isInteger(pct) ? pct.toFixed(1) : String(pct));
+    t.same(scraped, json.predictions.map(([label, pct]) => [`${python(pct)}%`, label]), 'the same five, best first, as the JSON answer');
+    t.equal(scraped[0]![1], '7', 'a 7 is read as a 7');
+  });
+
+  await t.test('classify_many and top_n carry their inference jobs\' names', async (t) => {
+    const list = { image_list: { filename: 'list.txt', data: (await fs.readdir(path.join(testDir, '7'))).slice(0, 3).map((f) => `7/${f} 7`).join('\n') } };
+    t.equal(titleOf(await post(`/models/images/classification/classify_many?job_id=${modelId}`, { image_folder: testDir }, list)), 'Classify Many Images');
+    t.equal(titleOf(await post(`/models/images/classification/top_n?job_id=${modelId}`, { image_folder: testDir, top_n: '2' }, list)), 'TopN Image Classification');
+  });
+
+  await t.test('the explorer offers DIGITS\' items per page: 10, 25, 50, 100', async (t) => {
+    const controlOf = (html: string) => {
+      const block = /<p class="per-page">([\s\S]*?)<\/p>/.exec(html)?.[1] ?? '';
+      return [...block.matchAll(/<a href="([^"]+)"([^>]*)>(\d+)<\/a>/g)].map((m) => ({ url: new URL(m[1]!.replace(/&amp;/g, '&'), base), active: /class="active"/.test(m[2]!), size: m[3]! }));
+    };
+    const entries = (html: string) => [...html.matchAll(/<img src="data:[^"]+" alt="Entry /g)].length;
+    const first = await get(`/datasets/images/classification/explore?job_id=${datasetId}&db=train&size=10&page=2&label=3`);
+    t.match(first, /Items per page:/);
+    const links = controlOf(first);
+    t.same(links.map((l) => l.size), ['10', '25', '50', '100']);
+    t.same(links.filter((l) => l.active).map((l) => l.size), ['10'], 'the size shown is marked active');
+    for (const link of links) {
+      t.same(Object.fromEntries(link.url.searchParams), { job_id: datasetId, db: 'train', page: '0', size: link.size, label: '3' }, `${link.size}: same db and class, back to page 0`);
+    }
+    t.equal(entries(first), 10);
+    const fifty = await get(links[2]!.url.pathname + links[2]!.url.search);
+    t.equal(entries(fifty), 50, 'following "50" shows 50 entries of the class');
+    t.same(controlOf(fifty).filter((l) => l.active).map((l) => l.size), ['50']);
+    t.match(fifty, /of class <strong>3<\/strong>/);
+  });
 });

@@ -12,21 +12,22 @@ import type { Services } from '../services.ts';
 import { DATASET_LAYOUT, extensionDatasetLayout, PREBUILT_DATASET_LAYOUT } from './form-layouts.ts';
 import type { FormPage } from './form-pages.ts';
 import { jobRow } from './job-rows.ts';
+import { newExtensionDatasetTitle, PAGE_TITLES } from './titles.ts';
 
 export const classificationDatasetPage = (initial: Record<string, string> = {}): FormPage => ({
-  title: 'New Image Classification Dataset', action: '/datasets/images/classification', layout: DATASET_LAYOUT, initial, resizeExample: true,
+  title: PAGE_TITLES.newClassificationDataset, action: '/datasets/images/classification', layout: DATASET_LAYOUT, initial, resizeExample: true,
   intro: 'Builds LMDB databases from a folder of class sub-folders or from image lists. Server paths must lie inside the data roots this server was given.',
 });
 
 export const prebuiltDatasetPage = (initial: Record<string, string> = {}): FormPage => ({
-  title: 'New Dataset from Prebuilt LMDBs', action: '/datasets/images/generic', layout: PREBUILT_DATASET_LAYOUT, initial,
+  title: PAGE_TITLES.newImageDataset, action: '/datasets/images/generic', layout: PREBUILT_DATASET_LAYOUT, initial,
   intro: 'Registers LMDB databases that already exist on the server (inside the data roots); they are analysed, not copied.',
 });
 
 export function extensionDatasetPage(extensionId: string, initial: Record<string, string> = {}): FormPage {
   const layout = extensionDatasetLayout(extensionId);
   if (!layout) throw Errors.NOT_FOUND(`unknown data extension "${extensionId}"`);
-  return { title: `New ${DATA_EXTENSIONS[extensionId]!.title} Dataset`, action: `/datasets/generic/create/${extensionId}`, layout, initial };
+  return { title: newExtensionDatasetTitle(DATA_EXTENSIONS[extensionId]!.title), action: `/datasets/generic/create/${extensionId}`, layout, initial };
 }
 
 /** Images per class of each stage's list file, from the job folder (`path label` lines). */

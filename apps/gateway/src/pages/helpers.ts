@@ -30,6 +30,21 @@ export function bytes(n: number): string {
   return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
+/**
+ * A number as Python writes a float (`98.9`, `100.0`, `0.0`, `1e-05`): DIGITS' templates print
+ * confidences that way, and scripts that scrape its pages parse that text.
+ */
+export function pyFloat(x: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  // both languages write the shortest digits that read back as the same double
+  const [digits, expText] = x.toExponential().split('e') as [string, string];
+  const exp = Number(expText);
+  if (exp < -4 || exp >= 16) return `${digits}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  const fixed = Object.is(x, -0) ? '-0' : String(x);
+  return fixed.includes('.') ? fixed : `${fixed}.0`;
+}
+
 /** JSON safe inside a `<script type="application/json">` element. */
 export function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
@@ -40,4 +55,4 @@ export function statusClass(status: string): string {
   return `status-${status.toLowerCase()}`;
 }
 
-export const templateHelpers = { duration, when, bytes, scriptJson, statusClass };
+export const templateHelpers = { duration, when, bytes, pyFloat, scriptJson, statusClass };

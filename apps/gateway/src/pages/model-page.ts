@@ -11,6 +11,7 @@ import { modelInitialValues, modelLayout } from './form-layouts.ts';
 import type { FormPage } from './form-pages.ts';
 import { formSections, type FormLayout } from './form-view.ts';
 import { jobRow } from './job-rows.ts';
+import { newGenericModelTitle, PAGE_TITLES } from './titles.ts';
 
 const DATASET_TYPES: Record<ModelTask, string[]> = {
   classification: [JOB_TYPES.imageClassificationDataset],
@@ -32,7 +33,7 @@ export async function modelFormPage(services: Services, task: ModelTask, extensi
     datasets: datasets.map((r) => ({ value: r.id, label: `${r.name} (${r.status === 'D' ? 'done' : 'running'}, ${r.id})` })),
     previousModels: previous.map((r) => ({ value: r.id, label: `${r.name} (${r.id})` })),
   });
-  const title = task === 'classification' ? 'New Image Classification Model' : extension ? `New ${DATA_EXTENSIONS[extension]?.title ?? extension} Model` : 'New Generic Image Model';
+  const title = task === 'classification' ? PAGE_TITLES.newClassificationModel : newGenericModelTitle(extension ? (DATA_EXTENSIONS[extension]?.title ?? extension) : null);
   const action = task === 'classification' ? '/models/images/classification' : extension ? `/models/images/generic/${extension}` : '/models/images/generic';
   return {
     title, action, layout, initial: { ...modelInitialValues(task === 'classification'), ...initial },

@@ -6,6 +6,7 @@ import { arg, readForm, type RequestForm } from '../plugins/form.ts';
 import { limitedBy } from '../plugins/limits.ts';
 import { UNKNOWN_TOKEN } from '../plugins/token-auth.ts';
 import { wantsJson } from '../plugins/negotiation.ts';
+import { PAGE_TITLES } from '../pages/titles.ts';
 
 /** Where to go after login/logout: arg `next`, else Referer, else `/`; only local paths. */
 function nextUrl(request: FastifyRequest, form: RequestForm | null): string {
@@ -37,7 +38,7 @@ async function tokenLogin(request: FastifyRequest, reply: FastifyReply, form: Re
       ? Errors.AUTH_TOKEN_INVALID(UNKNOWN_TOKEN)
       : Errors.AUTH_TOKEN_REQUIRED('This server logs in with API tokens, not usernames: send the token an administrator issued you in the token field');
     if (wantsJson(request)) throw error;
-    return reply.page('login', { title: 'Login', next, tokenMode: true, message: error.message }, error.statusCode);
+    return reply.page('login', { title: PAGE_TITLES.login, next, tokenMode: true, message: error.message }, error.statusCode);
   }
   request.session.set('username', record.username);
   request.session.set('tokenId', record.id);
@@ -47,7 +48,7 @@ async function tokenLogin(request: FastifyRequest, reply: FastifyReply, form: Re
 export async function authRoutes(app: FastifyInstance): Promise<void> {
   const tokenMode = app.services.config.authMode === 'token';
   const login = { summary: 'Log in as `username` (sets the session cookie); with AUTH_MODE=token, with an API `token` instead; GET shows the form', tags: ['auth'], form: formBody({ username: { kind: 'string' }, token: { kind: 'string' } }) };
-  app.get('/login', { schema: login }, async (request, reply) => reply.page('login', { title: 'Login', next: nextUrl(request, null), tokenMode }));
+  app.get('/login', { schema: login }, async (request, reply) => reply.page('login', { title: PAGE_TITLES.login, next: nextUrl(request, null), tokenMode }));
 
   app.post('/login', { schema: login, ...limitedBy(app.rateLimits.login) }, async (request, reply) => {
     const form = await readForm(request);
@@ -56,7 +57,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     const next = nextUrl(request, form);
     const problem = usernameProblem(username);
     // DIGITS re-renders the login page with the message and a 200, never JSON
-    if (problem) return reply.page('login', { title: 'Login', next, message: problem, value: username });
+    if (problem) return reply.page('login', { title: PAGE_TITLES.login, next, message: problem, value: username });
     request.session.set('username', username);
     return reply.redirect(next, 302);
   });

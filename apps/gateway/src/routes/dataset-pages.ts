@@ -12,9 +12,13 @@ import { cloneValues } from '../pages/clone.ts';
 import { classificationDatasetPage, datasetView, extensionDatasetPage, prebuiltDatasetPage } from '../pages/dataset-page.ts';
 import { pageLogin, sendFormPage } from '../pages/form-pages.ts';
 import { templateHelpers } from '../pages/helpers.ts';
+import { exploreTitle } from '../pages/titles.ts';
 import { arg, readForm } from '../plugins/form.ts';
 import type { Services } from '../services.ts';
 import { escapeHtml } from '../html.ts';
+
+/** The explorer's items-per-page choices: DIGITS' explore.html offers these four. */
+const EXPLORE_PAGE_SIZES = [10, 25, 50, 100] as const;
 
 /** An explorer argument that must be a whole number in range. */
 function intArg(request: FastifyRequest, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -89,7 +93,7 @@ export async function datasetPageRoutes(app: FastifyInstance): Promise<void> {
       return `${base}?${params}`;
     };
     const pages = Math.max(1, Math.ceil(result.total / size));
-    return reply.page('explore', { title: `Explore ${record.name}`, record, db, page, size, label, pages, result, link, stages: generic ? [] : STAGES });
+    return reply.page('explore', { title: exploreTitle(record.name), record, db, page, size, sizes: EXPLORE_PAGE_SIZES, label, pages, result, link, stages: generic ? [] : STAGES });
   };
   app.get('/datasets/images/classification/explore', page('Gallery of a classification dataset DB: job_id, db=train|val|test, page, size, label (HTML)'), explore(false));
   app.get('/datasets/generic/explore', page('Gallery of a generic dataset DB: job_id, db (its folder), page, size (HTML)'), explore(true));

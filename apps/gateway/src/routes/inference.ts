@@ -18,6 +18,7 @@ import { checkServerPaths, realRoots } from '../server-paths.ts';
 import type { Services } from '../services.ts';
 import { classificationStats } from '../classification-stats.ts';
 import { loadJob } from '../jobs/load.ts';
+import { inferenceTitle } from '../pages/titles.ts';
 
 const TOP = 5;
 /** `[label, confidence %]`, best first (§10.2). */
@@ -158,7 +159,7 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     const html = !wantsJson(request);
     const { form, args } = await inferenceForm(request, CLASSIFY_ONE_FORM);
     const { record, epoch, image, visualizations } = await inferSingle(form, args, { thumbnails: html });
-    if (html) return reply.page('classify-one', { title: `${record.name}: classify one`, record, epoch, image });
+    if (html) return reply.page('classify-one', { title: inferenceTitle(request), record, epoch, image });
     return { predictions: image.predictions, ...(visualizations ? { visualizations } : {}) };
   };
   // each route answers at `<path>` and `<path>.json`; DIGITS took GET as well as POST for classify
@@ -182,7 +183,7 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     }
     if (Object.keys(classifications).length === 0) throw Errors.BAD_REQUEST('Unable to classify any image from the file', { details: { errors } });
     const stats = result ? classificationStats(result) : null;
-    if (html) return reply.page('classify-many', { title: `${record.name}: classify many`, record, epoch: result!.epoch, labels: result!.labels, images: result!.images.filter((i) => i.predictions), errors, stats });
+    if (html) return reply.page('classify-many', { title: inferenceTitle(request), record, epoch: result!.epoch, labels: result!.labels, images: result!.images.filter((i) => i.predictions), errors, stats });
     return { classifications, ...(Object.keys(errors).length > 0 ? { errors } : {}), ...(stats ? { statistics: stats } : {}) };
   };
   serve('/models/images/classification/classify_many', { summary: 'Top-5 predictions for a list of images, with statistics (§10.3)', form: formBody(CLASSIFY_MANY_FORM, IMAGE_LIST_UPLOADS), response: { 200: ANSWERS.classifyMany } }, classifyMany, ['GET', 'POST']);
@@ -203,7 +204,7 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
       .map((i) => [i.source, percent(i.scores![c]!)])]));
     if (html) {
       const thumbnails = Object.fromEntries(scored.map((i) => [i.source, i.thumbnail ?? null]));
-      return reply.page('top-n', { title: `${record.name}: top ${n} per class`, record, epoch: result!.epoch, n, top, thumbnails });
+      return reply.page('top-n', { title: inferenceTitle(request), record, epoch: result!.epoch, n, top, thumbnails });
     }
     return { top_n: top };
   };
@@ -213,7 +214,7 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
   /** A browser gets the outputs as a page; JSON clients the dict itself (§1.1). */
   const outputsAnswer = (request: FastifyRequest, reply: FastifyReply, record: JobRecord, answer: { outputs: Record<string, unknown>; errors?: Record<string, { code: string; message: string }> }) => {
     if (wantsJson(request)) return answer;
-    return reply.page('infer-outputs', { title: `${record.name}: inference`, record, outputs: answer.outputs, errors: answer.errors ?? {} });
+    return reply.page('infer-outputs', { title: inferenceTitle(request), record, outputs: answer.outputs, errors: answer.errors ?? {} });
   };
 
   const inferOne = async (request: FastifyRequest, reply: FastifyReply) => {

@@ -6,6 +6,7 @@ import { formBody } from '../openapi.ts';
 import { abortJob, deleteJob, resumeModel } from '../jobs/actions.ts';
 import { loadJob } from '../jobs/load.ts';
 import { jobRow } from '../pages/job-rows.ts';
+import { PAGE_TITLES } from '../pages/titles.ts';
 import { readForm } from '../plugins/form.ts';
 import { requireOwner, requireUsername } from '../plugins/identity.ts';
 import { wantsJson } from '../plugins/negotiation.ts';
@@ -34,7 +35,7 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
     const byId = new Map(records.map((r) => [r.id, r]));
     if (!json) {
       const rows = (kind: JobRecord['kind']) => records.filter((r) => r.kind === kind).map((r) => jobRow(r, byId.get(r.datasetId ?? '') ?? null));
-      return reply.page('home', { title: 'Home', datasets: rows('dataset'), models: rows('model') });
+      return reply.page('home', { title: PAGE_TITLES.home, datasets: rows('dataset'), models: rows('model') });
     }
     const body = Buffer.from(JSON.stringify({
       version: DIGITS_VERSION,

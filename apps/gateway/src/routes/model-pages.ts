@@ -9,6 +9,7 @@ import { loadJob } from '../jobs/load.ts';
 import { cloneValues } from '../pages/clone.ts';
 import { pageLogin, presets, sendFormPage } from '../pages/form-pages.ts';
 import { MODEL_TYPE, modelFormPage, modelView } from '../pages/model-page.ts';
+import { largeGraphTitle } from '../pages/titles.ts';
 import { arg } from '../plugins/form.ts';
 import { requireUsername } from '../plugins/identity.ts';
 import type { Services } from '../services.ts';
@@ -32,7 +33,7 @@ export async function modelPageRoutes(app: FastifyInstance): Promise<void> {
     const id = arg(request, null, 'job_id');
     if (!id) throw Errors.BAD_REQUEST('job_id is a required field');
     const record = await loadJob(services, id, 'model');
-    return reply.page('large-graph', { title: `${record.name}: training graph`, scripts: ['/static/vendor/uplot/uPlot.iife.min.js', '/static/js/model.js'], ...(await modelView(services, record)) });
+    return reply.page('large-graph', { title: largeGraphTitle(record.name), scripts: ['/static/vendor/uplot/uPlot.iife.min.js', '/static/js/model.js'], ...(await modelView(services, record)) });
   };
   app.get('/models/images/classification/large_graph', page('The training graph of model `job_id`, large (HTML)'), largeGraph);
   app.get('/models/images/generic/large_graph', page('The training graph of generic model `job_id`, large (HTML)'), largeGraph);
