@@ -49,7 +49,7 @@ function inferenceForms(record: JobRecord, task: ModelTask, dataset: JobRecord |
   const epochChoices = snapshots.map((e, i) => ({ value: String(e), label: `Epoch ${e}${i === 0 ? ' (newest)' : ''}` }));
   // generic forms pick a view (§10.6): every installed one, sorted by id; its config fields load into the form (inference-views.js)
   const views = Object.values(VIEW_EXTENSIONS).sort((a, b) => a.id.localeCompare(b.id));
-  const view = task === 'generic' ? { view_extension_id: { kind: 'select', choices: views.map((v) => v.id), default: DEFAULT_VIEW } } satisfies FormSpec : {};
+  const view: FormSpec = task === 'generic' ? { view_extension_id: { kind: 'select', choices: views.map((v) => v.id), default: DEFAULT_VIEW } } : {};
   const viewOverride = { control: 'select' as const, choices: views.map((v) => ({ value: v.id, label: v.title })), label: 'Visualization', help: 'How the result page shows the outputs; the chosen view\'s options appear below.' };
   const form = (id: string, title: string, action: string, fields: FormSpec, uploads: string[], button: string) => {
     const spec = { ...fields, ...view };
