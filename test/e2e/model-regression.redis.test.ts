@@ -101,7 +101,7 @@ t.test('regression on image-gradients with custom networks in both formats', asy
       const page = await post('/models/images/generic/infer_many', { job_id: id, image_folder: stack.dataDir }, { image_list: { filename: 'list.txt', data: list } });
       t.equal(page.statusCode, 200);
       t.match(page.headers['content-type'], /text\/html/);
-      t.equal([...page.body.matchAll(/<tr><td><code>/g)].length, images.length, 'one output row per image');
+      t.equal([...page.body.matchAll(/<tr class="inference-row">/g)].length, images.length, 'one output row per image');
       t.match(page.body, /missing\.png<\/code>: .*IMAGE_NOT_FOUND/, 'and the unusable one listed');
       t.match((await stack.app.inject(`/models/${id}`)).body, /id="infer-extension"/, 'the model page offers the extension\'s inference form');
       const badExt = await post('/models/images/generic/infer_extension.json', { job_id: id, gradient_x: '2' });

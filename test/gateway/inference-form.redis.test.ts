@@ -3,6 +3,7 @@
 // as well as the form, and /openapi.json documents exactly the fields each spec parses.
 import t from 'tap';
 import { CLASSIFY_MANY_FORM, CLASSIFY_ONE_FORM, IMAGE_LIST_UPLOADS, INFER_DB_FORM, INFER_MANY_FORM, INFER_ONE_FORM, ONE_IMAGE_UPLOADS, TOP_N_FORM } from '../../apps/gateway/src/forms/inference-form.ts';
+import { VIEW_FORM } from '../../apps/gateway/src/forms/view-extensions.ts';
 import { multipart, startStack } from '../helpers/stack.ts';
 
 const UNKNOWN_JOB = '20200101-000000-abcd';
@@ -10,9 +11,10 @@ const ROUTES = {
   '/models/images/classification/classify_one': { spec: CLASSIFY_ONE_FORM, uploads: ONE_IMAGE_UPLOADS },
   '/models/images/classification/classify_many': { spec: CLASSIFY_MANY_FORM, uploads: IMAGE_LIST_UPLOADS },
   '/models/images/classification/top_n': { spec: TOP_N_FORM, uploads: IMAGE_LIST_UPLOADS },
-  '/models/images/generic/infer_one': { spec: INFER_ONE_FORM, uploads: ONE_IMAGE_UPLOADS },
-  '/models/images/generic/infer_many': { spec: INFER_MANY_FORM, uploads: IMAGE_LIST_UPLOADS },
-  '/models/images/generic/infer_db': { spec: INFER_DB_FORM, uploads: [] },
+  // generic routes also read the view and its config from the body (§10.6)
+  '/models/images/generic/infer_one': { spec: { ...INFER_ONE_FORM, ...VIEW_FORM }, uploads: ONE_IMAGE_UPLOADS },
+  '/models/images/generic/infer_many': { spec: { ...INFER_MANY_FORM, ...VIEW_FORM }, uploads: IMAGE_LIST_UPLOADS },
+  '/models/images/generic/infer_db': { spec: { ...INFER_DB_FORM, ...VIEW_FORM }, uploads: [] },
 };
 
 t.test('inference forms: refusals, args and docs', async (t) => {

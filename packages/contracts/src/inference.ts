@@ -28,6 +28,16 @@ export const InferSource = Type.Union([
 ]);
 export type InferSource = Static<typeof InferSource>;
 
+/**
+ * The `Image output` view's settings (§10.6): the worker renders each input's first output as a
+ * PNG (image encoding is the worker's; the gateway never touches pixels).
+ */
+export const OutputImageOptions = Type.Object({
+  channelOrder: Type.Union([Type.Literal('rgb'), Type.Literal('bgr')]),
+  pixelConversion: Type.Union([Type.Literal('normalize'), Type.Literal('clip')]),
+}, { additionalProperties: false });
+export type OutputImageOptions = Static<typeof OutputImageOptions>;
+
 export const ClassifyImagesPayload = Type.Object({
   v: Type.Literal(1),
   /** The request's own id (its queue entry); the model is `modelId`. */
@@ -50,6 +60,8 @@ export const ClassifyImagesPayload = Type.Object({
   visualize: Type.Optional(Type.Boolean()),
   /** A PNG of each usable input as the model received it, for the first {@link MAX_THUMBNAILS} (the result pages show them). */
   thumbnails: Type.Optional(Type.Boolean()),
+  /** Mode `outputs`: the first output of each of the first {@link MAX_THUMBNAILS} inputs as a PNG (§10.6 `Image output`). */
+  outputImage: Type.Optional(OutputImageOptions),
 }, { additionalProperties: false });
 export type ClassifyImagesPayload = Static<typeof ClassifyImagesPayload>;
 

@@ -56,6 +56,8 @@ export const ClassifiedImage = Type.Object({
   outputs: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   /** The pixels the model received (after resize; 1-channel stays grayscale), when asked for. */
   thumbnail: Type.Optional(Type.Object({ mime: Type.Literal('image/png'), data: Type.String({ description: 'base64' }) })),
+  /** The first output drawn as an image (payload `outputImage`): PNG, base64. */
+  outputImage: Type.Optional(Type.Object({ mime: Type.Literal('image/png'), data: Type.String({ description: 'base64' }), width: Type.Integer(), height: Type.Integer(), channels: Type.Integer() })),
   error: Type.Optional(CodedError),
 });
 export type ClassifiedImage = Static<typeof ClassifiedImage>;

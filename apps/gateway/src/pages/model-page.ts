@@ -12,6 +12,7 @@ import type { FormPage } from './form-pages.ts';
 import { formSections, type FormLayout } from './form-view.ts';
 import { jobRow } from './job-rows.ts';
 import { newGenericModelTitle, PAGE_TITLES } from './titles.ts';
+import { DEFAULT_VIEW, VIEW_EXTENSIONS } from '../forms/view-extensions.ts';
 
 const DATASET_TYPES: Record<ModelTask, string[]> = {
   classification: [JOB_TYPES.imageClassificationDataset],
@@ -47,8 +48,13 @@ export async function modelFormPage(services: Services, task: ModelTask, extensi
 function inferenceForms(record: JobRecord, task: ModelTask, dataset: JobRecord | null) {
   const snapshots = (record.model?.snapshots ?? []).map((s) => s.epoch).reverse();
   const epochChoices = snapshots.map((e, i) => ({ value: String(e), label: `Epoch ${e}${i === 0 ? ' (newest)' : ''}` }));
-  const form = (id: string, title: string, action: string, spec: FormSpec, uploads: string[], button: string) => {
-    const layout: FormLayout = { spec: { snapshot_epoch: { kind: 'string' }, ...spec }, uploads, sections: [{ legend: title, fields: ['snapshot_epoch', ...uploads, ...Object.keys(spec)] }], overrides: { snapshot_epoch: { control: 'select', choices: epochChoices } } };
+  // generic forms pick a view (§10.6): every installed one, sorted by id; its config fields load into the form (inference-views.js)
+  const views = Object.values(VIEW_EXTENSIONS).sort((a, b) => a.id.localeCompare(b.id));
+  const view: FormSpec = task === 'generic' ? { view_extension_id: { kind: 'select', choices: views.map((v) => v.id), default: DEFAULT_VIEW } } : {};
+  const viewOverride = { control: 'select' as const, choices: views.map((v) => ({ value: v.id, label: v.title })), label: 'Visualization', help: 'How the result page shows the outputs; the chosen view\'s options appear below.' };
+  const form = (id: string, title: string, action: string, fields: FormSpec, uploads: string[], button: string) => {
+    const spec = { ...fields, ...view };
+    const layout: FormLayout = { spec: { snapshot_epoch: { kind: 'string' }, ...spec }, uploads, sections: [{ legend: title, fields: ['snapshot_epoch', ...uploads, ...Object.keys(spec)] }], overrides: { snapshot_epoch: { control: 'select', choices: epochChoices }, view_extension_id: viewOverride } };
     return { id, title, action, button, fields: formSections(layout, { initial: { snapshot_epoch: epochChoices[0]?.value ?? '' } })[0]!.fields };
   };
   if (task === 'classification') {
@@ -92,5 +98,6 @@ export async function sendModelPage(services: Services, reply: FastifyReply, rec
   const view = await modelView(services, record);
   // only the model page offers the inference forms (large_graph shows the graph alone)
   const forms = (record.model?.snapshots.length ?? 0) > 0 ? inferenceForms(record, view.task, view.dataset) : [];
-  return reply.page('model', { title: record.name, scripts: ['/static/vendor/uplot/uPlot.iife.min.js', '/static/js/jobs.js', '/static/js/model.js'], ...view, forms });
+  const scripts = ['/static/vendor/uplot/uPlot.iife.min.js', '/static/js/jobs.js', '/static/js/model.js', ...(view.task === 'generic' ? ['/static/js/inference-views.js'] : [])];
+  return reply.page('model', { title: record.name, scripts, ...view, forms });
 }

@@ -19,6 +19,10 @@ import type { Services } from '../services.ts';
 import { classificationStats } from '../classification-stats.ts';
 import { loadJob } from '../jobs/load.ts';
 import { inferenceTitle } from '../pages/titles.ts';
+import { parseViewForm, VIEW_FORM, viewExtension, type ChosenView } from '../forms/view-extensions.ts';
+import { datasetDims } from '../job-json.ts';
+import { viewRows } from '../pages/inference-views.ts';
+import { formSections } from '../pages/form-view.ts';
 
 const TOP = 5;
 /** `[label, confidence %]`, best first (§10.2). */
@@ -60,7 +64,7 @@ async function storeUpload(services: Services, requestId: string, data: Buffer):
   return file;
 }
 
-type InferExtras = Partial<Pick<ClassifyImagesPayload, 'scores' | 'visualize' | 'mode' | 'resize' | 'source' | 'thumbnails'>>;
+type InferExtras = Partial<Pick<ClassifyImagesPayload, 'scores' | 'visualize' | 'mode' | 'resize' | 'source' | 'thumbnails' | 'outputImage'>>;
 
 async function classify(services: Services, record: JobRecord, epoch: number, images: InferImage[], requestId: string, extra: InferExtras = {}): Promise<ClassifyImagesResult> {
   const end = inferenceSeconds.startTimer({ job: 'classify-images' });
@@ -91,9 +95,20 @@ function inputError(image: ClassifiedImage): Error {
   return errorOfCode(image.error!.code, image.error!.message) ?? Errors.IMAGE_DECODE_FAILED(image.error!.message);
 }
 
-/** Generic inference's options: outputs by name, resized unless `dont_resize` is set (§10.5). */
-function outputsMode(args: InferenceArgs): InferExtras {
-  return { mode: 'outputs', resize: args.resize };
+/**
+ * Generic inference's options: outputs by name, resized unless `dont_resize` is set (§10.5). A
+ * page (`view` set) also gets the inputs' thumbnails and, for Image output, the worker's drawing
+ * of each first output (§10.6); JSON answers never carry view output, so JSON skips both.
+ */
+function outputsMode(args: InferenceArgs, view: ChosenView | null): InferExtras & Pick<ClassifyImagesPayload, 'outputImage'> {
+  if (!view) return { mode: 'outputs', resize: args.resize };
+  return { mode: 'outputs', resize: args.resize, thumbnails: true, ...(view.id === 'image-image-output' ? { outputImage: view.config } : {}) };
+}
+
+/** The view a page request chose (form body only, §10.6), or null for JSON; checked for both, before the work. */
+function chosenView(request: FastifyRequest, form: RequestForm): ChosenView | null {
+  const view = parseViewForm(form.fields);
+  return wantsJson(request) ? null : view;
 }
 
 /** `{key: outputs}` of every input that ran, and the reasons the others did not. */
@@ -211,35 +226,53 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
   serve('/models/images/classification/top_n', { summary: 'The best top_n images per class (§10.4)', form: formBody(TOP_N_FORM, IMAGE_LIST_UPLOADS), response: { 200: ANSWERS.topN } }, topN, ['POST']);
 
   // generic image models (§10.5): every deploy output by blob name
-  /** A browser gets the outputs as a page; JSON clients the dict itself (§1.1). */
-  const outputsAnswer = (request: FastifyRequest, reply: FastifyReply, record: JobRecord, answer: { outputs: Record<string, unknown>; errors?: Record<string, { code: string; message: string }> }) => {
-    if (wantsJson(request)) return answer;
-    return reply.page('infer-outputs', { title: inferenceTitle(request), record, outputs: answer.outputs, errors: answer.errors ?? {} });
+  type Answer = { outputs: Record<string, unknown>; errors?: Record<string, { code: string; message: string }> };
+  /** How a route lays its page out (§10.6): infer_one one input with its source; lists a table keyed by path or DB key. */
+  type Layout = { single: boolean; source: boolean; keyLabel: string | null };
+  const LAYOUTS: Record<string, Layout> = {
+    one: { single: true, source: true, keyLabel: null },
+    many: { single: false, source: false, keyLabel: 'Path' },
+    db: { single: false, source: false, keyLabel: 'Key' },
+    extension: { single: false, source: false, keyLabel: null },
+  };
+  /** A browser gets the outputs drawn by the chosen view; JSON clients the dict itself (§1.1). */
+  const outputsAnswer = async (request: FastifyRequest, reply: FastifyReply, record: JobRecord, answer: Answer, page: { view: ChosenView | null; result: ClassifyImagesResult | null; layout: keyof typeof LAYOUTS }) => {
+    if (wantsJson(request) || !page.view || !page.result) return answer;
+    const { view, result } = page;
+    const dims = view.id === 'image-gradients' && record.datasetId ? datasetDims(await services.store.get(record.datasetId)) : null;
+    const rows = viewRows(view, result.images, dims);
+    const layout = LAYOUTS[page.layout]!;
+    // infer_extension shows a single entry alone (§10.6)
+    const single = layout.single || (page.layout === 'extension' && rows.length === 1);
+    return reply.page('infer-outputs', { title: inferenceTitle(request), record, epoch: result.epoch, view, rows, total: Object.keys(answer.outputs).length, single, source: layout.source, keyed: layout.keyLabel !== null, keyLabel: layout.keyLabel, errors: answer.errors ?? {} });
   };
 
   const inferOne = async (request: FastifyRequest, reply: FastifyReply) => {
     const { form, args } = await inferenceForm(request, INFER_ONE_FORM);
-    const { record, image, visualizations } = await inferSingle(form, args, outputsMode(args));
-    if (!wantsJson(request)) return outputsAnswer(request, reply, record, { outputs: { [image.source]: image.outputs } });
+    const view = chosenView(request, form);
+    const { record, epoch, image, visualizations } = await inferSingle(form, args, outputsMode(args, view));
+    if (view) return outputsAnswer(request, reply, record, { outputs: { [image.source]: image.outputs } }, { view, result: { epoch, labels: [], images: [image], loadMs: 0 }, layout: 'one' });
     // infer_one keeps the batch dimension of 1
     const outputs = Object.fromEntries(Object.entries(image.outputs!).map(([name, value]) => [name, [value]]));
     return { outputs, ...(visualizations ? { visualizations } : {}) };
   };
-  serve('/models/images/generic/infer_one', { summary: 'Every network output for one image, batch dimension kept (§10.5)', form: formBody(INFER_ONE_FORM, ONE_IMAGE_UPLOADS), response: { 200: ANSWERS.outputs } }, inferOne, ['POST']);
+  serve('/models/images/generic/infer_one', { summary: 'Every network output for one image, batch dimension kept (§10.5)', form: formBody({ ...INFER_ONE_FORM, ...VIEW_FORM }, ONE_IMAGE_UPLOADS), response: { 200: ANSWERS.outputs } }, inferOne, ['POST']);
 
   const inferMany = async (request: FastifyRequest, reply: FastifyReply) => {
     const { form, args } = await inferenceForm(request, INFER_MANY_FORM);
+    const view = chosenView(request, form);
     const { record, epoch } = await modelAndEpoch(services, args);
     const { images, refused } = await listFromForm(services, form, args);
     // ground truths at the line ends mean nothing to generic models
     const unlabelled = images.map((i) => ({ ...i, label: null }));
-    const result = images.length > 0 ? await classify(services, record, epoch, unlabelled, RequestClient.requestId(), outputsMode(args)) : null;
-    return outputsAnswer(request, reply, record, outputsByKey(result, refused, 'Unable to infer any image from the file'));
+    const result = images.length > 0 ? await classify(services, record, epoch, unlabelled, RequestClient.requestId(), outputsMode(args, view)) : null;
+    return outputsAnswer(request, reply, record, outputsByKey(result, refused, 'Unable to infer any image from the file'), { view, result, layout: 'many' });
   };
-  serve('/models/images/generic/infer_many', { summary: 'Every network output per listed image (§10.5)', form: formBody(INFER_MANY_FORM, IMAGE_LIST_UPLOADS), response: { 200: ANSWERS.outputs } }, inferMany, ['POST']);
+  serve('/models/images/generic/infer_many', { summary: 'Every network output per listed image (§10.5)', form: formBody({ ...INFER_MANY_FORM, ...VIEW_FORM }, IMAGE_LIST_UPLOADS), response: { 200: ANSWERS.outputs } }, inferMany, ['POST']);
 
   const inferDb = async (request: FastifyRequest, reply: FastifyReply) => {
-    const { args } = await inferenceForm(request, INFER_DB_FORM);
+    const { form, args } = await inferenceForm(request, INFER_DB_FORM);
+    const view = chosenView(request, form);
     const { record, epoch } = await modelAndEpoch(services, args);
     const dbPath = args.dbPath;
     // DIGITS' message, typo included (§10.5), for a path inside DATA_ROOTS only: one outside is
@@ -248,13 +281,14 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     const exists = inside && (await fs.stat(dbPath).then((st) => st.isDirectory(), () => false));
     if (!path.isAbsolute(dbPath) || (inside && !exists)) throw Errors.BAD_REQUEST(`DB "${dbPath}" does not exit`);
     await checkServerPaths([{ field: 'db_path', path: dbPath, kind: 'dir' }], services.config.dataRoots);
-    const result = await classify(services, record, epoch, [], RequestClient.requestId(), { ...outputsMode(args), source: { kind: 'db', path: await fs.realpath(dbPath) } });
-    return outputsAnswer(request, reply, record, outputsByKey(result, {}, `No entry of DB "${dbPath}" could be used`));
+    const result = await classify(services, record, epoch, [], RequestClient.requestId(), { ...outputsMode(args, view), source: { kind: 'db', path: await fs.realpath(dbPath) } });
+    return outputsAnswer(request, reply, record, outputsByKey(result, {}, `No entry of DB "${dbPath}" could be used`), { view, result, layout: 'db' });
   };
-  serve('/models/images/generic/infer_db', { summary: 'Every network output per entry of an LMDB inside DATA_ROOTS (§10.5)', form: formBody(INFER_DB_FORM), response: { 200: ANSWERS.outputs } }, inferDb, ['POST']);
+  serve('/models/images/generic/infer_db', { summary: 'Every network output per entry of an LMDB inside DATA_ROOTS (§10.5)', form: formBody({ ...INFER_DB_FORM, ...VIEW_FORM }), response: { 200: ANSWERS.outputs } }, inferDb, ['POST']);
 
   const inferExtension = async (request: FastifyRequest, reply: FastifyReply) => {
     const { form, args } = await inferenceForm(request, INFER_EXTENSION_FORM);
+    const view = chosenView(request, form);
     const { record, epoch } = await modelAndEpoch(services, args);
     const dataset = record.datasetId ? await services.store.get(record.datasetId) : null;
     const options = dataset?.params as GenericDatasetOptions | undefined;
@@ -264,10 +298,19 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     if (Object.keys(errors).length > 0) throw new FormError(errors);
     const count = values.test_image_count as number | null;
     const source = { kind: 'image-gradients' as const, gradientX: values.gradient_x as number, gradientY: values.gradient_y as number, count, width: options.extensionOptions.width, height: options.extensionOptions.height };
-    const result = await classify(services, record, epoch, [], RequestClient.requestId(), { mode: 'outputs', source, visualize: args.visualize });
+    const result = await classify(services, record, epoch, [], RequestClient.requestId(), { ...outputsMode(args, view), source, visualize: args.visualize });
     const answer = outputsByKey(result, {}, 'No generated entry could be used');
-    if (!wantsJson(request)) return outputsAnswer(request, reply, record, answer);
+    if (view) return outputsAnswer(request, reply, record, answer, { view, result, layout: 'extension' });
     return { ...answer, ...(result.visualizations ? { visualizations: result.visualizations } : {}) };
   };
-  serve('/models/images/generic/infer_extension', { summary: 'Every network output for entries the dataset\'s extension generates (§10.5)', form: formBody({ ...INFER_EXTENSION_FORM, ...EXTENSION_INFERENCE_FORMS }), response: { 200: ANSWERS.outputs } }, inferExtension, ['POST']);
+  serve('/models/images/generic/infer_extension', { summary: 'Every network output for entries the dataset\'s extension generates (§10.5)', form: formBody({ ...INFER_EXTENSION_FORM, ...EXTENSION_INFERENCE_FORMS, ...VIEW_FORM }), response: { 200: ANSWERS.outputs } }, inferExtension, ['POST']);
+
+  // §10.6: the view's config fields as an HTML snippet for the model page's inference forms (defaults only)
+  app.get('/models/view-config/:extension_id', { schema: { summary: 'A view extension\'s config form as an HTML snippet (§10.6)', tags: ['inference'], params: Type.Object({ extension_id: Type.String() }) } }, async (request, reply) => {
+    const view = viewExtension((request.params as { extension_id: string }).extension_id);
+    const overrides = Object.fromEntries(Object.entries(view.help).map(([name, help]) => [name, { label: help.label, help: help.help }]));
+    const fields = formSections({ spec: view.form, sections: [{ legend: view.title, fields: Object.keys(view.form) }], overrides })[0]!.fields;
+    const html = await app.view('view-config', { view, fields, idPrefix: `view-${view.id}` });
+    return reply.type('text/html; charset=utf-8').send(html);
+  });
 }

@@ -9,6 +9,7 @@ import { Errors, payloadChecker, percent, snapshotOf, type ClassifyImagesPayload
 import { classifySamples, forwardSamples, inputTensor, nestedList, rankClasses, visualizeLayers, type LayerVisualization, type Samples } from '@digits-ts/ml';
 import type { WorkerContext } from '../context.ts';
 import { loadForInference, type LoadedModel } from '../inference/loaded-model.ts';
+import { addOutputImages } from '../inference/output-image.ts';
 import { addThumbnails, requestInputs, type RequestInputs } from '../inference/request-inputs.ts';
 
 export const name = 'classify-images';
@@ -37,11 +38,14 @@ async function classify(loaded: LoadedModel, { samples, used, results }: Request
   });
 }
 
-/** Every deploy output, by name, as nested lists without the batch dimension (generic, §10.5). */
-async function outputsOf(loaded: LoadedModel, { samples, used, results }: RequestInputs): Promise<void> {
-  (await forwardSamples(loaded.model, loaded.outputs, samples, loaded.prep)).forEach((outputs, k) => {
+/** Every deploy output, by name, as nested lists without the batch dimension (generic, §10.5); the first drawn when asked (§10.6). */
+async function outputsOf(loaded: LoadedModel, inputs: RequestInputs, payload: ClassifyImagesPayload): Promise<void> {
+  const { samples, used, results } = inputs;
+  const forwarded = await forwardSamples(loaded.model, loaded.outputs, samples, loaded.prep);
+  forwarded.forEach((outputs, k) => {
     results[used[k]!]!.outputs = Object.fromEntries(outputs.map((o) => [o.name, nestedList(o.values, o.shape)]));
   });
+  if (payload.outputImage) await addOutputImages(forwarded, inputs, loaded.image, payload.outputImage);
 }
 
 /** Per-layer statistics of activations and weights for the first sample (show_visualizations). */
@@ -61,7 +65,7 @@ export function createClassifyImagesProcessor(ctx: WorkerContext) {
     const inputs = await requestInputs(ctx, payload, loaded);
     if (payload.thumbnails) await addThumbnails(inputs, loaded.image);
     const fed = inputs.samples.count > 0;
-    if (fed && payload.mode === 'outputs') await outputsOf(loaded, inputs);
+    if (fed && payload.mode === 'outputs') await outputsOf(loaded, inputs, payload);
     else if (fed) await classify(loaded, inputs, payload);
     const visualizations = fed && payload.visualize ? await visualizeFirst(loaded, inputs.samples) : undefined;
     return { epoch, labels: loaded.labels, images: inputs.results, loadMs, ...(visualizations ? { visualizations } : {}) };
