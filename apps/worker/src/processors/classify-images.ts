@@ -6,7 +6,7 @@
  */
 import type { Job } from 'bullmq';
 import { Errors, payloadChecker, percent, snapshotOf, type ClassifyImagesPayload, type ResultOf } from '@digits-ts/contracts';
-import { classifySamples, forwardSamples, inputTensor, nestedList, rankClasses, visualizeLayers, type LayerVisualization, type Samples } from '@digits-ts/ml';
+import { blobLayout, classifySamples, forwardSamples, inputTensor, nestedList, rankClasses, visualizeLayers, type LayerVisualization, type Samples } from '@digits-ts/ml';
 import type { WorkerContext } from '../context.ts';
 import { loadForInference, type LoadedModel } from '../inference/loaded-model.ts';
 import { addThumbnails, requestInputs, type RequestInputs } from '../inference/request-inputs.ts';
@@ -37,10 +37,13 @@ async function classify(loaded: LoadedModel, { samples, used, results }: Request
   });
 }
 
-/** Every deploy output, by name, as nested lists without the batch dimension (generic, §10.5). */
+/** Every deploy output, by name, as nested lists without the batch dimension, image outputs C×H×W (generic, §10.5). */
 async function outputsOf(loaded: LoadedModel, { samples, used, results }: RequestInputs): Promise<void> {
   (await forwardSamples(loaded.model, loaded.outputs, samples, loaded.prep)).forEach((outputs, k) => {
-    results[used[k]!]!.outputs = Object.fromEntries(outputs.map((o) => [o.name, nestedList(o.values, o.shape)]));
+    results[used[k]!]!.outputs = Object.fromEntries(outputs.map((o) => {
+      const { values, shape } = blobLayout(o);
+      return [o.name, nestedList(values, shape)];
+    }));
   });
 }
 
