@@ -113,6 +113,14 @@ t.test('hostile forms: no 5xx, DIGITS envelopes with codes, nothing written outs
       ]), filesArb(['train_image_count'])),
     },
     {
+      // paired image folders (§7.5): four server paths, each confined to DATA_ROOTS
+      name: 'POST /datasets/generic/create/image-processing', runs: 80,
+      arb: formRequest('POST', fc.constantFrom('/datasets/generic/create/image-processing.json', '/datasets/generic/create/image-processing'), form({ ...GENERIC_DATASET_FORM, ...DATA_EXTENSIONS['image-processing']!.form }, ['feature_folder', 'label_folder', 'validation_feature_folder', 'validation_label_folder'], [
+        [['dataset_name', 'hostile'], ['feature_folder', data.images], ['label_folder', data.images]],
+        [['dataset_name', 'hostile'], ['feature_folder', data.images], ['label_folder', data.images], ['has_val_folder', 'y'], ['validation_feature_folder', data.emptyDir], ['validation_label_folder', data.images]],
+      ]), filesArb(['feature_folder'])),
+    },
+    {
       name: 'POST /models/images/classification', runs: 300,
       arb: formRequest('POST', fc.constantFrom('/models/images/classification.json', '/models/images/classification'), form(MODEL_FORM, ['python_layer_server_file'], [
         [...modelBase, ['dataset', datasetId], ['method', 'standard'], ['standard_networks', 'lenet']],

@@ -20,16 +20,17 @@ async function problemWith(entry: ServerPath, roots: readonly string[], real: re
   const outside: [string, boolean] = [`"${entry.path}" is outside the folders listed in DATA_ROOTS${roots.length === 0 ? ' (DATA_ROOTS is empty: set it to the folders that hold your images)' : ''}`, true];
   if (!path.isAbsolute(entry.path)) return ['Filesystem path is not absolute', false];
   if (!isWithinRoots(path.resolve(entry.path), roots)) return outside;
+  const missing: [string, boolean] = [entry.missing ?? (entry.kind === 'dir' ? 'Folder does not exist' : 'File does not exist'), false];
   let resolved: string;
   try {
     resolved = await fs.realpath(entry.path);
   } catch {
-    return [entry.kind === 'dir' ? 'Folder does not exist' : 'File does not exist', false];
+    return missing;
   }
   if (!isWithinRoots(resolved, real)) return outside;
   const stat = await fs.stat(resolved);
-  if (entry.kind === 'dir' && !stat.isDirectory()) return ['Folder does not exist', false];
-  if (entry.kind === 'file' && !stat.isFile()) return ['File does not exist', false];
+  if (entry.kind === 'dir' && !stat.isDirectory()) return missing;
+  if (entry.kind === 'file' && !stat.isFile()) return missing;
   return null;
 }
 

@@ -1,5 +1,6 @@
 /**
- * Data extensions (contract §7.1): generic datasets whose entries an extension generates. Here
+ * Data extensions (contract §7.1): generic datasets whose entries an extension generates
+ * (image-gradients, §7.3) or reads from paired image folders (image-processing, §7.5). Here
  * the typed options a generic build takes and the bound on generated inference entries; the
  * forms (the generic `dsopts_*` fields, §7.2, and each extension's own) are the gateway's
  * (apps/gateway/src/forms/generic-dataset-form.ts), the generators the worker's.
@@ -21,16 +22,40 @@ export const ImageGradientsOptions = Type.Object({
 }, { additionalProperties: false });
 export type ImageGradientsOptions = Static<typeof ImageGradientsOptions>;
 
+/** Largest `seed` an image-processing dataset draws at creation (DIGITS: `random.randint(0, 1000)`). */
+export const MAX_SPLIT_SEED = 1000;
+
+/** Paired input/label image folders (§7.5); the server paths were checked against DATA_ROOTS. */
+export const ImageProcessingOptions = Type.Object({
+  featureFolder: Type.String({ minLength: 1 }),
+  labelFolder: Type.String({ minLength: 1 }),
+  /** Percentage of the pairs for validation; ignored with separate validation folders. */
+  pctVal: Type.Integer({ minimum: 0, maximum: 100 }),
+  /** Both set (has_val_folder) or both null. */
+  valFeatureFolder: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
+  valLabelFolder: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
+  channelConversion: Type.Union([Type.Literal('RGB'), Type.Literal('L'), Type.Literal('none')]),
+  /** Drawn once at creation, so every stage sees the same permutation (a clone draws anew). */
+  seed: Type.Integer({ minimum: 0, maximum: MAX_SPLIT_SEED }),
+}, { additionalProperties: false });
+export type ImageProcessingOptions = Static<typeof ImageProcessingOptions>;
+
 const Encoding = Type.Union([Type.Literal('none'), Type.Literal('png'), Type.Literal('jpg')]);
 
-/** What a generic dataset build needs, validated again when a worker picks it up. */
-export const GenericDatasetOptions = Type.Object({
-  extension: Type.Literal('image-gradients'),
+/** The `dsopts_*` options every extension dataset has (§7.2). */
+const DatasetOptionFields = {
   featureEncoding: Encoding,
   labelEncoding: Encoding,
   batchSize: Type.Integer({ minimum: 1 }),
   threads: Type.Integer({ minimum: 1 }),
   forceSameShape: Type.Boolean(),
-  extensionOptions: ImageGradientsOptions,
-}, { additionalProperties: false });
+};
+
+/** What a generic dataset build needs, validated again when a worker picks it up. */
+export const GenericDatasetOptions = Type.Union([
+  Type.Object({ extension: Type.Literal('image-gradients'), ...DatasetOptionFields, extensionOptions: ImageGradientsOptions }, { additionalProperties: false }),
+  Type.Object({ extension: Type.Literal('image-processing'), ...DatasetOptionFields, extensionOptions: ImageProcessingOptions }, { additionalProperties: false }),
+]);
 export type GenericDatasetOptions = Static<typeof GenericDatasetOptions>;
+/** The extension ids a generic dataset can have. */
+export type DataExtensionId = GenericDatasetOptions['extension'];

@@ -21,7 +21,8 @@ const FORMS: Record<string, readonly string[]> = {
   GENERIC_DATASET_FORM: Object.keys(GENERIC_DATASET_FORM),
   ...Object.fromEntries(Object.entries(DATA_EXTENSIONS).flatMap(([id, ext]) => [
     [`DATA_EXTENSIONS['${id}'].form`, Object.keys(ext.form)],
-    [`DATA_EXTENSIONS['${id}'].inferenceForm`, Object.keys(ext.inferenceForm)],
+    // image-processing has no inference form (§7.5)
+    ...(ext.inferenceForm ? [[`DATA_EXTENSIONS['${id}'].inferenceForm`, Object.keys(ext.inferenceForm)]] : []),
   ])),
   'inference routes': INFERENCE_FIELDS,
 };

@@ -56,7 +56,13 @@ export const DATASET_UPLOAD_FIELDS = {
 
 
 /** Server paths named by a dataset form, with the field each came from, for the gateway to check. */
-export interface ServerPath { field: string; path: string; kind: 'dir' | 'file' }
+export interface ServerPath {
+  field: string;
+  path: string;
+  kind: 'dir' | 'file';
+  /** The form's message when the path does not exist (default `Folder/File does not exist`). */
+  missing?: string;
+}
 
 export interface ParsedDatasetForm {
   name: string;

@@ -44,7 +44,7 @@ export const FIELD_HELP: Readonly<Record<string, FieldHelp>> = {
     label: 'Training Images',
     help: `A folder holding one subfolder per class, each named after its class label and full of that class's images. ${IN_ROOTS} Required when the type is folder.`,
   },
-  folder_pct_val: { label: '% for Validation', help: 'Percentage of the training folder\'s images set apart as the validation set. 0 to 100, default 25; ignored when a separate validation folder is given.' },
+  folder_pct_val: { label: '% for Validation', help: 'Percentage of the training folder\'s images (or image pairs) set apart as the validation set. 0 to 100, default 25 (10 for an image-processing dataset); ignored when a separate validation folder is given.' },
   folder_pct_test: { label: '% for Testing', help: 'Percentage of the training folder\'s images set apart as the test set. 0 to 100, default 0; validation plus test may not exceed 100.' },
   folder_train_min_per_class: { label: 'Minimum Samples per Class', help: MIN_PER_CLASS },
   folder_train_max_per_class: { label: 'Maximum Samples per Class', help: MAX_PER_CLASS },
@@ -99,6 +99,13 @@ export const FIELD_HELP: Readonly<Record<string, FieldHelp>> = {
   image_height: { label: 'Image Height', help: 'Height in pixels of the generated images. Required, default 32.' },
   gradient_x: { label: 'Gradient (x)', help: 'Horizontal slope of the test image: how fast brightness changes from left to right. −0.5 to 0.5, default 0.' },
   gradient_y: { label: 'Gradient (y)', help: 'Vertical slope of the test image: how fast brightness changes from top to bottom. −0.5 to 0.5, default 0.' },
+
+  // ---- image-processing extension: paired input/label image folders (§7.5)
+  feature_folder: { label: 'Feature Image Folder', help: `The folder of input images (searched recursively). Each one is paired with the label image of the same base name; both folders must sort alike. ${IN_ROOTS} Required.` },
+  label_folder: { label: 'Label Image Folder', help: `The folder of target images, one per input image with the same base name (the extension may differ). ${IN_ROOTS} Required.` },
+  validation_feature_folder: { label: 'Validation Feature Image Folder', help: `The input images of the validation set, when a separate validation folder is chosen. ${IN_ROOTS}` },
+  validation_label_folder: { label: 'Validation Label Image Folder', help: `The target images of the validation set, when a separate validation folder is chosen. ${IN_ROOTS}` },
+  channel_conversion: { label: 'Channel Conversion', help: 'Converts both input and label images: RGB (3 channels), L (grayscale) or none (default: as loaded). Images are never resized.' },
 
   // ---- model form (§8.1)
   model_name: { label: 'Model Name', help: 'A name for the new model, shown in the job lists and on its page. Required; a sweep adds the swept values to it.' },

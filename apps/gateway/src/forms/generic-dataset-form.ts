@@ -1,10 +1,11 @@
 /**
- * The forms of the data-extension datasets (contract §7.1–7.3): the generic `dsopts_*` fields
- * every extension dataset has, each extension's own dataset and inference fields, and the parser
- * that turns them into a generic build's options. Declarative only: nothing here runs user code.
+ * The forms of the data-extension datasets (contract §7.1–7.3, §7.5): the generic `dsopts_*`
+ * fields every extension dataset has, each extension's own dataset and inference fields, and the
+ * parser that turns them into a generic build's options. Declarative only: nothing here runs user code.
  */
-import { MAX_GENERATED_INFER_ENTRIES, type GenericDatasetOptions, type ImageGradientsOptions } from '@digits-ts/contracts';
-import { parseForm, type FormErrors, type FormFields, type FormSpec } from './form.ts';
+import { MAX_GENERATED_INFER_ENTRIES, MAX_SPLIT_SEED, type DataExtensionId, type GenericDatasetOptions } from '@digits-ts/contracts';
+import type { ServerPath } from './dataset-form.ts';
+import { addFormError, parseForm, REQUIRED, type FormErrors, type FormFields, type FormSpec } from './form.ts';
 
 /** The generic fields every extension dataset has (§7.2). */
 export const GENERIC_DATASET_FORM: FormSpec = {
@@ -18,15 +19,53 @@ export const GENERIC_DATASET_FORM: FormSpec = {
   dsopts_force_same_shape: { kind: 'select', choices: ['1', '0'], default: '1' },
 };
 
+/** What an extension's `options` sees besides the parsed values. */
+export interface ExtensionParse {
+  errors: FormErrors;
+  /** Server paths the form names, for the gateway to confine to DATA_ROOTS. */
+  paths: ServerPath[];
+  /** Uniform in [0, 1), for values drawn at creation (image-processing's split seed). */
+  random: () => number;
+}
+
 export interface DataExtension {
-  id: string;
+  id: DataExtensionId;
   title: string;
   category: string;
-  /** The extension's own dataset form fields (§7.3 for image-gradients). */
+  /** The extension's own dataset form fields (§7.3 for image-gradients, §7.5 for image-processing). */
   form: FormSpec;
-  options(values: Record<string, unknown>): ImageGradientsOptions;
-  /** The form of `/models/images/generic/infer_extension` (§7.3). */
-  inferenceForm: FormSpec;
+  /** Cross-field rules (into `parse.errors`) and the extension's build options. */
+  options(values: Record<string, unknown>, parse: ExtensionParse): GenericDatasetOptions['extensionOptions'];
+  /** The form of `/models/images/generic/infer_extension` (§7.3); null when the extension has none (§7.5). */
+  inferenceForm: FormSpec | null;
+}
+
+/** §7.5's message for a folder field whose directory is missing. */
+const MISSING_FOLDER = 'Folder does not exist or is not reachable';
+
+/** image-processing's options (§7.5): required folders, validation folders iff has_val_folder, a fresh seed. */
+function imageProcessingOptions(v: Record<string, unknown>, { errors, paths, random }: ExtensionParse): GenericDatasetOptions['extensionOptions'] {
+  const folder = (field: string, required: boolean): string | null => {
+    const path = String(v[field] ?? '').trim();
+    if (!required) return null;
+    if (path === '') {
+      if (!errors[field]) addFormError(errors, field, REQUIRED);
+    } else paths.push({ field, path, kind: 'dir', missing: MISSING_FOLDER });
+    return path || null;
+  };
+  // WTForms' NumberRange also fails on the None a bad integer leaves behind
+  if (errors.folder_pct_val?.[0] === 'Not a valid integer value') addFormError(errors, 'folder_pct_val', 'Number must be between 0 and 100.');
+  const hasVal = v.has_val_folder === true;
+  return {
+    featureFolder: folder('feature_folder', true) ?? '',
+    labelFolder: folder('label_folder', true) ?? '',
+    pctVal: (v.folder_pct_val as number | null) ?? 10,
+    // not checked at all without has_val_folder (§7.5)
+    valFeatureFolder: folder('validation_feature_folder', hasVal),
+    valLabelFolder: folder('validation_label_folder', hasVal),
+    channelConversion: v.channel_conversion as 'RGB' | 'L' | 'none',
+    seed: Math.floor(random() * (MAX_SPLIT_SEED + 1)),
+  };
 }
 
 /** The data extensions this build knows, by id. */
@@ -42,7 +81,7 @@ export const DATA_EXTENSIONS: Readonly<Record<string, DataExtension>> = {
       image_width: { kind: 'int', default: 32, required: true, min: 1 },
       image_height: { kind: 'int', default: 32, required: true, min: 1 },
     },
-    options: (v) => ({
+    options: (v): GenericDatasetOptions['extensionOptions'] => ({
       trainCount: v.train_image_count as number,
       valCount: (v.val_image_count as number | null) ?? 0,
       testCount: (v.test_image_count as number | null) ?? 0,
@@ -55,28 +94,47 @@ export const DATA_EXTENSIONS: Readonly<Record<string, DataExtension>> = {
       test_image_count: { kind: 'int', optional: true, min: 1, max: MAX_GENERATED_INFER_ENTRIES },
     },
   },
+  'image-processing': {
+    id: 'image-processing',
+    title: 'Processing',
+    category: 'Images',
+    form: {
+      feature_folder: { kind: 'string', required: true },
+      label_folder: { kind: 'string', required: true },
+      folder_pct_val: { kind: 'int', default: 10, min: 0, max: 100 },
+      has_val_folder: { kind: 'bool' },
+      validation_feature_folder: { kind: 'string' },
+      validation_label_folder: { kind: 'string' },
+      channel_conversion: { kind: 'select', choices: ['RGB', 'L', 'none'], default: 'none' },
+    },
+    options: imageProcessingOptions,
+    inferenceForm: null,
+  },
 };
 
-export interface ParsedGenericDatasetForm { name: string; group: string; options: GenericDatasetOptions; saved: Record<string, unknown> }
+export interface ParsedGenericDatasetForm { name: string; group: string; options: GenericDatasetOptions; serverPaths: ServerPath[]; saved: Record<string, unknown> }
 
 /**
  * Parses the generic fields and the extension's fields together; their errors come back merged
  * in one WTForms-shaped map (§7.2). `null` for an unknown extension id.
  */
-export function parseGenericDatasetForm(extensionId: string, fields: FormFields): { errors: FormErrors } | { form: ParsedGenericDatasetForm } | null {
+export function parseGenericDatasetForm(extensionId: string, fields: FormFields, random: () => number = Math.random): { errors: FormErrors } | { form: ParsedGenericDatasetForm } | null {
   const extension = Object.hasOwn(DATA_EXTENSIONS, extensionId) ? DATA_EXTENSIONS[extensionId]! : null;
   if (!extension) return null;
   const { values, errors } = parseForm({ ...GENERIC_DATASET_FORM, ...extension.form }, fields);
+  const serverPaths: ServerPath[] = [];
+  const extensionOptions = extension.options(values, { errors, paths: serverPaths, random });
   if (Object.keys(errors).length > 0) return { errors };
-  const options: GenericDatasetOptions = {
-    extension: 'image-gradients',
+  // the id and its options come from the same registry entry
+  const options = {
+    extension: extension.id,
     featureEncoding: values.dsopts_feature_encoding as GenericDatasetOptions['featureEncoding'],
     labelEncoding: values.dsopts_label_encoding as GenericDatasetOptions['labelEncoding'],
     batchSize: values.dsopts_batch_size as number,
     threads: values.dsopts_num_threads as number,
     forceSameShape: values.dsopts_force_same_shape === '1',
-    extensionOptions: extension.options(values),
-  };
+    extensionOptions,
+  } as GenericDatasetOptions;
   const saved = Object.fromEntries(Object.entries(values).map(([k, v]) => [`form.${k}.data`, v]));
-  return { form: { name: String(values.dataset_name).trim(), group: String(values.group_name).trim(), options, saved } };
+  return { form: { name: String(values.dataset_name).trim(), group: String(values.group_name).trim(), options, serverPaths, saved } };
 }

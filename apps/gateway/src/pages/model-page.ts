@@ -64,12 +64,13 @@ function inferenceForms(record: JobRecord, task: ModelTask, dataset: JobRecord |
       form('top-n', 'Top N predictions per category', '/models/images/classification/top_n', { image_folder: { kind: 'string' }, top_n: { kind: 'int', default: 9, min: 1 }, num_test_images: { kind: 'int', optional: true, min: 1 } }, ['image_list'], 'Show top images'),
     ];
   }
-  const extension = (dataset?.params as Partial<GenericDatasetOptions> | null)?.extension;
+  const extensionId = (dataset?.params as Partial<GenericDatasetOptions> | null)?.extension;
+  const extension = extensionId ? DATA_EXTENSIONS[extensionId] : undefined;
   return [
     form('infer-one', 'Test a single image', '/models/images/generic/infer_one', { image_path: { kind: 'string' }, dont_resize: { kind: 'bool' } }, ['image_file'], 'Infer one'),
     form('infer-many', 'Test a list of images', '/models/images/generic/infer_many', { image_folder: { kind: 'string' }, num_test_images: { kind: 'int', optional: true, min: 1 }, dont_resize: { kind: 'bool' } }, ['image_list'], 'Infer many'),
     form('infer-db', 'Test a database', '/models/images/generic/infer_db', { db_path: { kind: 'string' }, dont_resize: { kind: 'bool' } }, [], 'Infer DB'),
-    ...(extension && DATA_EXTENSIONS[extension] ? [form('infer-extension', `Test generated ${DATA_EXTENSIONS[extension].title.toLowerCase()}`, '/models/images/generic/infer_extension', DATA_EXTENSIONS[extension].inferenceForm, [], 'Infer')] : []),
+    ...(extension?.inferenceForm ? [form('infer-extension', `Test generated ${extension.title.toLowerCase()}`, '/models/images/generic/infer_extension', extension.inferenceForm, [], 'Infer')] : []),
   ];
 }
 

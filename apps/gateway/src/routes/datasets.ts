@@ -44,12 +44,13 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
     // DIGITS answers an unknown extension with a 500 ValueError; it is the client's mistake
     if (!parsed) throw Errors.NOT_FOUND(`unknown data extension "${extension}"`);
     if ('errors' in parsed) throw new FormError(parsed.errors);
+    await checkServerPaths(parsed.form.serverPaths, services.config.dataRoots);
     const record = await createOptionsDataset(services, username, parsed.form, 'build-generic-dataset', JOB_TYPES.genericDataset, { generic: null });
     request.log.info({ jobId: record.id, extension }, 'generic dataset created');
     if (wantsJson(request)) return baseDict(record);
     return reply.redirect(`/datasets/${record.id}`, 302);
   };
-  const generic = { summary: 'Create a data-extension dataset, e.g. image-gradients (§7.2)', tags: ['datasets'], form: formBody({ ...GENERIC_DATASET_FORM, ...EXTENSION_FORMS }), response: { 200: BaseDict } };
+  const generic = { summary: 'Create a data-extension dataset: image-gradients (§7.3) or image-processing (§7.5)', tags: ['datasets'], form: formBody({ ...GENERIC_DATASET_FORM, ...EXTENSION_FORMS }), response: { 200: BaseDict } };
   app.post('/datasets/generic/create/:extension', { schema: generic }, reshowOnFormError(async (request) => extensionDatasetPage(request.params.extension.replace(/\.json$/, '')), createGeneric));
 
   const createPrebuilt = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {

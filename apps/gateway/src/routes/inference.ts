@@ -294,6 +294,8 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     const options = dataset?.params as GenericDatasetOptions | undefined;
     const extension = options?.extension ? DATA_EXTENSIONS[options.extension] : undefined;
     if (!extension || !options) throw Errors.BAD_REQUEST(`model ${record.id} was not trained on a data extension's dataset`);
+    // DIGITS fails with a 500 here (§7.5); it is the client's choice of route
+    if (!extension.inferenceForm || options.extension !== 'image-gradients') throw Errors.BAD_REQUEST(`the "${extension.id}" extension has no inference form; use infer_one, infer_many or infer_db`);
     const { values, errors } = parseForm(extension.inferenceForm, form.fields);
     if (Object.keys(errors).length > 0) throw new FormError(errors);
     const count = values.test_image_count as number | null;

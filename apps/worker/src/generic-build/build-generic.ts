@@ -1,5 +1,5 @@
 /**
- * A generic (extension) dataset build (contract §7.2): every stage written into `.build/`,
+ * A generic (extension) dataset build (contract §7.2, §7.3, §7.5): every stage written into `.build/`,
  * moved into the job folder at the end, the train mean copied to `mean.binaryproto`.
  */
 import fs from 'node:fs/promises';
@@ -7,7 +7,8 @@ import path from 'node:path';
 import type { DatasetManifest, GenericDatasetOptions, GenericDatasetState } from '@digits-ts/contracts';
 import { writeDatasetManifest, type RandomSource } from '@digits-ts/dataset';
 import { gradientEntries } from '../extensions/image-gradients.ts';
-import { writeGenericStage, type GenericStage } from './write-stage.ts';
+import { pairEntries, stagePairs } from '../extensions/image-processing.ts';
+import { writeGenericStage, type GenericEntry, type GenericStage } from './write-stage.ts';
 
 const STAGES: GenericStage[] = ['train_db', 'val_db', 'test_db'];
 
@@ -16,13 +17,28 @@ export interface GenericBuildContext {
   options: GenericDatasetOptions;
   random: RandomSource;
   signal: AbortSignal;
+  /** DATA_ROOTS resolved: the only folders an extension may read images from. */
+  roots: readonly string[];
+  /** Largest image (width × height) an extension may decode. */
+  maxPixels: number;
   onState(state: GenericDatasetState): Promise<void>;
 }
 
-/** Entries per stage from the extension's options (image-gradients is the one extension). */
-function stageCounts(options: GenericDatasetOptions): Record<GenericStage, number> {
-  const o = options.extensionOptions;
-  return { train_db: o.trainCount, val_db: o.valCount, test_db: o.testCount };
+type StageEntries = (stage: GenericStage) => Iterable<GenericEntry> | AsyncIterable<GenericEntry>;
+
+/** Each stage's entries, by extension: generated gradients (§7.3) or loaded image pairs (§7.5). */
+async function stageEntries(ctx: GenericBuildContext): Promise<StageEntries> {
+  const options = ctx.options;
+  if (options.extension === 'image-processing') {
+    const pairs = await stagePairs(options.extensionOptions, ctx.roots);
+    const how = { roots: ctx.roots, maxPixels: ctx.maxPixels, threads: options.threads, signal: ctx.signal };
+    return (stage) => pairEntries(pairs[stage], options.extensionOptions.channelConversion, how);
+  }
+  const { width, height, trainCount, valCount, testCount } = options.extensionOptions;
+  const counts: Record<GenericStage, number> = { train_db: trainCount, val_db: valCount, test_db: testCount };
+  return function* gradients(stage) {
+    for (const entry of gradientEntries(counts[stage], width, height, ctx.random)) yield { feature: { data: entry.feature, height, width, channels: 1 }, label: entry.label };
+  };
 }
 
 /** What training and inference read: the stages that produced entries, with their DBs. */
@@ -43,8 +59,6 @@ function manifestOf(state: GenericDatasetState, hasMean: boolean): DatasetManife
 }
 
 export async function buildGenericDataset(ctx: GenericBuildContext): Promise<GenericDatasetState> {
-  const { width, height } = ctx.options.extensionOptions;
-  const counts = stageCounts(ctx.options);
   const state: GenericDatasetState = {
     createDbTasks: STAGES.map((stage) => ({ name: `Create ${stage} DB`, stage, entry_count: null, feature_db_path: null, label_db_path: null })),
     featureDims: null,
@@ -52,11 +66,13 @@ export async function buildGenericDataset(ctx: GenericBuildContext): Promise<Gen
   const staging = path.join(ctx.jobDir, '.build');
   await fs.rm(staging, { recursive: true, force: true });
   await fs.mkdir(staging, { recursive: true });
+  const entries = await stageEntries(ctx);
+  const { featureEncoding, labelEncoding, forceSameShape } = ctx.options;
   for (const [i, stage] of STAGES.entries()) {
-    const entries = gradientEntries(counts[stage], width, height, ctx.random);
-    const result = await writeGenericStage(staging, stage, entries, { height, width, channels: 1 }, { encoding: ctx.options.featureEncoding, forceSameShape: ctx.options.forceSameShape, signal: ctx.signal });
+    const result = await writeGenericStage(staging, stage, entries(stage), { featureEncoding, labelEncoding, forceSameShape, signal: ctx.signal });
     state.createDbTasks[i] = { ...state.createDbTasks[i]!, entry_count: result.entryCount, feature_db_path: result.featureDbPath, label_db_path: result.labelDbPath };
-    if (stage === 'train_db') state.featureDims = [height, width, 1];
+    // feature_dims is the train stage's feature shape, [H, W, C] (§5.3)
+    if (stage === 'train_db' && result.featureShape) state.featureDims = [result.featureShape.height, result.featureShape.width, result.featureShape.channels];
     await ctx.onState(state);
   }
   for (const name of await fs.readdir(staging)) await fs.rename(path.join(staging, name), path.join(ctx.jobDir, name));

@@ -9,44 +9,84 @@ import { createDbWriter, encodeDatum, formatSequenceKey, MeanAccumulator, pixels
 import { encodeImage } from '@digits-ts/imaging';
 
 export type GenericStage = 'train_db' | 'val_db' | 'test_db';
-
-/** One generated entry: an H×W×C uint8 feature and a float label (scalar or array). */
-export interface GenericEntry { feature: Uint8Array; label: Float32Array }
+type Encoding = 'none' | 'png' | 'jpg';
 
 export interface StageShape { height: number; width: number; channels: 1 | 3 }
+
+/** H×W×C uint8 pixels (RGB or grey) and their shape. */
+export interface PixelArray extends StageShape { data: Uint8Array }
+
+/** One entry: an image feature and a label, either a float vector (scalar or array) or an image (§7.5). */
+export interface GenericEntry { feature: PixelArray; label: Float32Array | PixelArray }
 
 export interface StageResult {
   entryCount: number;
   featureDbPath: string | null;
   labelDbPath: string | null;
+  /** The first feature's shape; null for an empty stage. */
+  featureShape: StageShape | null;
 }
 
-async function featureDatum(entry: GenericEntry, shape: StageShape, encoding: 'none' | 'png' | 'jpg', label: number): Promise<Uint8Array> {
-  const { height, width, channels } = shape;
-  if (encoding === 'none') return encodeDatum({ channels, height, width, label, data: pixelsToDatumData(entry.feature, width, height, channels), encoded: false });
-  const data = await encodeImage({ data: Buffer.from(entry.feature), width, height, channels }, encoding);
+export interface StageOptions {
+  featureEncoding: Encoding;
+  /** How image labels are stored (float labels are always float Datums). */
+  labelEncoding: Encoding;
+  forceSameShape: boolean;
+  signal?: AbortSignal;
+}
+
+/** An image as a Datum: raw C×H×W (B,G,R planes) for `none`, else PNG/JPEG bytes (§7.2). */
+async function imageDatum(image: PixelArray, encoding: Encoding, label: number): Promise<Uint8Array> {
+  const { height, width, channels } = image;
+  if (encoding === 'none') return encodeDatum({ channels, height, width, label, data: pixelsToDatumData(image.data, width, height, channels), encoded: false });
+  const data = await encodeImage({ data: Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), width, height, channels }, encoding);
   return encodeDatum({ channels, height, width, label, data, encoded: true });
 }
 
+const isImage = (label: GenericEntry['label']): label is PixelArray => !(label instanceof Float32Array);
+/** numpy's C×H×W shape tuple, as DIGITS prints it. */
+const shapeText = (s: StageShape) => `(${s.channels}, ${s.height}, ${s.width})`;
+const sameShape = (a: StageShape, b: StageShape) => a.height === b.height && a.width === b.width && a.channels === b.channels;
+
+/** Throws unless `image` holds as many values as its shape says, and, when `previous` is set, has that shape. */
+function checkShape(what: 'Feature' | 'Label', image: PixelArray, previous: StageShape | null, stage: GenericStage, index: number): void {
+  if (image.data.length !== image.height * image.width * image.channels) throw Errors.DATASET_BUILD_FAILED(`entry ${index} of ${stage} has ${image.data.length} values, expected ${image.height}x${image.width}x${image.channels}`);
+  if (previous && !sameShape(image, previous)) throw Errors.DATASET_BUILD_FAILED(`${what} shape mismatch (last:${shapeText(image)}, previous:${shapeText(previous)})`);
+}
+
 /** Writes `entries` into `<dir>/<stage>/…`; a stage with no entries writes nothing (§7.2). */
-export async function writeGenericStage(dir: string, stage: GenericStage, entries: Iterable<GenericEntry>, shape: StageShape, opts: { encoding: 'none' | 'png' | 'jpg'; forceSameShape: boolean; signal?: AbortSignal }): Promise<StageResult> {
+export async function writeGenericStage(dir: string, stage: GenericStage, entries: Iterable<GenericEntry> | AsyncIterable<GenericEntry>, opts: StageOptions): Promise<StageResult> {
   const stageDir = path.join(dir, stage);
   let features: Awaited<ReturnType<typeof createDbWriter>> | null = null;
   let labels: Awaited<ReturnType<typeof createDbWriter>> | null = null;
-  const mean = opts.forceSameShape ? new MeanAccumulator(shape.width, shape.height, shape.channels) : null;
+  let mean: MeanAccumulator | null = null;
+  let featureShape: StageShape | null = null;
+  let labelShape: StageShape | null = null;
   let count = 0;
   try {
-    for (const entry of entries) {
-      if (entry.feature.length !== shape.height * shape.width * shape.channels) throw Errors.DATASET_BUILD_FAILED(`entry ${count} of ${stage} has ${entry.feature.length} values, expected ${shape.height}x${shape.width}x${shape.channels}`);
+    for await (const entry of entries) {
+      const { feature, label } = entry;
+      checkShape('Feature', feature, opts.forceSameShape ? featureShape : null, stage, count);
+      featureShape ??= { height: feature.height, width: feature.width, channels: feature.channels };
+      if (opts.forceSameShape) mean ??= new MeanAccumulator(feature.width, feature.height, feature.channels);
       features ??= await createDbWriter(path.join(stageDir, 'features'));
-      const arrayLabel = entry.label.length > 1;
-      // scalar labels ride in the feature Datum; arrays get their own DB of float Datums
-      features.putKey(formatSequenceKey(count), await featureDatum(entry, shape, opts.encoding, arrayLabel ? 0 : Math.trunc(entry.label[0] ?? 0)));
-      if (arrayLabel) {
+      const key = formatSequenceKey(count);
+      if (isImage(label)) {
+        checkShape('Label', label, opts.forceSameShape ? labelShape : null, stage, count);
+        labelShape ??= { height: label.height, width: label.width, channels: label.channels };
         labels ??= await createDbWriter(path.join(stageDir, 'labels'));
-        labels.putKey(formatSequenceKey(count), encodeDatum({ channels: 1, height: 1, width: entry.label.length, label: 0, floatData: entry.label, encoded: false }));
+        features.putKey(key, await imageDatum(feature, opts.featureEncoding, 0));
+        labels.putKey(key, await imageDatum(label, opts.labelEncoding, 0));
+      } else {
+        // scalar labels ride in the feature Datum; arrays get their own DB of float Datums
+        const arrayLabel = label.length > 1;
+        features.putKey(key, await imageDatum(feature, opts.featureEncoding, arrayLabel ? 0 : Math.trunc(label[0] ?? 0)));
+        if (arrayLabel) {
+          labels ??= await createDbWriter(path.join(stageDir, 'labels'));
+          labels.putKey(key, encodeDatum({ channels: 1, height: 1, width: label.length, label: 0, floatData: label, encoded: false }));
+        }
       }
-      mean?.add(entry.feature);
+      mean?.add(feature.data);
       count++;
       if (count % WRITE_BATCH_SIZE === 0) {
         opts.signal?.throwIfAborted();
@@ -59,5 +99,5 @@ export async function writeGenericStage(dir: string, stage: GenericStage, entrie
     await labels?.close();
   }
   if (mean && count > 0) await fs.writeFile(path.join(stageDir, 'mean.binaryproto'), mean.toBlobProto());
-  return { entryCount: count, featureDbPath: features ? `${stage}/features` : null, labelDbPath: labels ? `${stage}/labels` : null };
+  return { entryCount: count, featureDbPath: features ? `${stage}/features` : null, labelDbPath: labels ? `${stage}/labels` : null, featureShape };
 }

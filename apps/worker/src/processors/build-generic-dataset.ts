@@ -14,6 +14,7 @@ export function createBuildGenericDatasetProcessor(ctx: WorkerContext) {
     return runDatasetBuild(ctx, job, token, jobId, 'generic dataset build', async ({ log, signal }) => {
       const state = await buildGenericDataset({
         jobDir: ctx.store.jobDir(jobId), options, random: createRandom(Date.now() >>> 0), signal,
+        roots: ctx.roots, maxPixels: ctx.config.imageMaxPixels,
         onState: async (generic) => {
           const done = generic.createDbTasks.filter((t) => t.entry_count !== null).length;
           await ctx.store.update(jobId, (r) => ({ ...r, generic, progress: done / generic.createDbTasks.length }));

@@ -6,7 +6,7 @@
  */
 import type { Job } from 'bullmq';
 import { Errors, payloadChecker, percent, snapshotOf, type ClassifyImagesPayload, type ResultOf } from '@digits-ts/contracts';
-import { classifySamples, forwardSamples, inputTensor, nestedList, rankClasses, visualizeLayers, type LayerVisualization, type Samples } from '@digits-ts/ml';
+import { blobLayout, classifySamples, forwardSamples, inputTensor, nestedList, rankClasses, visualizeLayers, type LayerVisualization, type Samples } from '@digits-ts/ml';
 import type { WorkerContext } from '../context.ts';
 import { loadForInference, type LoadedModel } from '../inference/loaded-model.ts';
 import { addOutputImages } from '../inference/output-image.ts';
@@ -38,12 +38,15 @@ async function classify(loaded: LoadedModel, { samples, used, results }: Request
   });
 }
 
-/** Every deploy output, by name, as nested lists without the batch dimension (generic, §10.5); the first drawn when asked (§10.6). */
+/** Every deploy output, by name, as nested lists without the batch dimension, image outputs C×H×W (generic, §10.5); the first drawn when asked (§10.6). */
 async function outputsOf(loaded: LoadedModel, inputs: RequestInputs, payload: ClassifyImagesPayload): Promise<void> {
   const { samples, used, results } = inputs;
   const forwarded = await forwardSamples(loaded.model, loaded.outputs, samples, loaded.prep);
   forwarded.forEach((outputs, k) => {
-    results[used[k]!]!.outputs = Object.fromEntries(outputs.map((o) => [o.name, nestedList(o.values, o.shape)]));
+    results[used[k]!]!.outputs = Object.fromEntries(outputs.map((o) => {
+      const { values, shape } = blobLayout(o);
+      return [o.name, nestedList(values, shape)];
+    }));
   });
   if (payload.outputImage) await addOutputImages(forwarded, inputs, loaded.image, payload.outputImage);
 }

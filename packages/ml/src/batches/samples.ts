@@ -38,14 +38,27 @@ const DECODE_CHUNK = 1024;
  */
 export async function loadSamples(dbDir: string, shape: ImageShape, decode: DecodeImages, signal?: AbortSignal, labelDb?: string): Promise<Samples> {
   const samples = await loadFeatures(dbDir, shape, decode, signal);
-  return labelDb ? { ...samples, ...loadTargets(labelDb, samples.count) } : samples;
+  return labelDb ? { ...samples, ...(await loadTargets(labelDb, samples.count, decode, signal)) } : samples;
 }
 
 /**
- * Reads the label vectors of a generic dataset's label DB (§7.2: Datums of float_data, or raw
- * bytes), in key order, which is the feature DB's order; every vector must have the same size.
+ * A label Datum's values, laid out as the network's output is: float_data as stored; an image
+ * label (§7.5: raw C×H×W B,G,R bytes, or PNG/JPEG) as H×W×C RGB pixels, so an NHWC output
+ * compares with it value for value.
  */
-function loadTargets(dbDir: string, count: number): { targets: Float32Array; targetSize: number } {
+async function labelValues(datum: ReturnType<typeof decodeDatum>, decode: DecodeImages): Promise<ArrayLike<number>> {
+  if (datum.floatData.length > 0) return datum.floatData;
+  const { channels, height, width } = datum;
+  if (datum.encoded) return (await decode([datum.data], { height, width, channels }))[0]!;
+  const image = (channels === 1 || channels === 3) && datum.data.length === channels * height * width;
+  return image ? datumDataToPixels(datum.data, width, height, channels) : datum.data;
+}
+
+/**
+ * Reads the label vectors of a generic dataset's label DB (§7.2: Datums of float_data, raw bytes
+ * or encoded images), in key order, which is the feature DB's order; every vector must have the same size.
+ */
+async function loadTargets(dbDir: string, count: number, decode: DecodeImages, signal?: AbortSignal): Promise<{ targets: Float32Array; targetSize: number }> {
   const reader = openDbReader(dbDir);
   try {
     assert(reader.count() === count, () => expected(`${count} labels (one per feature)`, dbDir, reader.count()));
@@ -53,8 +66,7 @@ function loadTargets(dbDir: string, count: number): { targets: Float32Array; tar
     let size = 0;
     let index = 0;
     for (const entry of reader.entries()) {
-      const datum = decodeDatum(entry.value);
-      const values: ArrayLike<number> = datum.floatData.length > 0 ? datum.floatData : datum.data;
+      const values = await labelValues(decodeDatum(entry.value), decode);
       if (!targets) {
         size = values.length;
         assert(size > 0, () => expected('a non-empty label', `entry ${entry.key} of ${dbDir}`, 'an empty Datum'));
@@ -63,6 +75,7 @@ function loadTargets(dbDir: string, count: number): { targets: Float32Array; tar
       assert(values.length === size, () => expected(`${size} label values`, `entry ${entry.key} of ${dbDir}`, values.length));
       targets.set(values, index * size);
       index++;
+      if (index % DECODE_CHUNK === 0) signal?.throwIfAborted();
     }
     return { targets: targets ?? new Float32Array(0), targetSize: size };
   } finally {

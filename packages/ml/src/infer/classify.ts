@@ -77,6 +77,18 @@ export async function classifySamples(model: tfl.LayersModel, samples: Samples, 
   return (await forwardSamples(model, [], samples, prep)).map((outputs) => outputs[0]!.values);
 }
 
+/**
+ * A sample's output in Caffe's blob layout, as DIGITS answers it (§10.5) and the image-output
+ * view reads it (§10.6): an image-shaped H×W×C output (our NHWC) becomes C×H×W; others stay.
+ */
+export function blobLayout(output: SampleOutput): { values: Float32Array; shape: number[] } {
+  if (output.shape.length !== 3) return output;
+  const [h, w, c] = output.shape as [number, number, number];
+  const values = new Float32Array(output.values.length);
+  for (let p = 0; p < h * w; p++) for (let k = 0; k < c; k++) values[k * h * w + p] = output.values[p * c + k]!;
+  return { values, shape: [c, h, w] };
+}
+
 /** `values` of `shape` as nested arrays, as numpy's `tolist()` gives them (§10.5). */
 export function nestedList(values: ArrayLike<number>, shape: readonly number[]): unknown {
   if (shape.length === 0) return values[0];
