@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # DIGITS-TS images, one target per docker-compose.yml service:
-#   gateway     node:20-bookworm-slim, production dependencies, no install scripts
+#   gateway     node:20-bookworm-slim + Debian's bzip2, production dependencies, no install scripts
 #   worker-cpu  node:20-bookworm-slim + @tensorflow/tfjs-node (libtensorflow, CPU)
 #   worker-gpu  CUDA 11.2 + cuDNN 8 runtime (Ubuntu 20.04) + Node 20 + @tensorflow/tfjs-node-gpu
 # The worker's TF_BACKEND=auto finds the native package (packages/ml/src/tf.ts).
@@ -32,6 +32,10 @@ COPY --from=manifests /src ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 FROM node-base AS gateway
+# bzip2 for model downloads as .tar.bz2 (streamed through it); the slim image lacks it
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends bzip2 \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=gateway-deps /app ./
 COPY . .

@@ -75,6 +75,7 @@ t.test('labels from sorted sub-folders, images only, small categories dropped', 
   t.equal(r.warnings.filter((w) => w.startsWith('Not enough images for this category')).length, 2);
   t.match(r.warnings.join('\n'), /c small/);
   t.same(r.log, ['Found 10 images in 3 categories.', 'Selected 7 for training.', 'Selected 3 for validation.', 'Selected 0 for testing.']);
+  t.equal(r.labelCount, 3, 'the kept categories');
 });
 
 t.test('fewer than two sub-directories / valid categories', async (t) => {
@@ -168,6 +169,17 @@ t.test('a val folder reads the train labels and skips unknown sub-folders', asyn
   t.match(r.warnings.join('\n'), /Category "other x" not found in labels_file/);
   const single = await parseFolder(root, opts({ pctVal: 100, labels: ['a class', 'zzz'] }));
   t.same(listed(single, root), ['a_class/1.png 0', 'a_class/2.png 0'], 'one known category is enough for a val folder');
+});
+
+t.test('a val folder\'s label count leaves out the categories it dropped (DIGITS\' len(labels))', async (t) => {
+  const root = t.testdir({ a: files('1.png', '2.png'), b: files('3.png'), c: files('4.png', '5.png'), d: files('6.png', '7.png'), zzz: files('8.png', '9.png') });
+  const r = await parseFolder(root, opts({ pctVal: 100, minPerCategory: 2, labels: ['a', 'b', 'c', 'd'] }));
+  t.same(r.labels, ['a', 'b', 'c', 'd'], 'the train labels stay as they are');
+  t.equal(r.labelCount, 3, 'b has one image under the minimum of 2: 4 − 1 (zzz, not a label, is skipped and counts nothing)');
+  t.same(listed(r, root), ['a/1.png 0', 'a/2.png 0', 'c/4.png 2', 'c/5.png 2', 'd/6.png 3', 'd/7.png 3'], 'the images keep their train label indices');
+  t.same(r.log[0], 'Found 6 images in 3 categories.');
+  const missing = await parseFolder(root, opts({ pctVal: 100, labels: ['a', 'b', 'c', 'd', 'e'] }));
+  t.equal(missing.labelCount, 5, 'a label without a sub-folder is not dropped: DIGITS counts it');
 });
 
 t.test('relative folder → absolute paths; bad arguments', async (t) => {

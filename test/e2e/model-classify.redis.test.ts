@@ -1,5 +1,6 @@
 // classify_one / classify_many through the real stack on a LeNet trained on an MNIST subset:
 // DIGITS' JSON shapes, labelled-list statistics, and a clear 4xx for every bad input.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
@@ -128,7 +129,19 @@ t.test('classify_one and classify_many answer with DIGITS shapes', async (t) => 
     const plain = await stack.app.inject({ method: 'POST', url: `/models/${model.id}/download.tar`, payload: 'snapshot_epoch=5', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     t.equal(plain.statusCode, 200);
     t.equal(plain.rawPayload.subarray(257, 262).toString(), 'ustar');
-    t.equal((await stack.app.inject(`/models/${model.id}/download.tar.bz2`)).statusCode, 400);
+    // .tar.bz2: the system's tar and bzip2 read it back to the members the .tar.gz holds, byte for byte
+    const bz2 = await stack.app.inject(`/models/${model.id}/download.tar.bz2?epoch=5`);
+    t.equal(bz2.statusCode, 200, bz2.body.slice(0, 200));
+    t.equal(bz2.headers['content-disposition'], `attachment; filename=${model.id}_epoch_5.tar.bz2`);
+    t.equal(bz2.rawPayload.subarray(0, 3).toString(), 'BZh');
+    const unpacked = await fs.mkdtemp(path.join(stack.dataDir, 'bz2-'));
+    const untar = spawnSync('tar', ['-xjf', '-', '-C', unpacked], { input: bz2.rawPayload });
+    t.equal(untar.status, 0, untar.stderr.toString());
+    t.same((await fs.readdir(unpacked)).sort(), [...files.keys()].sort(), 'the .tar.gz members');
+    for (const name of files.keys()) {
+      if (name !== 'info.json') t.ok((await fs.readFile(path.join(unpacked, name))).equals(files.get(name)!), `${name} as in the .tar.gz`);
+    }
+    t.equal((await stack.app.inject(`/models/${model.id}/download.tbz2`)).statusCode, 400, '.tbz2 is not in the contract');
     t.equal((await stack.app.inject(`/models/${model.id}/download.rar`)).statusCode, 400);
     t.equal((await stack.app.inject(`/models/${model.id}/download?epoch=7`)).statusCode, 404);
     t.equal((await stack.app.inject(`/models/${ds.id}/download`)).statusCode, 404);
@@ -137,7 +150,7 @@ t.test('classify_one and classify_many answer with DIGITS shapes', async (t) => 
     const base = await stack.app.listen({ port: 0, host: '127.0.0.1' });
     // each closes its socket after the first chunk (fetch's cancel could keep the connection
     // open, unread, until a timeout, and the gateway's close would wait for it)
-    for (const ext of ['tar.gz', 'tgz', 'tar', 'zip']) {
+    for (const ext of ['tar.gz', 'tgz', 'tar', 'tar.bz2', 'zip']) {
       await new Promise<void>((resolve, reject) => {
         const req = http.get(`${base}/models/${model.id}/download.${ext}`, (res) => {
           res.once('data', () => { req.destroy(); resolve(); });
@@ -145,7 +158,7 @@ t.test('classify_one and classify_many answer with DIGITS shapes', async (t) => 
         req.on('error', (err: NodeJS.ErrnoException) => { if (err.code !== 'ECONNRESET') reject(err); });
       });
     }
-    t.equal((await fetch(`${base}/index.json`)).status, 200, 'still serving after four hang-ups');
+    t.equal((await fetch(`${base}/index.json`)).status, 200, 'still serving after five hang-ups');
     const tgz = await stack.app.inject(`/models/${model.id}/download.tgz`);
     t.same([...tgz.rawPayload.subarray(0, 2)], [0x1f, 0x8b], '.tgz is gzip');
   });

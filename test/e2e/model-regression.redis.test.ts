@@ -5,6 +5,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import t from 'tap';
 import { encodeImage } from '@digits-ts/imaging';
+import { RequestClient } from '@digits-ts/queue';
 import { gradientImage } from '../../apps/worker/src/extensions/image-gradients.ts';
 import { login, multipart, startStack, waitForStatus } from '../helpers/stack.ts';
 
@@ -122,9 +123,35 @@ t.test('regression on image-gradients with custom networks in both formats', asy
   const missing = await post('/models/images/generic/infer_db.json', { job_id: modelId, db_path: path.join(stack.dataDir, 'nope') });
   t.equal(missing.statusCode, 400);
   t.match(missing.json(), { error: { description: /^DB ".*" does not exit$/ } });
-  const outside = await post('/models/images/generic/infer_db.json', { job_id: modelId, db_path: path.join(stack.jobsDir, datasetId, 'val_db', 'features') });
-  t.equal(outside.statusCode, 400);
-  t.match(outside.json(), { code: 'PATH_NOT_ALLOWED' }, outside.body);
+
+  // infer_db over the dataset job's own DBs (outside DATA_ROOTS, in JOBS_DIR): allowed
+  const own = await post('/models/images/generic/infer_db.json', { job_id: modelId, db_path: path.join(stack.jobsDir, datasetId, 'train_db', 'features') });
+  t.equal(own.statusCode, 200, own.body.slice(0, 300));
+  const ownOutputs = (own.json() as { outputs: Record<string, Record<string, number[]>> }).outputs;
+  t.equal(Object.keys(ownOutputs).length, 1000, 'every entry of the dataset\'s train features');
+  t.equal(ownOutputs['000000999']!.output!.length, 2);
+  const ownMissing = await post('/models/images/generic/infer_db.json', { job_id: modelId, db_path: path.join(stack.jobsDir, datasetId, 'test_db', 'features') });
+  t.match(ownMissing.json(), { error: { description: /^DB ".*" does not exit$/ } }, 'a DB the dataset does not have');
+  // …and nothing else of JOBS_DIR: a valid LMDB in a model's folder, `..` out of the dataset's
+  // folder, the folder itself, a link inside it leading out
+  await fs.cp(path.join(stack.jobsDir, datasetId, 'val_db', 'features'), path.join(stack.jobsDir, modelId, 'copied_db'), { recursive: true });
+  await fs.symlink(path.join(stack.jobsDir, modelId, 'copied_db'), path.join(stack.jobsDir, datasetId, 'link-out'));
+  for (const refused of [
+    path.join(stack.jobsDir, modelId, 'copied_db'),
+    `${stack.jobsDir}/${datasetId}/../${modelId}/copied_db`,
+    `${stack.jobsDir}/${datasetId}/val_db/../../${modelId}/copied_db`,
+    `${stack.jobsDir}/${datasetId}/train_db/../../.uploads`,
+    `${stack.jobsDir}/${datasetId}/train_db/../../..`,
+    path.join(stack.jobsDir, datasetId),
+    path.join(stack.jobsDir, datasetId, 'link-out'),
+  ]) {
+    const res = await post('/models/images/generic/infer_db.json', { job_id: modelId, db_path: refused });
+    t.equal(res.statusCode, 400, refused);
+    t.match(res.json(), { code: 'PATH_NOT_ALLOWED' }, `${refused}: ${res.body.slice(0, 200)}`);
+  }
+  // the worker checks again (it trusts no path): a request naming the model's copy is refused there too
+  const direct = { v: 1 as const, jobId: RequestClient.requestId(), modelId, epoch: -1, images: [], top: 5, mode: 'outputs' as const, source: { kind: 'db' as const, path: path.join(stack.jobsDir, modelId, 'copied_db') } };
+  await t.rejects(stack.app.services.inference.request('classify-images', direct, 30_000), { code: 'PATH_NOT_ALLOWED' }, 'the worker refuses a DB outside the roots and the datasets');
 
   // generic forms: no standard networks, code is refused by name, a classification dataset is not a valid choice
   const standard = await post('/models/images/generic.json', { model_name: 'x', dataset: datasetId, framework: 'tensorflow', method: 'standard', standard_networks: 'lenet' });

@@ -26,6 +26,7 @@ import { openApi } from './openapi.ts';
 import { inferenceRoutes } from './routes/inference.ts';
 import { modelDownloadRoutes } from './routes/model-download.ts';
 import { fileRoutes } from './routes/files.ts';
+import { autocompleteRoutes } from './routes/autocomplete.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { jobTableRoutes } from './routes/job-tables.ts';
@@ -93,6 +94,7 @@ export async function buildApp({ config, logger }: BuildOptions): Promise<Fastif
   await app.register(inferenceRoutes);
   await app.register(modelDownloadRoutes);
   await app.register(fileRoutes);
+  await app.register(autocompleteRoutes);
 
   app.addHook('onReady', async () => {
     await recoverJobs(services, app.log);

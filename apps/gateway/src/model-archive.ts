@@ -9,8 +9,11 @@ import { pipeline, PassThrough, type Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import yazl from 'yazl';
+import { bzip2Stream } from './bzip2.ts';
 
-export const ARCHIVE_TYPES = { 'tar.gz': 'application/gzip', tgz: 'application/gzip', tar: 'application/x-tar', zip: 'application/zip' } as const;
+export const ARCHIVE_TYPES = {
+  'tar.gz': 'application/gzip', tgz: 'application/gzip', tar: 'application/x-tar', 'tar.bz2': 'application/x-bzip2', zip: 'application/zip',
+} as const;
 export type ArchiveType = keyof typeof ARCHIVE_TYPES;
 
 export interface ArchiveMember { name: string; data: Buffer }
@@ -28,8 +31,10 @@ export async function readMembers(files: Record<string, string>): Promise<Archiv
 /**
  * A stream of the archive holding `members`. Built with `pipeline`, so a client that hangs up
  * mid-download tears the whole chain down quietly instead of leaving an unhandled stream error.
+ * `tar.bz2` rejects (ARCHIVE_FORMAT_UNAVAILABLE) when the system's bzip2 cannot be started.
  */
-export function archiveStream(type: ArchiveType, members: ArchiveMember[]): Readable {
+export async function archiveStream(type: ArchiveType, members: ArchiveMember[]): Promise<Readable> {
+  if (type === 'tar.bz2') return bzip2Stream(tarStream(members));
   const out = type === 'tar' || type === 'zip' ? new PassThrough() : createGzip();
   let source: Readable;
   if (type === 'zip') {
@@ -38,13 +43,18 @@ export function archiveStream(type: ArchiveType, members: ArchiveMember[]): Read
     zip.end();
     source = zip.outputStream as Readable;
   } else {
-    const pack = tar.pack();
-    for (const m of members) pack.entry({ name: m.name, size: m.data.length, mode: 0o644, mtime: new Date() }, m.data);
-    pack.finalize();
-    source = pack as unknown as Readable; // a streamx stream; pipeline handles it
+    source = tarStream(members);
   }
   pipeline(source, out, () => {
     // errors here are hang-ups (or already reported to the client by the stream); nothing to do
   });
   return out;
+}
+
+/** The members as an uncompressed tar stream. */
+function tarStream(members: ArchiveMember[]): Readable {
+  const pack = tar.pack();
+  for (const m of members) pack.entry({ name: m.name, size: m.data.length, mode: 0o644, mtime: new Date() }, m.data);
+  pack.finalize();
+  return pack as unknown as Readable; // a streamx stream; pipeline handles it
 }

@@ -6,8 +6,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Errors } from '@digits-ts/contracts';
+import type { JobStore } from '@digits-ts/queue';
 import type { FormErrors, ServerPath } from './forms/index.ts';
-import { isWithinRoots } from '@digits-ts/config';
+import { isWithinRoots, jobFolderOf } from '@digits-ts/config';
 import { FormError } from './plugins/errors.ts';
 
 /** DATA_ROOTS resolved through symlinks (roots that do not exist are left out). */
@@ -47,4 +48,27 @@ export async function checkServerPaths(paths: readonly ServerPath[], roots: read
     confinement ||= problem[1];
   }
   if (Object.keys(errors).length > 0) throw new FormError(errors, confinement ? Errors.PATH_NOT_ALLOWED.code : Errors.VALIDATION_FAILED.code);
+}
+
+/** Whether `target` lies below the folder of a dataset job of `jobsDir`. */
+async function inDatasetFolder(store: JobStore, target: string, jobsDir: string): Promise<boolean> {
+  const id = jobFolderOf(target, jobsDir);
+  return id !== null && (await store.get(id).catch(() => null))?.kind === 'dataset';
+}
+
+/**
+ * infer_db's other allowed place (§10.5): a `db_path` below a dataset job's own folder, which
+ * is outside DATA_ROOTS. Its real path when it is one and resolves (symlinks followed) below a
+ * dataset's folder still; 'missing' when it does not exist or is no folder; null when the path
+ * is not below a dataset's folder (then DATA_ROOTS decide). Checked lexically first, so a path
+ * elsewhere in JOBS_DIR (a model's files, the uploads, the session key) is never stat-ed.
+ */
+export async function datasetDbPath(store: JobStore, jobsDir: string, dbPath: string): Promise<string | 'missing' | null> {
+  if (!path.isAbsolute(dbPath) || dbPath.includes('\0')) return null;
+  if (!(await inDatasetFolder(store, path.resolve(dbPath), jobsDir))) return null;
+  const real = await fs.realpath(dbPath).catch(() => null);
+  if (real === null) return 'missing';
+  const realJobs = await fs.realpath(jobsDir).catch(() => jobsDir);
+  if (!(await inDatasetFolder(store, real, realJobs))) return null;
+  return (await fs.stat(real)).isDirectory() ? real : 'missing';
 }

@@ -94,6 +94,8 @@ export const Errors = {
   /** The gateway is shedding load (event loop or heap over PRESSURE_*): retry after Retry-After. */
   SERVER_BUSY: define('SERVER_BUSY', 503, true),
   STORAGE_FAILED: define('STORAGE_FAILED', 500, true),
+  /** A download format whose program (the system's bzip2) this server lacks. */
+  ARCHIVE_FORMAT_UNAVAILABLE: define('ARCHIVE_FORMAT_UNAVAILABLE', 501),
   INVALID_PAYLOAD: define('INVALID_PAYLOAD', 400),
   INTERNAL: define('INTERNAL', 500),
 } as const;

@@ -86,6 +86,12 @@ export interface ParseFolderOptions {
 export interface ParseFolderResult {
   /** Labels of the kept categories (or the given `labels`); line i of labels.txt names label i. */
   labels: string[];
+  /**
+   * DIGITS' category count (its `len(labels)` at the end, the parse task's `label_count`): the
+   * kept categories; for given labels, their number less the categories dropped for too few
+   * images (sub-folders not among the labels are skipped and change nothing).
+   */
+  labelCount: number;
   train: ListLine[];
   val: ListLine[];
   test: ListLine[];
@@ -253,8 +259,9 @@ export async function parseFolder(folder: string, opts: ParseFolderOptions): Pro
   const labels = createLabels ? [] : [...(opts.labels as readonly string[])];
   const requiredSplits = [100 - (opts.pctVal + opts.pctTest), opts.pctVal, opts.pctTest].filter((pct) => pct > 0).length;
   const minimum = Math.max(1, opts.minPerCategory);
-  const result: ParseFolderResult = { labels, train: [], val: [], test: [], warnings, log: [] };
+  const result: ParseFolderResult = { labels, labelCount: 0, train: [], val: [], test: [], warnings, log: [] };
   let kept = 0;
+  let dropped = 0;
   for (const category of categories) {
     const labelName = category.name.replaceAll('_', ' ');
     let labelIndex = labels.indexOf(labelName);
@@ -265,6 +272,7 @@ export async function parseFolder(folder: string, opts: ParseFolderOptions): Pro
     const files = await collectImages(category, labelName, opts.maxPerCategory ?? Infinity, policy);
     if (files.length === 0 || files.length < requiredSplits || files.length < minimum) {
       warnings.push(`Not enough images for this category ("${labelName}": ${files.length} found)`);
+      dropped++;
       continue;
     }
     if (createLabels) labelIndex = labels.push(labelName) - 1;
@@ -277,9 +285,10 @@ export async function parseFolder(folder: string, opts: ParseFolderOptions): Pro
     });
   }
   if (createLabels && kept < 2) throw Errors.DATASET_BUILD_FAILED('Did not find two valid categories', { details: { warnings } });
+  result.labelCount = createLabels ? kept : Math.max(0, labels.length - dropped);
   const total = result.train.length + result.val.length + result.test.length;
   result.log.push(
-    `Found ${total} images in ${kept} categories.`,
+    `Found ${total} images in ${result.labelCount} categories.`,
     `Selected ${result.train.length} for training.`,
     `Selected ${result.val.length} for validation.`,
     `Selected ${result.test.length} for testing.`,

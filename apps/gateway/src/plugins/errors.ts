@@ -21,6 +21,7 @@ const HTTP_NAMES: Record<number, [string, string]> = {
   422: ['UnprocessableEntity', 'Unprocessable Entity'],
   429: ['TooManyRequests', 'Too Many Requests'],
   500: ['InternalServerError', 'Internal Server Error'],
+  501: ['NotImplemented', 'Not Implemented'],
   503: ['ServiceUnavailable', 'Service Unavailable'],
   504: ['GatewayTimeout', 'Gateway Timeout'],
 };

@@ -14,7 +14,7 @@ import { FormError } from '../plugins/errors.ts';
 import { limitedBy } from '../plugins/limits.ts';
 import { wantsJson } from '../plugins/negotiation.ts';
 import { arg, readForm, type RequestForm } from '../plugins/form.ts';
-import { checkServerPaths, realRoots } from '../server-paths.ts';
+import { checkServerPaths, datasetDbPath, realRoots } from '../server-paths.ts';
 import type { Services } from '../services.ts';
 import { classificationStats } from '../classification-stats.ts';
 import { loadJob } from '../jobs/load.ts';
@@ -275,16 +275,18 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     const view = chosenView(request, form);
     const { record, epoch } = await modelAndEpoch(services, args);
     const dbPath = args.dbPath;
-    // DIGITS' message, typo included (§10.5), for a path inside DATA_ROOTS only: one outside is
-    // refused unstat-ed, so the answer never tells whether something exists out there
+    // DIGITS' message, typo included (§10.5), for a path inside DATA_ROOTS or a dataset's own
+    // folder only: one elsewhere is refused unstat-ed, so the answer never tells what exists there
+    const ownDb = await datasetDbPath(services.store, services.config.jobsDir, dbPath);
     const inside = path.isAbsolute(dbPath) && isWithinRoots(path.resolve(dbPath), services.config.dataRoots);
     const exists = inside && (await fs.stat(dbPath).then((st) => st.isDirectory(), () => false));
-    if (!path.isAbsolute(dbPath) || (inside && !exists)) throw Errors.BAD_REQUEST(`DB "${dbPath}" does not exit`);
-    await checkServerPaths([{ field: 'db_path', path: dbPath, kind: 'dir' }], services.config.dataRoots);
-    const result = await classify(services, record, epoch, [], RequestClient.requestId(), { ...outputsMode(args, view), source: { kind: 'db', path: await fs.realpath(dbPath) } });
+    if (!path.isAbsolute(dbPath) || ownDb === 'missing' || (ownDb === null && inside && !exists)) throw Errors.BAD_REQUEST(`DB "${dbPath}" does not exit`);
+    if (ownDb === null) await checkServerPaths([{ field: 'db_path', path: dbPath, kind: 'dir' }], services.config.dataRoots);
+    const real = ownDb ?? await fs.realpath(dbPath);
+    const result = await classify(services, record, epoch, [], RequestClient.requestId(), { ...outputsMode(args, view), source: { kind: 'db', path: real } });
     return outputsAnswer(request, reply, record, outputsByKey(result, {}, `No entry of DB "${dbPath}" could be used`), { view, result, layout: 'db' });
   };
-  serve('/models/images/generic/infer_db', { summary: 'Every network output per entry of an LMDB inside DATA_ROOTS (§10.5)', form: formBody({ ...INFER_DB_FORM, ...VIEW_FORM }), response: { 200: ANSWERS.outputs } }, inferDb, ['POST']);
+  serve('/models/images/generic/infer_db', { summary: 'Every network output per entry of an LMDB inside DATA_ROOTS or a dataset job\'s own folder (§10.5)', form: formBody({ ...INFER_DB_FORM, ...VIEW_FORM }), response: { 200: ANSWERS.outputs } }, inferDb, ['POST']);
 
   const inferExtension = async (request: FastifyRequest, reply: FastifyReply) => {
     const { form, args } = await inferenceForm(request, INFER_EXTENSION_FORM);

@@ -22,7 +22,7 @@ export async function modelDownloadRoutes(app: FastifyInstance): Promise<void> {
   const download = async (request: FastifyRequest<{ Params: { id: string; file: string } }>, reply: FastifyReply) => {
     const type = archiveTypeOf(request.params.file);
     if (type === null) throw Errors.NOT_FOUND('Not Found');
-    if (type === 'invalid') throw Errors.BAD_REQUEST(`Invalid extension; use tar.gz, tgz, tar or zip${request.params.file.endsWith('bz2') ? ' (bzip2 is not offered)' : ''}`);
+    if (type === 'invalid') throw Errors.BAD_REQUEST('Invalid extension; use tar.gz, tgz, tar, tar.bz2 or zip');
     const form = request.method === 'POST' ? await readForm(request) : null;
     const record = await loadJob(services, request.params.id, 'model');
     const snapshots = record.model?.snapshots ?? [];
@@ -45,12 +45,13 @@ export async function modelDownloadRoutes(app: FastifyInstance): Promise<void> {
     const sorted = Object.fromEntries(Object.entries(info).sort(([a], [b]) => a.localeCompare(b)));
     members.push({ name: 'info.json', data: Buffer.from(JSON.stringify(sorted, null, 4)) });
     const epochText = raw === '' ? '-1' : raw;
+    const archive = await archiveStream(type, members);
     return reply
       .header('content-type', ARCHIVE_TYPES[type])
       .header('content-disposition', `attachment; filename=${record.id}_epoch_${epochText}.${type}`)
-      .send(archiveStream(type, members));
+      .send(archive);
   };
-  const schema = { summary: 'Download a snapshot: download[.tar.gz|.tgz|.tar|.zip] (§11.4)', tags: ['models'] };
+  const schema = { summary: 'Download a snapshot: download[.tar.gz|.tgz|.tar|.tar.bz2|.zip] (§11.4)', tags: ['models'] };
   app.get('/models/:id/:file', { schema }, download);
   app.post('/models/:id/:file', { schema }, download);
 }

@@ -33,7 +33,7 @@ async function fromFolders(folder: NonNullable<DatasetBuildOptions['folder']>, r
     ...(folder.train.maxPerClass === null ? {} : { maxPerCategory: folder.train.maxPerClass }), random, isAllowed,
   });
   const lists = { train: train.train, val: train.val, test: train.test };
-  const tasks: ParseFolderTask[] = [{ name: parseTaskName(folder.pctVal, folder.pctTest), label_count: train.labels.length, train_count: train.train.length, val_count: train.val.length, test_count: train.test.length }];
+  const tasks: ParseFolderTask[] = [{ name: parseTaskName(folder.pctVal, folder.pctTest), label_count: train.labelCount, train_count: train.train.length, val_count: train.val.length, test_count: train.test.length }];
   const warnings = [...train.warnings];
   for (const stage of ['val', 'test'] as const) {
     const split = folder[stage];
@@ -45,7 +45,8 @@ async function fromFolders(folder: NonNullable<DatasetBuildOptions['folder']>, r
     });
     lists[stage] = parsed[stage];
     warnings.push(...parsed.warnings);
-    tasks.push({ name: `Parse Folder (${stage})`, label_count: train.labels.length, train_count: 0, val_count: parsed.val.length, test_count: parsed.test.length });
+    // DIGITS counts the train labels less the categories this folder dropped for too few images
+    tasks.push({ name: `Parse Folder (${stage})`, label_count: parsed.labelCount, train_count: 0, val_count: parsed.val.length, test_count: parsed.test.length });
   }
   return { labels: train.labels, lists, parseFolderTasks: tasks, refused: [], warnings };
 }

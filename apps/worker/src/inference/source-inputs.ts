@@ -1,9 +1,11 @@
 /**
- * Inference inputs that are not image files (§10.5): the entries of an LMDB in DATA_ROOTS
- * (`infer_db`, keyed by their DB keys) and entries an extension generates (`infer_extension`,
- * keyed `%09d` like the throw-away DB DIGITS writes for them).
+ * Inference inputs that are not image files (§10.5): the entries of an LMDB in DATA_ROOTS or a
+ * dataset's own folder (`infer_db`, keyed by their DB keys) and entries an extension generates
+ * (`infer_extension`, keyed `%09d` like the throw-away DB DIGITS writes for them).
  */
+import fs from 'node:fs/promises';
 import { Errors } from '@digits-ts/contracts';
+import { jobFolderOf } from '@digits-ts/config';
 import { datumDataToPixels, decodeDatum, formatSequenceKey, openDbReader, type Datum } from '@digits-ts/dataset';
 import { encodeImage } from '@digits-ts/imaging';
 import { confinedRealPath } from '../confined-path.ts';
@@ -26,9 +28,21 @@ export function datumInput(key: string, datum: Datum, dbPath: string): RawInput 
   return rawInput(key, datumDataToPixels(datum.data, datum.width, datum.height, datum.channels), datum.height, datum.width, datum.channels);
 }
 
-/** Every entry of the LMDB at `dbPath` (checked against DATA_ROOTS again: the worker trusts no path). */
+/** Whether the real path `real` lies below a dataset job's own folder (infer_db may read those DBs). */
+async function inDatasetFolder(ctx: WorkerContext, real: string): Promise<boolean> {
+  const jobsDir = await fs.realpath(ctx.config.jobsDir).catch(() => ctx.config.jobsDir);
+  const id = jobFolderOf(real, jobsDir);
+  return id !== null && (await ctx.store.get(id).catch(() => null))?.kind === 'dataset';
+}
+
+/**
+ * Every entry of the LMDB at `dbPath`, which must resolve inside DATA_ROOTS or below a dataset
+ * job's own folder (checked again here: the worker trusts no path).
+ */
 export async function dbInputs(ctx: WorkerContext, dbPath: string): Promise<RawInput[]> {
-  const real = await confinedRealPath(dbPath, ctx.roots, () => Errors.BAD_REQUEST(`DB "${dbPath}" does not exist`));
+  const missing = () => Errors.BAD_REQUEST(`DB "${dbPath}" does not exist`);
+  const resolved = await fs.realpath(dbPath).catch(() => null);
+  const real = resolved !== null && (await inDatasetFolder(ctx, resolved)) ? resolved : await confinedRealPath(dbPath, ctx.roots, missing);
   const reader = openDbReader(real);
   try {
     const inputs: RawInput[] = [];
