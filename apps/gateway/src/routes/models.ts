@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { Errors, LR_POLICIES, learningRateCurve, type JobRecord, type LrPolicy } from '@digits-ts/contracts';
 import { DATA_EXTENSIONS, MODEL_FORM, type ModelTask, parseForm, parseModelForm, REQUIRED, type FormSpec } from '../forms/index.ts';
+import { CLONE_FIELD, parseCreateForm } from '../jobs/clone.ts';
 import { createModels } from '../jobs/create-models.ts';
 import { loadJob } from '../jobs/load.ts';
 import { formBody } from '../openapi.ts';
@@ -72,15 +73,15 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
     const extension = extensionOf(request.params.extension);
     const form = await readForm(request);
     const username = requireUsername(request, form);
-    const parsed = parseModelForm(form.fields, form.lists, new Set(form.files.keys()), { task });
-    if ('errors' in parsed) throw new FormError(parsed.errors);
-    const records = await createModels(services, username, parsed.form, task, extension);
-    request.log.info({ jobIds: records.map((r) => r.id), datasetId: parsed.form.datasetId }, 'models created');
-    const dataset = await services.store.get(parsed.form.datasetId);
+    // the `<job>-snapshot` key and uploads are no form fields: a clone needs them sent again (§1.5)
+    const parsed = await parseCreateForm(services, request, form, MODEL_FORM, (fields) => parseModelForm(fields, form.lists, new Set(form.files.keys()), { task }));
+    const records = await createModels(services, username, parsed, task, extension);
+    request.log.info({ jobIds: records.map((r) => r.id), datasetId: parsed.datasetId }, 'models created');
+    const dataset = await services.store.get(parsed.datasetId);
     if (wantsJson(request)) return records.length === 1 ? modelDict(records[0]!, dataset) : { jobs: records.map((r) => modelDict(r, dataset)) };
     return reply.redirect(records.length === 1 ? `/models/${records[0]!.id}` : '/', 302);
   });
-  const form = formBody(MODEL_FORM);
+  const form = formBody({ ...MODEL_FORM, ...CLONE_FIELD });
   // one job answers its model dict; a sweep `{jobs: [...]}`
   const response = { 200: Type.Union([ModelDictSchema, Type.Object({ jobs: Type.Array(ModelDictSchema) })]) };
   const classification = { summary: 'Create image-classification models (§8; sweeps answer {"jobs": [...]})', tags: ['models'], form, response };
