@@ -13,7 +13,7 @@ import { readForm } from '../plugins/form.ts';
 import { requireUsername } from '../plugins/identity.ts';
 import { wantsJson } from '../plugins/negotiation.ts';
 import type { Services } from '../services.ts';
-import { modelDetail, modelDict, ModelDictSchema } from '../job-json.ts';
+import { modelDetail, modelDict, ModelDictSchema, modelTraining, ModelTrainingSchema } from '../job-json.ts';
 import { reshowOnFormError } from '../pages/form-pages.ts';
 
 /** visualize-lr's fields: each policy's parameters are required when that policy is chosen. */
@@ -102,4 +102,8 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
     if (wantsJson(request)) return modelDetail(record, dataset, services.config.jobsDir);
     return sendModelPage(services, reply, record);
   });
+
+  // ours: the figures a training measures, apart from the job's description (/models/<id>.json)
+  const training = { summary: 'Progress, epoch, images per second and the train/val series (§9.1) of a model\'s training', tags: ['models'], response: { 200: ModelTrainingSchema } };
+  app.get('/models/:id/training.json', { schema: training }, async (request: FastifyRequest<{ Params: { id: string } }>) => modelTraining(await loadJob(services, request.params.id, 'model')));
 }
