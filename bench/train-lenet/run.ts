@@ -51,7 +51,10 @@ try {
   const model = (await app.inject({ method: 'POST', url: '/models/images/classification.json', ...form({ model_name: 'lenet', dataset: ds.id, framework: 'tensorflow', method: 'standard', standard_networks: 'lenet', train_epochs: String(epochs), shuffle: 'true', random_seed: '1' }) })).json() as { id: string };
   await waitDone(app, model.id);
   const wall = (performance.now() - started) / 1000;
-  const json = (await app.inject(`/models/${model.id}.json`)).json() as { 'images per second': number; 'tfjs backend': string; val_outputs: { accuracy: { values: number[] } } };
+  const json = {
+    ...((await app.inject(`/models/${model.id}.json`)).json() as { 'tfjs backend': string }),
+    ...((await app.inject(`/models/${model.id}/training.json`)).json() as { 'images per second': number; val_outputs: { accuracy: { values: number[] } } }),
+  };
   const accuracy = json.val_outputs.accuracy.values.at(-1)!;
   console.log(`ours (TF.js ${json['tfjs backend']}): ${json['images per second']} img/s training, val accuracy ${(accuracy * 100).toFixed(2)} % after ${epochs} epoch(s), job wall ${wall.toFixed(1)} s`);
   if (!args['skip-torch']) {

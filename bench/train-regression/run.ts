@@ -59,7 +59,10 @@ try {
   const model = (await app.inject({ method: 'POST', url: '/models/images/generic.json', ...form({ model_name: 'regression', dataset: ds.id, framework: 'caffe', method: 'custom', custom_network: network, train_epochs: args.epochs, solver_type: 'ADAM', learning_rate: '0.001', lr_policy: 'fixed', shuffle: 'true', random_seed: '1' }) })).json() as { id: string };
   await waitDone(app, model.id);
   const wall = (performance.now() - started) / 1000;
-  const json = (await app.inject(`/models/${model.id}.json`)).json() as { 'images per second': number; 'tfjs backend': string };
+  const json = {
+    ...((await app.inject(`/models/${model.id}.json`)).json() as { 'tfjs backend': string }),
+    ...((await app.inject(`/models/${model.id}/training.json`)).json() as { 'images per second': number }),
+  };
 
   started = performance.now();
   const inferred = (await app.inject({ method: 'POST', url: '/models/images/generic/infer_db.json', ...form({ job_id: model.id, db_path: path.join(root, ds.id, 'val_db', 'features') }) })).json() as { outputs: Record<string, { output: number[] }> };

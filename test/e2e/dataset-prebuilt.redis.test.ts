@@ -50,7 +50,7 @@ t.test('prebuilt LMDB dataset', async (t) => {
   const modelId = (model.json() as { id: string; 'image dimensions': number[] }).id;
   t.same((model.json() as { 'image dimensions': number[] })['image dimensions'], [16, 16, 1]);
   t.equal(await waitForStatus(stack.app, modelId, 120_000), 'Done');
-  const outputs = (await stack.app.inject(`/models/${modelId}.json`)).json() as { val_outputs: Record<string, { values: number[] }> };
+  const outputs = (await stack.app.inject(`/models/${modelId}/training.json`)).json() as { val_outputs: Record<string, { values: number[] }> };
   t.equal(outputs.val_outputs.loss!.values.length, 2);
 
   // a classification model cannot use it; the paths must exist inside DATA_ROOTS

@@ -30,7 +30,7 @@ t.test('a Caffe LeNet prototxt trains like the standard lenet', async (t) => {
   const accuracy: Record<string, number> = {};
   for (const [name, id] of [['standard', standard.id], ['prototxt', customId]] as const) {
     t.equal(await waitForStatus(stack.app, id, 300_000), 'Done', name);
-    const detail = (await stack.app.inject(`/models/${id}.json`)).json() as { val_outputs: Record<string, { values: number[] }>; train_outputs: Record<string, { kind: string }> };
+    const detail = (await stack.app.inject(`/models/${id}/training.json`)).json() as { val_outputs: Record<string, { values: number[] }>; train_outputs: Record<string, { kind: string }> };
     t.equal(detail.train_outputs.loss!.kind, 'SoftmaxWithLoss');
     accuracy[name] = detail.val_outputs.accuracy!.values.at(-1)!;
   }

@@ -15,7 +15,9 @@ async function createModel(stack: Stack, cookie: string, fields: Record<string, 
   return stack.app.inject({ method: 'POST', url: '/models/images/classification.json', payload: body.payload, headers: { ...body.headers, cookie } });
 }
 
-type ModelJson = Record<string, unknown> & { snapshots: number[]; val_outputs: Record<string, { values: (number | null)[] }>; train_outputs: Record<string, { values: (number | null)[] }> };
+type ModelJson = Record<string, unknown> & { snapshots: number[] };
+type Series = Record<string, { values: (number | null)[] }>;
+type TrainingJson = { id: string; status: string; progress: number; epoch: number; 'images per second': number | null; val_outputs: Series; train_outputs: Series };
 
 t.test('LeNet trains on an MNIST subset through the REST API', async (t) => {
   const stack = await startStack(t);
@@ -43,14 +45,19 @@ t.test('LeNet trains on an MNIST subset through the REST API', async (t) => {
   t.same(json.snapshots, [1, 2, 3, 4, 5]);
   t.match(json, { 'snapshot file': 'snapshot_5', 'image dimensions': [28, 28, 1], 'image resize mode': 'squash', 'labels file': 'labels.txt', 'mean subtraction': 'image', 'tfjs backend': 'wasm', directory: path.join(stack.jobsDir, id) });
   t.match(json['tfjs version'], /^\d+\.\d+\.\d+$/);
-  const accuracy = json.val_outputs.accuracy!.values;
-  const valLoss = json.val_outputs.loss!.values;
-  t.same(json.val_outputs.epoch!.values, [1, 2, 3, 4, 5]);
+  // what the run measured is apart from the job's description
+  for (const key of ['progress', 'epoch', 'images per second', 'train_outputs', 'val_outputs']) t.notOk(key in json, `${key} is not in the model JSON`);
+  const training = (await stack.app.inject(`/models/${id}/training.json`)).json() as TrainingJson;
+  t.match(training, { id, status: 'Done', progress: 1, epoch: 5 });
+  t.ok(training['images per second']! > 0, `${training['images per second']} images/s`);
+  const accuracy = training.val_outputs.accuracy!.values;
+  const valLoss = training.val_outputs.loss!.values;
+  t.same(training.val_outputs.epoch!.values, [1, 2, 3, 4, 5]);
   t.ok(accuracy[4]! >= 0.9, `val accuracy after 5 epochs ${accuracy[4]} (1 500 training images)`);
   t.ok(valLoss[4]! < valLoss[0]!, `val loss falls: ${valLoss.join(', ')}`);
-  const trainLoss = json.train_outputs.loss!.values.filter((v): v is number => v !== null);
+  const trainLoss = training.train_outputs.loss!.values.filter((v): v is number => v !== null);
   t.ok(trainLoss[trainLoss.length - 1]! < trainLoss[0]! / 3, 'train loss falls');
-  t.same(json.train_outputs.learning_rate!.values.filter((v) => v !== null).slice(0, 1), [0.01]);
+  t.same(training.train_outputs.learning_rate!.values.filter((v) => v !== null).slice(0, 1), [0.01]);
   t.equal(tf.memory().numTensors, tensorsBefore, 'the worker disposed every tensor of the training');
 
   // a snapshot is a plain TF.js layers model that classifies like the server's network
@@ -74,7 +81,7 @@ t.test('LeNet trains on an MNIST subset through the REST API', async (t) => {
     const tunedId = (tuned.json() as { id: string }).id;
     t.equal(await waitForStatus(stack.app, fresh.id, 120_000), 'Done');
     t.equal(await waitForStatus(stack.app, tunedId, 120_000), 'Done');
-    const firstLoss = async (job: string) => ((await stack.app.inject(`/models/${job}.json`)).json() as ModelJson).train_outputs.loss!.values[0]!;
+    const firstLoss = async (job: string) => ((await stack.app.inject(`/models/${job}/training.json`)).json() as TrainingJson).train_outputs.loss!.values[0]!;
     const [f, u] = [await firstLoss(fresh.id), await firstLoss(tunedId)];
     t.ok(u < f / 3, `first reported loss: fine-tuned ${u} vs fresh ${f}`);
 

@@ -62,8 +62,8 @@ t.test('regression on image-gradients with custom networks in both formats', asy
       const id = (created.json() as { id: string }).id;
       t.equal(await waitForStatus(stack.app, id, 120_000), 'Done', JSON.stringify((await stack.app.inject(`/models/${id}.json`)).json().error ?? null));
       t.match((await stack.app.inject(`/models/${id}/status`)).json(), { type: 'Generic Image Model', status: 'Done' });
-      const detail = (await stack.app.inject(`/models/${id}.json`)).json() as { snapshots: number[]; train_outputs: Record<string, { values: number[] }>; val_outputs: Record<string, { kind: string; values: number[] }> };
-      t.same(detail.snapshots, [1, 2, 3]);
+      t.same(((await stack.app.inject(`/models/${id}.json`)).json() as { snapshots: number[] }).snapshots, [1, 2, 3]);
+      const detail = (await stack.app.inject(`/models/${id}/training.json`)).json() as { train_outputs: Record<string, { values: number[] }>; val_outputs: Record<string, { kind: string; values: number[] }> };
       const valLoss = detail.val_outputs.loss!;
       t.equal(valLoss.kind, format === 'json' ? 'MeanSquaredError' : 'EuclideanLoss');
       t.equal(valLoss.values.length, 3, 'one val loss per epoch');

@@ -1,8 +1,9 @@
 /**
  * Watching a job: a source of updates and a renderer that draws a progress line per update.
  * The updates come from `GET /jobs/<id>/events` (Server-Sent Events: status and progress as
- * they change, datasets' included) with the model's figures from `GET /models/<id>.json`; a
- * server without the events route (NVIDIA DIGITS) is polled through `GET /jobs/<id>/status`.
+ * they change, datasets' included) with the model's figures from `GET /models/<id>.json` and
+ * `/models/<id>/training.json`; a server without the events route (NVIDIA DIGITS) is polled
+ * through `GET /jobs/<id>/status`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ServerError, type Client } from './client.ts';
@@ -65,7 +66,13 @@ export async function readUpdate(client: Client, id: string, alwaysDetail = fals
   const kind = /Model/i.test(type) ? 'model' : 'dataset';
   const status = body.status;
   const wantDetail = alwaysDetail || kind === 'model' || FINISHED_STATUSES.includes(status);
-  const detail = wantDetail ? (await client.json<Detail>('GET', `/${kind}s/${encodeURIComponent(id)}.json`)).body : null;
+  const described = wantDetail ? (await client.json<Detail>('GET', `/${kind}s/${encodeURIComponent(id)}.json`)).body : null;
+  // a model's measured figures (progress, epoch, series) have their own route; NVIDIA DIGITS has none
+  const training = described && kind === 'model' ? await client.json<Detail>('GET', `/models/${encodeURIComponent(id)}/training.json`).then((r) => r.body, (err: unknown) => {
+    if (err instanceof ServerError && err.status === 404) return null;
+    throw err;
+  }) : null;
+  const detail = described && training ? { ...described, ...training } : described;
   const accuracy = latest(detail?.val_outputs?.accuracy);
   return {
     id,

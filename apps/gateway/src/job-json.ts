@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { Type } from 'typebox';
-import { isRunningStatus, JOB_TYPES, statusName, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
+import { isRunningStatus, JOB_TYPES, Outputs, statusName, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
 
 /** `{id, name, status}`. */
 export const BaseDictSchema = Type.Object({ id: Type.String(), name: Type.String(), status: Type.String() });
@@ -137,7 +137,9 @@ export function modelDict(record: JobRecord, dataset: JobRecord | null) {
 
 /**
  * Detailed model dict (`GET /models/<id>.json`): adds `directory` and `snapshots` (epochs,
- * ascending), plus ours: the §9.1 series, progress and the failure when there is one.
+ * ascending), plus ours: the checkpoint and the failure when there is one. It describes the job,
+ * so a clone of a finished model that trained the same way has the same one but for its id,
+ * directory and creation time; what is measured while it runs is in modelTraining.
  */
 export function modelDetail(record: JobRecord, dataset: JobRecord | null, jobsDir: string) {
   const model = record.model;
@@ -145,11 +147,29 @@ export function modelDetail(record: JobRecord, dataset: JobRecord | null, jobsDi
     ...modelDict(record, dataset),
     directory: path.join(jobsDir, record.id),
     snapshots: (model?.snapshots ?? []).map((s) => s.epoch),
-    progress: record.progress,
-    ...(model ? { epoch: model.epoch, 'images per second': model.imagesPerSecond, train_outputs: model.trainOutputs, val_outputs: model.valOutputs } : {}),
     // where POST /models/<id>/resume would continue, and where earlier runs did
     ...(model ? { checkpoint: model.checkpoint ?? null, resumes: model.resumes ?? [] } : {}),
     ...(record.error ? { error: record.error } : {}),
+  };
+}
+
+/** `GET /models/<id>/training.json`: what is measured while a model trains. */
+export const ModelTrainingSchema = Type.Object({
+  id: Type.String(), status: Type.String(), progress: Type.Number(), epoch: Type.Number(), 'images per second': Type.Union([Type.Number(), Type.Null()]),
+  train_outputs: Outputs, val_outputs: Outputs,
+});
+
+/** Progress, epoch reached, throughput and the §9.1 series: figures of the run, not of the job. */
+export function modelTraining(record: JobRecord) {
+  const model = record.model;
+  return {
+    id: record.id,
+    status: statusName(record.status),
+    progress: record.progress,
+    epoch: model?.epoch ?? 0,
+    'images per second': model?.imagesPerSecond ?? null,
+    train_outputs: model?.trainOutputs ?? {},
+    val_outputs: model?.valOutputs ?? {},
   };
 }
 

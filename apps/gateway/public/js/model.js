@@ -1,5 +1,5 @@
 // The model page's training graph (uPlot): drawn from the JSON the page carries, then redrawn
-// from /models/<id>.json whenever the job's event stream reports new metrics.
+// from /models/<id>/training.json whenever the job's event stream reports new metrics.
 (function () {
   'use strict';
   const source = document.getElementById('chart-data');
@@ -80,7 +80,7 @@
   draw(JSON.parse(source.textContent));
 
   async function refresh() {
-    const res = await fetch('/models/' + jobId + '.json', { headers: { accept: 'application/json' } });
+    const res = await fetch('/models/' + jobId + '/training.json', { headers: { accept: 'application/json' } });
     if (!res.ok) return;
     const model = await res.json();
     const current = JSON.parse(source.textContent);

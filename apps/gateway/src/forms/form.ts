@@ -97,3 +97,20 @@ export function parseForm(spec: FormSpec, fields: FormFields): { values: Record<
 export function addFormError(errors: FormErrors, field: string, message: string): void {
   (errors[field] ??= []).push(message);
 }
+
+/**
+ * WTForms' process errors of `names`: a submitted value that is no number of its field's kind
+ * ("Not a valid integer value"), whatever its validators would say. A clone replaces such a
+ * value, yet DIGITS still reports it (§1.5).
+ */
+export function coercionErrors(spec: FormSpec, fields: FormFields, names: Iterable<string>): FormErrors {
+  const errors: FormErrors = {};
+  for (const name of names) {
+    const field = Object.hasOwn(spec, name) ? spec[name]! : null;
+    if (!field || (field.kind !== 'int' && field.kind !== 'float' && field.kind !== 'multi-int' && field.kind !== 'multi-float')) continue;
+    // the kind alone, without default, bounds or required: only the coercion can fail
+    const [, problem] = parseField({ kind: field.kind, optional: field.optional }, fields[name]);
+    if (problem) errors[name] = [problem];
+  }
+  return errors;
+}

@@ -60,9 +60,12 @@ async function checkGpus(services: Services, wanted: readonly number[], errors: 
 }
 
 function newModelRecord(id: string, username: string, form: ParsedModelForm, job: ModelJobSpec, waiting: boolean): JobRecord {
+  // each job of a sweep saves its own learning rate and batch size, so its clone is that job (§1.5)
+  const { learningRate, batchSize } = job.options;
+  const saved = { ...form.saved, 'form.learning_rate.data': [learningRate], 'form.batch_size.data': batchSize === null ? null : [batchSize] };
   return newJobRecord({
     id, job: 'train-model', type: KINDS[job.options.task ?? 'classification'].model, name: job.name, group: form.group,
-    username, form: form.saved, params: job.options, datasetId: form.datasetId, status: waiting ? 'W' : 'I', created: Date.now() / 1000,
+    username, form: saved, params: job.options, datasetId: form.datasetId, status: waiting ? 'W' : 'I', created: Date.now() / 1000,
   });
 }
 

@@ -96,13 +96,3 @@ export function unplacedErrors(sections: SectionView[], errors: FormErrors): str
   return Object.entries(errors).filter(([name]) => !shown.has(name)).map(([name, messages]) => `${name}: ${messages.join(' ')}`);
 }
 
-/** A saved job form (`form.<field>.data`, §1.5) as field texts, for `?clone=<id>`. */
-export function savedFormText(saved: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(saved)) {
-    const match = /^form\.(.+)\.data$/.exec(key);
-    if (!match || value === null || value === undefined) continue;
-    out[match[1]!] = Array.isArray(value) ? value.join(',') : typeof value === 'boolean' ? (value ? 'y' : '') : String(value);
-  }
-  return out;
-}

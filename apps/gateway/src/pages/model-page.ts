@@ -5,7 +5,7 @@
 import type { FastifyReply } from 'fastify';
 import { JOB_TYPES, learningRateCurve, type GenericDatasetOptions, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
 import { DATA_EXTENSIONS, type FormSpec, type ModelTask } from '../forms/index.ts';
-import { modelDetail } from '../job-json.ts';
+import { modelDetail, modelTraining } from '../job-json.ts';
 import type { Services } from '../services.ts';
 import { modelInitialValues, modelLayout } from './form-layouts.ts';
 import type { FormPage } from './form-pages.ts';
@@ -90,6 +90,7 @@ export async function modelView(services: Services, record: JobRecord) {
     record, dataset, task, options, network,
     row: jobRow(record, dataset),
     detail: modelDetail(record, dataset, services.config.jobsDir),
+    training: modelTraining(record),
     chart: chartData(record),
     largeGraphUrl: `/models/images/${task}/large_graph?job_id=${record.id}`,
   };

@@ -4,11 +4,11 @@
  * come from a worker (`resize-example`, `explore-dataset`): the gateway decodes no image.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DATASET_STAGES as STAGES, ENCODINGS, Errors, EXPLORE_MAX_PAGE_SIZE, JOB_TYPES, payloadChecker, RESIZE_EXAMPLE_MAX_SIZE, RESIZE_MODES } from '@digits-ts/contracts';
+import { DATASET_STAGES as STAGES, ENCODINGS, Errors, EXPLORE_MAX_PAGE_SIZE, payloadChecker, RESIZE_EXAMPLE_MAX_SIZE, RESIZE_MODES } from '@digits-ts/contracts';
 import { RequestClient } from '@digits-ts/queue';
 import { loadJob } from '../jobs/load.ts';
 import { formBody } from '../openapi.ts';
-import { cloneValues } from '../pages/clone.ts';
+import { cloneTexts } from '../jobs/clone.ts';
 import { classificationDatasetPage, datasetView, extensionDatasetPage, prebuiltDatasetPage } from '../pages/dataset-page.ts';
 import { pageLogin, sendFormPage } from '../pages/form-pages.ts';
 import { templateHelpers } from '../pages/helpers.ts';
@@ -35,15 +35,15 @@ export async function datasetPageRoutes(app: FastifyInstance): Promise<void> {
   const page = (summary: string) => ({ schema: { summary, tags: ['pages'] } });
   app.get('/datasets/images/classification/new', page('New image-classification dataset form (HTML; login redirects)'), async (request, reply) => {
     if (!pageLogin(request, reply)) return reply;
-    return sendFormPage(reply, classificationDatasetPage(await cloneValues(services, request, JOB_TYPES.imageClassificationDataset)));
+    return sendFormPage(reply, classificationDatasetPage((await cloneTexts(services, request, null)) ?? {}));
   });
   app.get('/datasets/images/generic/new', page('New prebuilt-LMDB dataset form (HTML)'), async (request, reply) => {
     if (!pageLogin(request, reply)) return reply;
-    return sendFormPage(reply, prebuiltDatasetPage(await cloneValues(services, request, JOB_TYPES.genericImageDataset)));
+    return sendFormPage(reply, prebuiltDatasetPage((await cloneTexts(services, request, null)) ?? {}));
   });
   app.get('/datasets/generic/new/:extension', page('New data-extension dataset form (HTML)'), async (request: FastifyRequest<{ Params: { extension: string } }>, reply) => {
     if (!pageLogin(request, reply)) return reply;
-    return sendFormPage(reply, extensionDatasetPage(request.params.extension, await cloneValues(services, request, JOB_TYPES.genericDataset)));
+    return sendFormPage(reply, extensionDatasetPage(request.params.extension, (await cloneTexts(services, request, null)) ?? {}));
   });
 
   // an HTML snippet the new-model page shows for the chosen dataset

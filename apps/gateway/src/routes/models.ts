@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { Errors, LR_POLICIES, learningRateCurve, type JobRecord, type LrPolicy } from '@digits-ts/contracts';
 import { DATA_EXTENSIONS, MODEL_FORM, type ModelTask, parseForm, parseModelForm, REQUIRED, type FormSpec } from '../forms/index.ts';
+import { CLONE_FIELD, parseCreateForm } from '../jobs/clone.ts';
 import { createModels } from '../jobs/create-models.ts';
 import { loadJob } from '../jobs/load.ts';
 import { formBody } from '../openapi.ts';
@@ -12,7 +13,7 @@ import { readForm } from '../plugins/form.ts';
 import { requireUsername } from '../plugins/identity.ts';
 import { wantsJson } from '../plugins/negotiation.ts';
 import type { Services } from '../services.ts';
-import { modelDetail, modelDict, ModelDictSchema } from '../job-json.ts';
+import { modelDetail, modelDict, ModelDictSchema, modelTraining, ModelTrainingSchema } from '../job-json.ts';
 import { reshowOnFormError } from '../pages/form-pages.ts';
 
 /** visualize-lr's fields: each policy's parameters are required when that policy is chosen. */
@@ -72,15 +73,15 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
     const extension = extensionOf(request.params.extension);
     const form = await readForm(request);
     const username = requireUsername(request, form);
-    const parsed = parseModelForm(form.fields, form.lists, new Set(form.files.keys()), { task });
-    if ('errors' in parsed) throw new FormError(parsed.errors);
-    const records = await createModels(services, username, parsed.form, task, extension);
-    request.log.info({ jobIds: records.map((r) => r.id), datasetId: parsed.form.datasetId }, 'models created');
-    const dataset = await services.store.get(parsed.form.datasetId);
+    // the `<job>-snapshot` key and uploads are no form fields: a clone needs them sent again (§1.5)
+    const parsed = await parseCreateForm(services, request, form, MODEL_FORM, (fields) => parseModelForm(fields, form.lists, new Set(form.files.keys()), { task }));
+    const records = await createModels(services, username, parsed, task, extension);
+    request.log.info({ jobIds: records.map((r) => r.id), datasetId: parsed.datasetId }, 'models created');
+    const dataset = await services.store.get(parsed.datasetId);
     if (wantsJson(request)) return records.length === 1 ? modelDict(records[0]!, dataset) : { jobs: records.map((r) => modelDict(r, dataset)) };
     return reply.redirect(records.length === 1 ? `/models/${records[0]!.id}` : '/', 302);
   });
-  const form = formBody(MODEL_FORM);
+  const form = formBody({ ...MODEL_FORM, ...CLONE_FIELD });
   // one job answers its model dict; a sweep `{jobs: [...]}`
   const response = { 200: Type.Union([ModelDictSchema, Type.Object({ jobs: Type.Array(ModelDictSchema) })]) };
   const classification = { summary: 'Create image-classification models (§8; sweeps answer {"jobs": [...]})', tags: ['models'], form, response };
@@ -101,4 +102,8 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
     if (wantsJson(request)) return modelDetail(record, dataset, services.config.jobsDir);
     return sendModelPage(services, reply, record);
   });
+
+  // ours: the figures a training measures, apart from the job's description (/models/<id>.json)
+  const training = { summary: 'Progress, epoch, images per second and the train/val series (§9.1) of a model\'s training', tags: ['models'], response: { 200: ModelTrainingSchema } };
+  app.get('/models/:id/training.json', { schema: training }, async (request: FastifyRequest<{ Params: { id: string } }>) => modelTraining(await loadJob(services, request.params.id, 'model')));
 }
