@@ -82,6 +82,21 @@ t.test('a browser form with errors comes back with them beside the fields; JSON 
   t.equal((await stack.app.inject('/index.json')).json().datasets.length, 0, 'no job was created');
 });
 
+t.test('exploring a dataset whose build has not finished is a 409, not DIGITS\' 500', async (t) => {
+  const stack = await startStack(t, { worker: false });
+  const cookie = await login(stack.app, 'alice');
+  await fs.mkdir(path.join(stack.dataDir, 'train', 'a'), { recursive: true });
+  const body = multipart({ dataset_name: 'waiting', folder_train: path.join(stack.dataDir, 'train') });
+  const created = await stack.app.inject({ method: 'POST', url: '/datasets/images/classification.json', payload: body.payload, headers: { ...body.headers, cookie } });
+  t.equal(created.statusCode, 200, created.body);
+  const id = (created.json() as { id: string }).id;
+  for (const url of [`/datasets/images/classification/explore?job_id=${id}&db=train`, `/datasets/generic/explore?job_id=${id}&db=train_db`]) {
+    const res = await stack.app.inject({ url, headers: { accept: 'application/json' } });
+    t.equal(res.statusCode, 409, url);
+    t.match(res.json(), { error: { code: 'DATASET_NOT_READY', description: /is Initialized: its DBs can be explored once it is Done/ } });
+  }
+});
+
 t.test('CSRF: browser sessions must show the token; curl and explicit usernames need none', async (t) => {
   const stack = await startStack(t, { worker: false });
   const cookie = await login(stack.app, 'alice');

@@ -4,7 +4,7 @@
  * come from a worker (`resize-example`, `explore-dataset`): the gateway decodes no image.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DATASET_STAGES as STAGES, ENCODINGS, Errors, EXPLORE_MAX_PAGE_SIZE, payloadChecker, RESIZE_EXAMPLE_MAX_SIZE, RESIZE_MODES } from '@digits-ts/contracts';
+import { DATASET_STAGES as STAGES, ENCODINGS, Errors, EXPLORE_MAX_PAGE_SIZE, payloadChecker, RESIZE_EXAMPLE_MAX_SIZE, RESIZE_MODES, statusName } from '@digits-ts/contracts';
 import { RequestClient } from '@digits-ts/queue';
 import { loadJob } from '../jobs/load.ts';
 import { formBody } from '../openapi.ts';
@@ -80,6 +80,8 @@ export async function datasetPageRoutes(app: FastifyInstance): Promise<void> {
     const id = arg(request, null, 'job_id');
     if (!id) throw Errors.BAD_REQUEST('job_id is a required field');
     const record = await loadJob(services, id, 'dataset');
+    // DIGITS fails with a 500 until the DB task is Done; its DBs are published only when the build ends
+    if (record.status !== 'D') throw Errors.DATASET_NOT_READY(`dataset ${record.id} is ${statusName(record.status)}: its DBs can be explored once it is Done`);
     const db = arg(request, null, 'db') ?? 'train';
     const page = intArg(request, 'page', 0, 0);
     const size = intArg(request, 'size', 25, 1, EXPLORE_MAX_PAGE_SIZE);
