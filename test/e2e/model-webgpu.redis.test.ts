@@ -26,7 +26,9 @@ async function trainLenet(t: Test, stack: Stack, cookie: string, name: string, d
   t.equal(res.statusCode, 200, res.body);
   const id = (res.json() as { id: string }).id;
   t.equal(await waitForStatus(stack.app, id, 600_000), 'Done', `${name} trained`);
-  return (await stack.app.inject(`/models/${id}.json`)).json() as ModelJson;
+  // the description, with the series measured while it trained (under training.json)
+  const training = (await stack.app.inject(`/models/${id}/training.json`)).json() as Pick<ModelJson, 'val_outputs'>;
+  return { ...((await stack.app.inject(`/models/${id}.json`)).json() as Record<string, unknown>), val_outputs: training.val_outputs };
 }
 
 async function classifyOne(stack: Stack, modelId: string, image: string): Promise<[string, number][]> {

@@ -23,7 +23,7 @@ t.test('autocomplete/path inside DATA_ROOTS', async (t) => {
   const cookie = await login(stack.app, 'alice');
   const ask = async (query: string) => {
     const res = await stack.app.inject({ url: `/autocomplete/path?query=${encodeURIComponent(query)}`, headers: { cookie } });
-    t.equal(res.statusCode, 200, `${query}: ${res.body.slice(0, 200)}`);
+    t.equal(res.statusCode, 200, `${JSON.stringify(query)}: ${res.body.slice(0, 200)}`);
     return (res.json() as { suggestions: string[] }).suggestions;
   };
   const inData = (...names: string[]) => names.map((n) => path.join(data, n));

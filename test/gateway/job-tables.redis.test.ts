@@ -87,7 +87,7 @@ t.test('completed_jobs.json and table_data.json', async (t) => {
   }
 
   // the trained model: every series of each phase as last/min/max, and its sparkline
-  const model = (await (await get(`/models/${shared.modelId}.json`)).json()) as { train_outputs: Outputs; val_outputs: Outputs };
+  const model = (await (await get(`/models/${shared.modelId}/training.json`)).json()) as { train_outputs: Outputs; val_outputs: Outputs };
   const outputs = { ...expectedOutputKeys(model.train_outputs, 'train'), ...expectedOutputKeys(model.val_outputs, 'val') };
   for (const key of ['loss (train) last', 'epoch (train) max', 'learning_rate (train) min', 'accuracy (val) max', 'loss (val) min']) t.ok(key in outputs, `the model reports ${key}`);
   const trained = entry(shared.modelId);
