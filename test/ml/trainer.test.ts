@@ -124,10 +124,10 @@ t.test('a seeded run with dropout repeats its losses exactly; another seed diffe
     layer { name: "drop1" type: "Dropout" bottom: "fc1" top: "fc1" dropout_param { dropout_ratio: 0.5 } }
     layer { name: "fc2" type: "InnerProduct" bottom: "fc1" top: "fc2" inner_product_param { weight_filler { type: "xavier" } } }
     layer { name: "loss" type: "SoftmaxWithLoss" bottom: "fc2" bottom: "label" top: "loss" }`;
-  const small = await mnistSamples(0, 256);
+  const small = await mnistSamples(0, 128);
   const lossesOf = async (seed: string) => {
     const network = buildCaffeNetwork(prototxt, { inputShape: [28, 28, 1], classes: 10, seed: 1 });
-    const options = formOptions({ random_seed: seed, train_epochs: '1', batch_size: '32', snapshot_interval: '0', val_interval: '0', solver_type: 'ADAM', learning_rate: '0.001', lr_policy: 'fixed' });
+    const options = formOptions({ random_seed: seed, train_epochs: '1', batch_size: '16', snapshot_interval: '0', val_interval: '0', solver_type: 'ADAM', learning_rate: '0.001', lr_policy: 'fixed' });
     const reports: { phase: string; outputs: OutputValues }[] = [];
     try {
       await train(setupFor(network, small, null, options, t.testdir(), { threads: 2, keepThreads: true }), { onOutputs: (phase, _epoch, outputs) => { reports.push({ phase, outputs }); } });
