@@ -8,7 +8,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 tsc -p tsconfig.json 2>&1 | sed 's/^/typecheck: /' &
 typecheck=$!
-tap build >/dev/null && tap "$@"
+# the runner is tap itself, with scripts/tap-runner.mjs preloaded (see there: ~0.4 s of CPU per test process)
+tap build >/dev/null && node --import ./scripts/tap-runner.mjs node_modules/tap/dist/esm/run.mjs "$@"
 tests=$?
 wait "$typecheck"
 checked=$?
