@@ -33,10 +33,11 @@ fi
 
 share=()
 if [[ "${DIGITS_SHARE_REDIS:-}" == 1 ]]; then share=(--share); fi
-npx tsx apps/gateway/src/claim-redis.ts "${share[@]}"
+# `node --import tsx`, not `npx tsx`: npx and the tsx CLI would each start one more Node per process
+node --import tsx apps/gateway/src/claim-redis.ts "${share[@]}"
 
-npx tsx apps/worker/src/main.ts & pids+=($!)
-npx tsx apps/gateway/src/server.ts & pids+=($!)
+node --import tsx apps/worker/src/main.ts & pids+=($!)
+node --import tsx apps/gateway/src/server.ts & pids+=($!)
 # a wildcard address is opened as loopback; an IPv6 literal goes in brackets
 case "$HTTP_HOST" in
   0.0.0.0) open_host=127.0.0.1 ;;
