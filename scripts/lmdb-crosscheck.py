@@ -77,7 +77,8 @@ def verify(path, probes_file, delete_all):
     out['verify_s'] = round(time.time() - started, 3)
     if delete_all:
         started = time.time()
-        env = lmdb.open(path, subdir=True, map_size=max(out['info']['map_size'], 1 << 20))
+        # copy-on-write: the pages this transaction writes lie past the file until it commits
+        env = lmdb.open(path, subdir=True, map_size=2 * out['file_bytes'] + (64 << 20))
         with env.begin(write=True) as txn:
             cur = txn.cursor()
             deleted = 0
