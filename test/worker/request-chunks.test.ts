@@ -2,10 +2,10 @@
 // pulls its inputs only as chunks are taken, so memory holds one chunk whatever the DB's size;
 // samples, errors and thumbnails come out as one pass over every input gives them.
 import t from 'tap';
-import { Errors, MAX_THUMBNAILS } from '@digits-ts/contracts';
+import { Errors, MAX_THUMBNAILS, type ClassifiedImage } from '@digits-ts/contracts';
 import { addThumbnails, chunkSamples, PREPARE_CONCURRENCY, preparedChunks, type PendingInput } from '../../apps/worker/src/inference/request-inputs.ts';
 
-const shape = { height: 2, width: 3, channels: 1 };
+const shape = { height: 2, width: 3, channels: 1 as const };
 const size = 6;
 const collect = async <T>(it: AsyncIterable<T>) => {
   const out: T[] = [];
@@ -82,7 +82,7 @@ t.test('chunk sizes are whole inference batches, about 64 MiB of pixels', async 
 });
 
 t.test('thumbnails stop at the request\'s MAX_THUMBNAILS-th sample, across chunks', async (t) => {
-  const results = [{ source: 'a', label: null }, { source: 'b', label: null }];
+  const results: ClassifiedImage[] = [{ source: 'a', label: null }, { source: 'b', label: null }];
   const samples = { ...shape, count: 2, pixels: new Uint8Array(2 * size).fill(9), labels: new Int32Array(2) };
   await addThumbnails({ samples, used: [0, 1], results, first: MAX_THUMBNAILS - 1 }, { ...shape, resizeMode: 'squash' });
   t.equal(results[0]!.thumbnail?.mime, 'image/png', `the ${MAX_THUMBNAILS}th sample gets one`);
