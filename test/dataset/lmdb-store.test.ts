@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { createDbWriter, formatDatumKey, formatSequenceKey, openDbReader, WRITE_BATCH_SIZE } from '@digits-ts/dataset';
+import { createDbWriter, formatDatumKey, formatSequenceKey, openDbReader, WRITE_BATCH_SIZE, WRITE_BUFFER_BYTES } from '@digits-ts/dataset';
 
 const FIXTURE_DB = fileURLToPath(new URL('./fixtures/pylmdb-db', import.meta.url));
 const FIXTURE_SMALL = fileURLToPath(new URL('./fixtures/pylmdb-small/data.mdb', import.meta.url));
@@ -154,6 +154,27 @@ t.test('an unfinished environment is not readable; a new writer replaces an old 
   await again.close();
   const reader = openDbReader(dir);
   t.same([...reader.entries()].map((e) => e.key), ['00000000_2']);
+  reader.close();
+});
+
+t.test('ready() bounds what the writer holds: pages go to disk as the entries arrive', async (t) => {
+  const dir = t.testdir();
+  const writer = await createDbWriter(dir);
+  const value = Buffer.alloc(2 << 20, 7);
+  let most = 0;
+  for (let i = 0; i < 48; i++) {
+    writer.put(i, 0, value);
+    most = Math.max(most, writer.buffered);
+    await writer.ready();
+  }
+  t.ok(most > WRITE_BUFFER_BYTES / 2, `the writer buffers (${most} bytes at most) rather than write each page alone`);
+  t.ok(most < WRITE_BUFFER_BYTES + value.length + 8192, `but no more than its bound and one value (${most} bytes)`);
+  t.ok((await fs.stat(path.join(dir, 'data.mdb'))).size > 48 * value.length - WRITE_BUFFER_BYTES - value.length, 'the rest is on disk before close');
+  await writer.close();
+  t.equal(writer.buffered, 0);
+  const reader = openDbReader(dir);
+  t.equal(reader.count(), 48);
+  t.same([...reader.entries({ start: 47 })].map((e) => e.value.equals(value)), [true]);
   reader.close();
 });
 

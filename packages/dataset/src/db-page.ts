@@ -1,4 +1,8 @@
-/** Paging through a dataset DB for the explorer (contract §4.2), with an optional class filter. */
+/**
+ * Paging through a dataset DB for the explorer (contract §4.2), with an optional class filter.
+ * It streams the DB: skipping walks leaf pages and counting walks keys, so only the page's own
+ * entries (at most EXPLORE_MAX_PAGE_SIZE) are ever held, whatever the DB's size.
+ */
 import { assert, expected } from '@digits-ts/contracts';
 import { decodeDatum } from './caffe.ts';
 import { labelOfDatumKey } from './lmdb-store.ts';

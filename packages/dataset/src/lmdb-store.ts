@@ -3,8 +3,11 @@
  * holding `data.mdb`, keys `"%08d_%d"`, binary values. The file is a bulk-built liblmdb 0.9
  * B+tree (see lmdb-format.ts), so Caffe, py-lmdb and DIGITS open it like any other LMDB.
  *
- * Keys must arrive in strictly increasing byte order (write-index keys do). Pages are streamed to
- * disk in batches; the meta pages are written last, so an unfinished file is never a valid LMDB.
+ * Keys must arrive in strictly increasing byte order (write-index keys do). The tree is built
+ * bottom-up as the entries arrive: each level above the leaves keeps only its open branch page
+ * (and the full one before it), and finished pages go to disk in large sequential writes, so
+ * memory stays bounded whatever the DB's size. The meta pages are written last, so an unfinished
+ * file is never a valid LMDB.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -20,6 +23,12 @@ export const DATA_FILE = 'data.mdb';
 export const LOCK_FILE = 'lock.mdb';
 /** Entries per write batch (DIGITS commits every 1000 images). */
 export const WRITE_BATCH_SIZE = 1000;
+/** Finished pages gathered before a write starts: few, large, sequential writes. */
+const WRITE_CHUNK_BYTES = 8 << 20;
+/** Bytes put but not yet on disk above which {@link DbWriter.ready} makes its caller wait. */
+export const WRITE_BUFFER_BYTES = 64 << 20;
+/** Room for nodes in a branch page. */
+const BRANCH_CAPACITY = PAGE_SIZE - PAGE_HEADER_SIZE;
 
 /** Highest write index whose 8-digit key still sorts in write order. */
 const MAX_DATUM_INDEX = 99_999_999;
@@ -53,7 +62,14 @@ export interface DbWriter {
   put(index: number, label: number, value: Uint8Array): void;
   /** Adds `value` under a printable-ASCII `key` greater than every key before it. */
   putKey(key: string, value: Uint8Array): void;
-  /** Writes every completed page to disk. Await it once per batch to bound memory. */
+  /** Bytes put but not yet on disk (finished pages waiting or being written, not the open leaf). */
+  readonly buffered: number;
+  /**
+   * Resolves at once while fewer than {@link WRITE_BUFFER_BYTES} are buffered, else once they
+   * are on disk. Await it between puts to keep the writer's memory bounded.
+   */
+  ready(): Promise<void>;
+  /** Writes every completed page to disk. */
   flush(): Promise<void>;
   /** Writes the tree's upper levels and the meta pages, syncs and closes. Idempotent. */
   close(): Promise<void>;
@@ -63,6 +79,18 @@ interface PageRef {
   pgno: number;
   /** First key in the page's subtree. */
   key: Buffer;
+}
+
+/**
+ * One tree level above the leaves while it is built: the children of its open branch page, and
+ * the last full page of the level, held back until the next one fills so that the level's last
+ * page can borrow a child from it (liblmdb wants two children in every branch page).
+ */
+interface Level {
+  held: PageRef[] | null;
+  open: PageRef[];
+  /** Bytes the open page's nodes take. */
+  used: number;
 }
 
 class LmdbWriter implements DbWriter {
@@ -77,11 +105,13 @@ class LmdbWriter implements DbWriter {
   #upper = PAGE_SIZE;
   #leafFirstKey: Buffer | null = null;
   #lastKey: Buffer | null = null;
-  #leafRefs: PageRef[] = [];
+  /** `#levels[d]` gathers the pages of height d + 1 (leaves at d = 0) into their parents. */
+  #levels: Level[] = [];
   #pages = { branch: 0, leaf: 0, overflow: 0 };
   #pending: Buffer[] = [];
+  #pendingBytes = 0;
   #pendingPgno = 2;
-  #sinceBatch = 0;
+  #writingBytes = 0;
   #writing: Promise<void> = Promise.resolve();
   #error: unknown = null;
   #closed = false;
@@ -109,6 +139,8 @@ class LmdbWriter implements DbWriter {
     assert(!this.#closed, () => `LMDB writer for ${this.dir} is already closed`);
     this.#throwIfFailed();
     assert(value instanceof Uint8Array, () => expected('Uint8Array', 'value', value));
+    // a leaf node keeps the value's size in 32 bits (mn_lo, mn_hi)
+    assert(value.length <= 0xffffffff, () => `Expected a value of at most 4 GiB but received ${value.length} bytes`);
     assert(key.length <= MAX_KEY_SIZE, () => `Expected key of at most ${MAX_KEY_SIZE} bytes but received ${key.length}`);
     const last = this.#lastKey;
     assert(last === null || Buffer.compare(key, last) > 0,
@@ -132,10 +164,7 @@ class LmdbWriter implements DbWriter {
     this.#leafFirstKey ??= key;
     this.#lastKey = key;
     this.#entries++;
-    if (++this.#sinceBatch >= WRITE_BATCH_SIZE) {
-      this.#sinceBatch = 0;
-      this.#startWrite();
-    }
+    if (this.#pendingBytes >= WRITE_CHUNK_BYTES) this.#startWrite();
   }
 
   #allocate(pages: number, buf: Buffer): number {
@@ -143,6 +172,7 @@ class LmdbWriter implements DbWriter {
     this.#nextPgno += pages;
     writeU64(buf, 0, pgno);
     this.#pending.push(buf);
+    this.#pendingBytes += buf.length;
     return pgno;
   }
 
@@ -162,36 +192,48 @@ class LmdbWriter implements DbWriter {
     leaf.writeUInt16LE(this.#lower, 12);
     leaf.writeUInt16LE(this.#upper, 14);
     const pgno = this.#allocate(1, leaf);
-    this.#leafRefs.push({ pgno, key: this.#leafFirstKey as Buffer });
     this.#pages.leaf++;
+    this.#addChild(0, { pgno, key: this.#leafFirstKey as Buffer });
     this.#leaf = Buffer.alloc(PAGE_SIZE);
     this.#lower = PAGE_HEADER_SIZE;
     this.#upper = PAGE_SIZE;
     this.#leafFirstKey = null;
   }
 
-  /** Packs one tree level's pages into branch pages; the first node of a branch page has no key. */
-  #buildBranchLevel(refs: PageRef[]): PageRef[] {
-    const capacity = PAGE_SIZE - PAGE_HEADER_SIZE;
-    const groups: PageRef[][] = [];
-    let group: PageRef[] = [];
-    let used = 0;
-    for (const ref of refs) {
-      let size = 2 + even(NODE_HEADER_SIZE + (group.length === 0 ? 0 : ref.key.length));
-      if (group.length > 0 && used + size > capacity) {
-        groups.push(group);
-        group = [];
-        used = 0;
-        size = 2 + NODE_HEADER_SIZE;
-      }
-      group.push(ref);
-      used += size;
+  /**
+   * Adds a finished page to level `depth`'s open branch page. When that page is full it is held
+   * back and the page held before it is written, its reference going one level up; so pages are
+   * packed greedily, as a whole level at once would pack them. The first node of a branch page
+   * has no key (liblmdb treats it as −∞), so it takes no key bytes.
+   */
+  #addChild(depth: number, ref: PageRef): void {
+    const level = (this.#levels[depth] ??= { held: null, open: [], used: 0 });
+    const size = 2 + even(NODE_HEADER_SIZE + ref.key.length);
+    if (level.open.length > 0 && level.used + size > BRANCH_CAPACITY) {
+      const held = level.held;
+      level.held = level.open;
+      level.open = [];
+      level.used = 0;
+      if (held) this.#addChild(depth + 1, this.#writeBranch(held));
     }
-    groups.push(group);
-    // liblmdb expects at least two children per branch page: borrow one from the (full) previous page.
-    const lastGroup = groups[groups.length - 1] as PageRef[];
-    if (groups.length > 1 && lastGroup.length === 1) lastGroup.unshift((groups[groups.length - 2] as PageRef[]).pop() as PageRef);
-    return groups.map((g) => this.#writeBranch(g));
+    level.open.push(ref);
+    level.used += level.open.length === 1 ? 2 + NODE_HEADER_SIZE : size;
+  }
+
+  /** Writes every level's remaining pages, bottom-up; returns the root and the tree's depth. */
+  #finishLevels(): { root: number | null; depth: number } {
+    for (let d = 0; d < this.#levels.length; d++) {
+      const level = this.#levels[d] as Level;
+      // the top level has nothing held back (else it would have a parent): one page is the root
+      if (d === this.#levels.length - 1 && level.held === null && level.open.length === 1) return { root: (level.open[0] as PageRef).pgno, depth: d + 1 };
+      const last = level.open;
+      if (level.held) {
+        if (last.length === 1) last.unshift(level.held.pop() as PageRef);
+        this.#addChild(d + 1, this.#writeBranch(level.held));
+      }
+      this.#addChild(d + 1, this.#writeBranch(last));
+    }
+    return { root: null, depth: 0 };
   }
 
   #writeBranch(children: PageRef[]): PageRef {
@@ -218,21 +260,35 @@ class LmdbWriter implements DbWriter {
     return { pgno: this.#allocate(1, page), key: (children[0] as PageRef).key };
   }
 
+  get buffered(): number {
+    return this.#pendingBytes + this.#writingBytes;
+  }
+
   #startWrite(): void {
     if (this.#pending.length === 0) return;
-    const data = Buffer.concat(this.#pending);
+    const data = Buffer.concat(this.#pending, this.#pendingBytes);
+    // a page number times the page size stays exact in a double up to 2^53 bytes
     const position = this.#pendingPgno * PAGE_SIZE;
     this.#pending = [];
+    this.#writingBytes += this.#pendingBytes;
+    this.#pendingBytes = 0;
     this.#pendingPgno = this.#nextPgno;
     this.#writing = this.#writing.then(async () => {
       if (this.#error === null) await writeFully(this.#fh, data, position);
     }).catch((err: unknown) => {
       this.#error ??= err;
+    }).finally(() => {
+      this.#writingBytes -= data.length;
     });
   }
 
   #throwIfFailed(): void {
     if (this.#error !== null) throw storageError(this.#file, this.#error);
+  }
+
+  async ready(): Promise<void> {
+    this.#throwIfFailed();
+    if (this.buffered >= WRITE_BUFFER_BYTES) await this.flush();
   }
 
   async flush(): Promise<void> {
@@ -246,18 +302,13 @@ class LmdbWriter implements DbWriter {
     this.#closed = true;
     try {
       if (this.#leafFirstKey !== null) this.#finishLeaf();
-      let level = this.#leafRefs;
-      let depth = level.length > 0 ? 1 : 0;
-      while (level.length > 1) {
-        level = this.#buildBranchLevel(level);
-        depth++;
-      }
+      const { root, depth } = this.#finishLevels();
       this.#startWrite();
       await this.#writing;
       this.#throwIfFailed();
       await this.#fh.datasync(); // data pages are durable before any meta page points at them
       const main: TreeInfo = {
-        flags: 0, depth, entries: this.#entries, root: level[0]?.pgno ?? null,
+        flags: 0, depth, entries: this.#entries, root,
         branchPages: this.#pages.branch, leafPages: this.#pages.leaf, overflowPages: this.#pages.overflow,
       };
       const meta = { pageSize: PAGE_SIZE, mapSize: mapSizeFor(this.#nextPgno * PAGE_SIZE), lastPage: this.#nextPgno - 1, txnId: 1, main };

@@ -19,7 +19,7 @@ export { loadModel, readSnapshotMetadata, saveModel, MODEL_FILE, WEIGHTS_FILE } 
 export { evaluate } from './train/evaluate.ts';
 export { CHECKPOINT_DIR, readCheckpointInfo, type CheckpointInfo } from './train/checkpoint.ts';
 export { snapshotDirName, train, type OutputValues, type TrainHooks, type TrainResult, type TrainSetup } from './train/trainer.ts';
-export { blobLayout, classifySamples, forwardSamples, nestedList, type SampleOutput, inferenceBatchOptions, inputTensor, rankClasses, type InputPreparation } from './infer/classify.ts';
+export { blobLayout, classifySamples, forwardSamples, nestedList, type SampleOutput, inferenceBatchOptions, inferenceBatchSize, inputTensor, rankClasses, type InputPreparation } from './infer/classify.ts';
 export { visualizeLayers, type LayerVisualization, type TensorStats } from './infer/visualize.ts';
 export { layersTopologyGraph, networkDot, networkSvg, pngSizedSvg } from './networks/draw.ts';
 export type { GraphLayer, NetworkGraph } from './networks/graph.ts';

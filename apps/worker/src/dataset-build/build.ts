@@ -12,7 +12,7 @@ import type { ImagePool } from './image-pool.ts';
 import { buildStageLists, STAGES, type Stage } from './lists.ts';
 import { writeStageDb } from './write-db.ts';
 
-/** How many skipped images the job JSON lists by name. */
+/** How many skipped images the job JSON (and each stage's log) lists by name. */
 const SKIPPED_LISTED = 100;
 
 export interface BuildContext {
@@ -100,12 +100,12 @@ async function buildStages(ctx: BuildContext, staging: string, stages: Stage[], 
       const result = await writeStageDb({
         dir: path.join(staging, `${stage}_db`), lines, options, pool: ctx.pool, maxPixels: ctx.maxPixels,
         withSum: stage === 'train', confineTo: options.method === 'textfile' ? ctx.roots : null, signal: ctx.signal,
-        onProgress: (done) => ctx.onProgress((before + done) / total),
+        keepFailures: SKIPPED_LISTED, onProgress: (done) => ctx.onProgress((before + done) / total),
       });
-      for (const f of result.failures.slice(0, SKIPPED_LISTED)) log.line(`WARNING: skipped ${f.source}: [${f.code}] ${f.message}`);
-      log.line(`Database created: ${result.entries} images written, ${result.failures.length} skipped (${result.reused} stored as they were).`);
-      Object.assign(task, { status: 'D', entries: result.entries, skipped: result.failures.length });
-      state.skippedCount += result.failures.length;
+      for (const f of result.failures) log.line(`WARNING: skipped ${f.source}: [${f.code}] ${f.message}`);
+      log.line(`Database created: ${result.entries} images written, ${result.skipped} skipped (${result.reused} stored as they were).`);
+      Object.assign(task, { status: 'D', entries: result.entries, skipped: result.skipped });
+      state.skippedCount += result.skipped;
       state.skipped.push(...result.failures.slice(0, SKIPPED_LISTED - state.skipped.length));
       written += result.entries;
       if (stage === 'train' && result.sum) await writeMean(staging, options, result.sum, result.entries);

@@ -1,10 +1,13 @@
 /**
  * Writes one stage's LMDB (contract §6.4): the list is cut into chunks that the image threads
  * prepare in parallel, while this thread writes their Datums in list order under `%08d_%d` keys.
+ * Memory does not grow with the list: two chunks per thread are in flight, the writer holds a
+ * bounded buffer, and only the first failures are kept by name.
  */
 import fs from 'node:fs/promises';
 import { Errors, type DatasetBuildOptions } from '@digits-ts/contracts';
-import { createDbWriter, WRITE_BATCH_SIZE, type ListLine } from '@digits-ts/dataset';
+import { createDbWriter, type DbWriter, type ListLine } from '@digits-ts/dataset';
+import { mapInOrder } from '../in-order.ts';
 import type { ChunkResult, ChunkTask } from './chunk.ts';
 import type { ImagePool } from './image-pool.ts';
 
@@ -28,6 +31,8 @@ export interface StageWriteOptions {
   withSum: boolean;
   confineTo: string[] | null;
   signal: AbortSignal;
+  /** How many failures to keep by name (the rest are only counted). */
+  keepFailures: number;
   /** Called after each chunk with the number of list lines handled so far. */
   onProgress(done: number): void;
 }
@@ -35,9 +40,15 @@ export interface StageWriteOptions {
 export interface StageWriteResult {
   entries: number;
   sum: Float64Array | null;
+  /** The first `keepFailures` images that could not be written. */
   failures: ChunkResult['failures'];
+  /** How many images could not be written. */
+  skipped: number;
   reused: number;
 }
+
+/** Chunks in flight per image thread: one computing, one waiting, so no thread idles while this one writes. */
+const CHUNKS_PER_THREAD = 2;
 
 function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw Errors.JOB_ABORTED('aborted by user');
@@ -53,40 +64,31 @@ function taskFor(lines: ListLine[], start: number, size: number, o: StageWriteOp
 export async function writeStageDb(o: StageWriteOptions): Promise<StageWriteResult> {
   await fs.mkdir(o.dir);
   const writer = await createDbWriter(o.dir);
-  const result: StageWriteResult = { entries: 0, sum: null, failures: [], reused: 0 };
-  const inFlight: Array<{ start: number; promise: Promise<ChunkResult> }> = [];
+  const result: StageWriteResult = { entries: 0, sum: null, failures: [], skipped: 0, reused: 0 };
   const size = chunkSize(o.options);
-  let next = 0;
-  const refill = () => {
-    // two chunks per thread keeps every thread busy while this one writes
-    while (inFlight.length < o.pool.threads * 2 && next < o.lines.length) {
+  function* starts(): Generator<number> {
+    for (let start = 0; start < o.lines.length; start += size) {
       throwIfAborted(o.signal);
-      inFlight.push({ start: next, promise: o.pool.run(taskFor(o.lines, next, size, o)) });
-      next += size;
+      yield start;
     }
-  };
+  }
   try {
-    refill();
-    while (inFlight.length > 0) {
-      const { start, promise } = inFlight.shift()!;
-      const chunk = await promise;
+    const chunks = mapInOrder(starts(), o.pool.threads * CHUNKS_PER_THREAD, async (start) => ({ start, chunk: await o.pool.run(taskFor(o.lines, start, size, o)) }));
+    // chunks still in flight after an abort or failure only compute; nothing waits for them
+    for await (const { start, chunk } of chunks) {
       throwIfAborted(o.signal);
-      const before = result.entries;
-      appendChunk(writer, chunk, o.lines, start, result);
-      if (Math.floor(before / WRITE_BATCH_SIZE) !== Math.floor(result.entries / WRITE_BATCH_SIZE)) await writer.flush();
+      appendChunk(writer, chunk, o.lines, start, result, o.keepFailures);
+      await writer.ready();
       o.onProgress(Math.min(o.lines.length, start + size));
-      refill();
     }
   } finally {
-    // chunks still in flight only compute; nothing waits for them after an abort or failure
-    for (const f of inFlight) f.promise.catch(() => undefined);
     await writer.close();
   }
   if (result.entries === 0) throw Errors.DATASET_BUILD_FAILED('no images written to database');
   return result;
 }
 
-function appendChunk(writer: Awaited<ReturnType<typeof createDbWriter>>, chunk: ChunkResult, lines: ListLine[], start: number, result: StageWriteResult): void {
+function appendChunk(writer: DbWriter, chunk: ChunkResult, lines: ListLine[], start: number, result: StageWriteResult, keepFailures: number): void {
   for (let k = 0; k < chunk.positions.length; k++) {
     const from = k === 0 ? 0 : chunk.ends[k - 1]!;
     writer.put(result.entries++, lines[start + chunk.positions[k]!]!.label, chunk.datums.subarray(from, chunk.ends[k]!));
@@ -95,6 +97,7 @@ function appendChunk(writer: Awaited<ReturnType<typeof createDbWriter>>, chunk: 
     if (!result.sum) result.sum = new Float64Array(chunk.sum.length);
     for (let p = 0; p < chunk.sum.length; p++) result.sum[p]! += chunk.sum[p]!;
   }
-  result.failures.push(...chunk.failures);
+  result.failures.push(...chunk.failures.slice(0, Math.max(0, keepFailures - result.failures.length)));
+  result.skipped += chunk.failures.length;
   result.reused += chunk.reused;
 }

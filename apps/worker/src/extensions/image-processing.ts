@@ -9,6 +9,7 @@ import { isWithinRoots } from '@digits-ts/config';
 import { compareCodePoints, createRandom, IMAGE_EXTENSIONS, shuffleInPlace } from '@digits-ts/dataset';
 import { decodeImage, toChannels, type RawImage } from '@digits-ts/imaging';
 import { confinedRealPath, readImageFile } from '../confined-path.ts';
+import { mapInOrder } from '../in-order.ts';
 
 export interface ImagePair { feature: string; label: string }
 
@@ -89,12 +90,17 @@ export async function loadImage(file: string, conversion: ImageProcessingOptions
 /** What loading the pairs needs besides the extension's options. */
 export interface PairLoading { roots: readonly string[]; maxPixels: number; threads: number; signal?: AbortSignal }
 
-/** The stage's pairs loaded in order, `threads` pairs at a time; any unreadable file fails the stage (§7.5). */
-export async function* pairEntries(pairs: readonly ImagePair[], conversion: ImageProcessingOptions['channelConversion'], how: PairLoading): AsyncGenerator<{ feature: RawImage; label: RawImage }> {
+/**
+ * The stage's pairs loaded in order, at most `threads` pairs read ahead of the consumer (the
+ * stage writer); any unreadable file fails the stage (§7.5).
+ */
+export function pairEntries(pairs: readonly ImagePair[], conversion: ImageProcessingOptions['channelConversion'], how: PairLoading): AsyncGenerator<{ feature: RawImage; label: RawImage }> {
   const load = (file: string) => loadImage(file, conversion, how.roots, how.maxPixels);
-  for (let start = 0; start < pairs.length; start += how.threads) {
-    how.signal?.throwIfAborted();
-    const chunk = pairs.slice(start, start + how.threads);
-    yield* await Promise.all(chunk.map(async (pair) => ({ feature: await load(pair.feature), label: await load(pair.label) })));
+  function* unlessAborted(): Generator<ImagePair> {
+    for (const pair of pairs) {
+      how.signal?.throwIfAborted();
+      yield pair;
+    }
   }
+  return mapInOrder(unlessAborted(), how.threads, async (pair) => ({ feature: await load(pair.feature), label: await load(pair.label) }));
 }

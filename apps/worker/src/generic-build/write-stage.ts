@@ -1,11 +1,12 @@
 /**
  * One stage of a generic dataset (contract §7.2): feature LMDB `<stage>/features` and, for array
  * labels, `<stage>/labels`, keys `%09d`, Caffe Datums; with force_same_shape the stage mean.
+ * Entries stream through: one is pulled from the extension after the previous one is written.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Errors } from '@digits-ts/contracts';
-import { createDbWriter, encodeDatum, formatSequenceKey, MeanAccumulator, pixelsToDatumData, WRITE_BATCH_SIZE } from '@digits-ts/dataset';
+import { createDbWriter, encodeDatum, formatSequenceKey, MeanAccumulator, pixelsToDatumData, type DbWriter } from '@digits-ts/dataset';
 import { encodeImage } from '@digits-ts/imaging';
 
 export type GenericStage = 'train_db' | 'val_db' | 'test_db';
@@ -57,8 +58,8 @@ function checkShape(what: 'Feature' | 'Label', image: PixelArray, previous: Stag
 /** Writes `entries` into `<dir>/<stage>/…`; a stage with no entries writes nothing (§7.2). */
 export async function writeGenericStage(dir: string, stage: GenericStage, entries: Iterable<GenericEntry> | AsyncIterable<GenericEntry>, opts: StageOptions): Promise<StageResult> {
   const stageDir = path.join(dir, stage);
-  let features: Awaited<ReturnType<typeof createDbWriter>> | null = null;
-  let labels: Awaited<ReturnType<typeof createDbWriter>> | null = null;
+  let features: DbWriter | null = null;
+  let labels: DbWriter | null = null;
   let mean: MeanAccumulator | null = null;
   let featureShape: StageShape | null = null;
   let labelShape: StageShape | null = null;
@@ -88,11 +89,10 @@ export async function writeGenericStage(dir: string, stage: GenericStage, entrie
       }
       mean?.add(feature.data);
       count++;
-      if (count % WRITE_BATCH_SIZE === 0) {
-        opts.signal?.throwIfAborted();
-        await features.flush();
-        await labels?.flush();
-      }
+      opts.signal?.throwIfAborted();
+      // entries are pulled one at a time; the writers' buffers are what could grow, and they are bounded
+      await features.ready();
+      await labels?.ready();
     }
   } finally {
     await features?.close();

@@ -6,7 +6,7 @@
 import { Errors, MAX_THUMBNAILS, type OutputImageOptions } from '@digits-ts/contracts';
 import { encodeImage } from '@digits-ts/imaging';
 import type { SampleOutput } from '@digits-ts/ml';
-import type { RequestInputs } from './request-inputs.ts';
+import type { InputChunk } from './request-inputs.ts';
 
 /** Images encoded at once. */
 const ENCODE_CONCURRENCY = 32;
@@ -76,12 +76,13 @@ export function outputPixels(values: ArrayLike<number>, layout: OutputLayout, op
 }
 
 /**
- * Draws each used input's first output (the first in deploy order) for the first
- * {@link MAX_THUMBNAILS} inputs; a first output that is not an image fails the request, as the
- * view fails it in DIGITS (but with a 422 that says why).
+ * Draws each used input's first output (the first in deploy order) for the request's first
+ * {@link MAX_THUMBNAILS} inputs (this chunk's samples start at the request's `first`-th); a first
+ * output that is not an image fails the request, as the view fails it in DIGITS (but with a 422
+ * that says why).
  */
-export async function addOutputImages(forwarded: SampleOutput[][], { used, results }: RequestInputs, dims: ImageDims, options: OutputImageOptions): Promise<void> {
-  const count = Math.min(forwarded.length, MAX_THUMBNAILS);
+export async function addOutputImages(forwarded: SampleOutput[][], { used, results, first: before = 0 }: Pick<InputChunk, 'used' | 'results'> & { first?: number }, dims: ImageDims, options: OutputImageOptions): Promise<void> {
+  const count = Math.max(0, Math.min(forwarded.length, MAX_THUMBNAILS - before));
   if (count === 0) return;
   const first = forwarded[0]![0]!;
   const layout = outputLayout(first.name, first.shape, dims);

@@ -36,28 +36,39 @@ async function inDatasetFolder(ctx: WorkerContext, real: string): Promise<boolea
 }
 
 /**
- * Every entry of the LMDB at `dbPath`, which must resolve inside DATA_ROOTS or below a dataset
- * job's own folder (checked again here: the worker trusts no path).
+ * The entries of the LMDB at `dbPath`, which must resolve inside DATA_ROOTS or below a dataset
+ * job's own folder (checked again here: the worker trusts no path), read one at a time as they
+ * are pulled, so a DB of any size is never held whole. The path and the DB are checked now, so a
+ * bad one fails the request before any work; the DB is opened again when the entries are pulled
+ * and closed when they end (or the consumer stops).
  */
-export async function dbInputs(ctx: WorkerContext, dbPath: string): Promise<RawInput[]> {
+export async function dbInputs(ctx: WorkerContext, dbPath: string): Promise<Generator<RawInput, void, undefined>> {
   const missing = () => Errors.BAD_REQUEST(`DB "${dbPath}" does not exist`);
   const resolved = await fs.realpath(dbPath).catch(() => null);
   const real = resolved !== null && (await inDatasetFolder(ctx, resolved)) ? resolved : await confinedRealPath(dbPath, ctx.roots, missing);
-  const reader = openDbReader(real);
-  try {
-    const inputs: RawInput[] = [];
-    for (const entry of reader.entries()) inputs.push(datumInput(entry.key, decodeDatum(entry.value), dbPath));
-    return inputs;
-  } finally {
-    reader.close();
-  }
+  openDbReader(real).close();
+  return (function* entries() {
+    const reader = openDbReader(real);
+    try {
+      for (const entry of reader.entries()) yield datumInput(entry.key, decodeDatum(entry.value), dbPath);
+    } finally {
+      reader.close();
+    }
+  })();
 }
 
 /**
  * An extension's inference entries (§7.3): one with the given values when `count` is null,
- * else `count` with random values in [−0.5, 0.5).
+ * else `count` with random values in [−0.5, 0.5), each made as it is pulled.
  */
-export function generatedInputs(count: number | null, make: (x: number, y: number) => Uint8Array, given: { gradientX: number; gradientY: number; width: number; height: number }): RawInput[] {
-  const slopes = count === null ? [[given.gradientX, given.gradientY]] : Array.from({ length: count }, () => [Math.random() - 0.5, Math.random() - 0.5]);
-  return slopes.map(([x, y], i) => rawInput(formatSequenceKey(i), make(x!, y!), given.height, given.width, 1));
+export function* generatedInputs(count: number | null, make: (x: number, y: number) => Uint8Array, given: { gradientX: number; gradientY: number; width: number; height: number }): Generator<RawInput, void, undefined> {
+  if (count === null) {
+    yield rawInput(formatSequenceKey(0), make(given.gradientX, given.gradientY), given.height, given.width, 1);
+    return;
+  }
+  for (let i = 0; i < count; i++) {
+    const x = Math.random() - 0.5;
+    const y = Math.random() - 0.5;
+    yield rawInput(formatSequenceKey(i), make(x, y), given.height, given.width, 1);
+  }
 }

@@ -2,7 +2,8 @@
  * `classify-images`: one inference request — classify_one / classify_many / top_n (contract
  * §10.2–10.4) or the generic infer_one / infer_many / infer_db / infer_extension (§10.5). Finds
  * the model (cached), prepares the inputs (`inference/request-inputs.ts`), runs the network and
- * writes its answers into each input's result.
+ * writes its answers into each input's result, one chunk of inputs at a time (so an infer_db
+ * holds one chunk's pixels and outputs, whatever the DB's size).
  */
 import type { Job } from 'bullmq';
 import { Errors, payloadChecker, percent, snapshotOf, type ClassifyImagesPayload, type ResultOf } from '@digits-ts/contracts';
@@ -10,7 +11,7 @@ import { blobLayout, classifySamples, forwardSamples, inputTensor, nestedList, r
 import type { WorkerContext } from '../context.ts';
 import { loadForInference, type LoadedModel } from '../inference/loaded-model.ts';
 import { addOutputImages } from '../inference/output-image.ts';
-import { addThumbnails, requestInputs, type RequestInputs } from '../inference/request-inputs.ts';
+import { addThumbnails, requestInputs, type InputChunk } from '../inference/request-inputs.ts';
 
 export const name = 'classify-images';
 
@@ -26,7 +27,7 @@ async function requestedModel(ctx: WorkerContext, payload: ClassifyImagesPayload
 }
 
 /** Top predictions (classification). */
-async function classify(loaded: LoadedModel, { samples, used, results }: RequestInputs, payload: ClassifyImagesPayload): Promise<void> {
+async function classify(loaded: LoadedModel, { samples, used, results }: InputChunk, payload: ClassifyImagesPayload): Promise<void> {
   const scores = await classifySamples(loaded.model, samples, loaded.prep);
   scores.forEach((probs, k) => {
     // scores beyond the label count are dropped, as DIGITS does
@@ -39,7 +40,7 @@ async function classify(loaded: LoadedModel, { samples, used, results }: Request
 }
 
 /** Every deploy output, by name, as nested lists without the batch dimension, image outputs C×H×W (generic, §10.5); the first drawn when asked (§10.6). */
-async function outputsOf(loaded: LoadedModel, inputs: RequestInputs, payload: ClassifyImagesPayload): Promise<void> {
+async function outputsOf(loaded: LoadedModel, inputs: InputChunk, payload: ClassifyImagesPayload): Promise<void> {
   const { samples, used, results } = inputs;
   const forwarded = await forwardSamples(loaded.model, loaded.outputs, samples, loaded.prep);
   forwarded.forEach((outputs, k) => {
@@ -66,11 +67,14 @@ export function createClassifyImagesProcessor(ctx: WorkerContext) {
     const payload = payloadChecker('classify-images').parse(job.data, 'classify-images payload');
     const { loaded, epoch, loadMs } = await requestedModel(ctx, payload);
     const inputs = await requestInputs(ctx, payload, loaded);
-    if (payload.thumbnails) await addThumbnails(inputs, loaded.image);
-    const fed = inputs.samples.count > 0;
-    if (fed && payload.mode === 'outputs') await outputsOf(loaded, inputs, payload);
-    else if (fed) await classify(loaded, inputs, payload);
-    const visualizations = fed && payload.visualize ? await visualizeFirst(loaded, inputs.samples) : undefined;
+    let visualizations: LayerVisualization[] | undefined;
+    for await (const chunk of inputs.chunks) {
+      if (payload.thumbnails) await addThumbnails(chunk, loaded.image);
+      if (payload.mode === 'outputs') await outputsOf(loaded, chunk, payload);
+      else await classify(loaded, chunk, payload);
+      // the request's first sample opens the first chunk (chunks are never empty)
+      if (payload.visualize && chunk.first === 0) visualizations = await visualizeFirst(loaded, chunk.samples);
+    }
     return { epoch, labels: loaded.labels, images: inputs.results, loadMs, ...(visualizations ? { visualizations } : {}) };
   };
 }

@@ -16,8 +16,11 @@ export interface InputPreparation {
   augmentation: Augmentation;
 }
 
-/** Images per forward pass: a GPU wants them in bigger batches than a CPU. */
-const inferenceBatch = () => (tf.getBackend() === 'webgpu' ? 256 : 64);
+/**
+ * Images per forward pass: a GPU wants them in bigger batches than a CPU. Callers that feed a
+ * request in parts cut it at multiples of this, so the network sees the same batches.
+ */
+export const inferenceBatchSize = () => (tf.getBackend() === 'webgpu' ? 256 : 64);
 
 /** The batch options for inference: deterministic, like validation. */
 export function inferenceBatchOptions(prep: InputPreparation): BatchOptions {
@@ -38,7 +41,7 @@ export interface SampleOutput {
  * while the previous one is read back, so a GPU is not left waiting for JavaScript.
  */
 export async function forwardSamples(model: tfl.LayersModel, names: readonly string[], samples: Samples, prep: InputPreparation): Promise<SampleOutput[][]> {
-  const batch = inferenceBatch();
+  const batch = inferenceBatchSize();
   const y = new Int32Array(batch);
   const feed = new BatchFeed(samples, inferenceBatchOptions(prep), batch);
   const out: SampleOutput[][] = [];
