@@ -1,7 +1,7 @@
-// isWithinRoots: server-path confinement by whole path segments; jobFolderOf: which job folder holds a path.
+// isWithinRoots: server-path confinement by whole path segments.
 import path from 'node:path';
 import t from 'tap';
-import { isWithinRoots, jobFolderOf } from '@digits-ts/config';
+import { isWithinRoots } from '@digits-ts/config';
 
 const ROOTS = ['/data', '/srv/images/'];
 
@@ -47,21 +47,4 @@ t.test('names beginning with ".." inside a root', async (t) => {
   t.equal(isWithinRoots('/data/..foo', ROOTS), true, '/data/..foo');
   t.equal(isWithinRoots('/data/...', ROOTS), true, '/data/...');
   t.equal(isWithinRoots('/data/..hidden/x.png', ROOTS), true, '/data/..hidden/x.png');
-});
-
-t.test('jobFolderOf: the job folder a path lies strictly below', async (t) => {
-  const JOBS = '/jobs';
-  const table: Array<[string, string | null, string]> = [
-    ['/jobs/20240101-000000-abcd/train_db', '20240101-000000-abcd', 'a DB of a job'],
-    ['/jobs/20240101-000000-abcd/val_db/features/', '20240101-000000-abcd', 'deeper, trailing slash'],
-    ['/jobs/20240101-000000-abcd', null, 'the job folder itself'],
-    ['/jobs', null, 'JOBS_DIR'],
-    ['/jobs/', null, 'JOBS_DIR with a trailing slash'],
-    ['/jobs/a/../b/x', 'b', '.. between job folders is normalised'],
-    ['/jobs/a/../../etc/x', null, '.. out of JOBS_DIR'],
-    ['/jobs2/a/b', null, 'a sibling with JOBS_DIR as prefix'],
-    ['/jobs/..a/b', '..a', 'a name beginning with ".." stays inside'],
-    ['/etc/passwd', null, 'elsewhere'],
-  ];
-  for (const [target, expected, why] of table) t.equal(jobFolderOf(target, JOBS), expected, `${why}: ${target}`);
 });

@@ -1,11 +1,11 @@
 // job.json files (job-files.ts) and JobStore.rebuildFromDisk: what a gateway finds in JOBS_DIR
-// after Redis was emptied, against a real Redis and a temp JOBS_DIR.
+// after Redis was emptied, against a real Redis and a temp JOBS_DIR; which job folder holds a path.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import t from 'tap';
 import { Redis } from 'ioredis';
 import type { JobRecord } from '@digits-ts/contracts';
-import { JOB_FILE, JobStore, readJobFile, storeKey, writeJobFile } from '@digits-ts/queue';
+import { JOB_FILE, JobStore, jobFolderOf, readJobFile, storeKey, writeJobFile } from '@digits-ts/queue';
 import { dropPrefix, redisUrl, testPrefix } from '../helpers/redis.ts';
 import { createJob, diskRecord, makeRecord, setup } from './job-store-fixtures.ts';
 
@@ -92,4 +92,32 @@ t.test('job files', async (t) => {
   }
   await writeJobFile(dir, v3);
   t.same(await readJobFile(dir), v3, 'an unreadable file is replaced by the next write');
+});
+
+t.test('jobFolderOf: the job folder a path lies strictly below', async (t) => {
+  const JOBS = '/jobs';
+  const table: Array<[string, string | null, string]> = [
+    ['/jobs/20240101-000000-abcd/train_db', '20240101-000000-abcd', 'a DB of a job'],
+    ['/jobs/20240101-000000-abcd/val_db/features/', '20240101-000000-abcd', 'deeper, trailing slash'],
+    ['/jobs/20240101-000000-abcd', null, 'the job folder itself'],
+    ['/jobs', null, 'JOBS_DIR'],
+    ['/jobs/', null, 'JOBS_DIR with a trailing slash'],
+    ['/jobs/a/../b/x', 'b', '.. between job folders is normalised'],
+    ['/jobs/a/../../etc/x', null, '.. out of JOBS_DIR'],
+    ['/jobs2/a/b', null, 'a sibling with JOBS_DIR as prefix'],
+    ['/jobs/..a/b', '..a', 'a name beginning with ".." stays inside'],
+    ['/etc/passwd', null, 'elsewhere'],
+  ];
+  for (const [target, expected, why] of table) t.equal(jobFolderOf(target, JOBS), expected, `${why}: ${target}`);
+});
+
+t.test('holdsDataset: a path below a dataset job\'s folder, not a model\'s or a missing job\'s', async (t) => {
+  const { store } = await setup(t);
+  const dataset = await createJob(store, { kind: 'dataset' });
+  const model = await createJob(store, { kind: 'model' });
+  t.ok(await store.holdsDataset(path.join(store.jobDir(dataset.id), 'train_db')), 'a dataset\'s DB');
+  t.notOk(await store.holdsDataset(store.jobDir(dataset.id)), 'the dataset folder itself');
+  t.notOk(await store.holdsDataset(path.join(store.jobDir(model.id), 'snapshot_1')), 'a model\'s files');
+  t.notOk(await store.holdsDataset(path.join(store.jobsDir, '20240102-030405-ffff', 'train_db')), 'no such job');
+  t.ok(await store.holdsDataset(path.join('/elsewhere', dataset.id, 'train_db'), '/elsewhere'), 'against the JOBS_DIR the caller names');
 });

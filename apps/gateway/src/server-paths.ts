@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Errors } from '@digits-ts/contracts';
 import type { JobStore } from '@digits-ts/queue';
 import type { FormErrors, ServerPath } from './forms/index.ts';
-import { isWithinRoots, jobFolderOf } from '@digits-ts/config';
+import { isWithinRoots } from '@digits-ts/config';
 import { FormError } from './plugins/errors.ts';
 
 /** DATA_ROOTS resolved through symlinks (roots that do not exist are left out). */
@@ -50,12 +50,6 @@ export async function checkServerPaths(paths: readonly ServerPath[], roots: read
   if (Object.keys(errors).length > 0) throw new FormError(errors, confinement ? Errors.PATH_NOT_ALLOWED.code : Errors.VALIDATION_FAILED.code);
 }
 
-/** Whether `target` lies below the folder of a dataset job of `jobsDir`. */
-async function inDatasetFolder(store: JobStore, target: string, jobsDir: string): Promise<boolean> {
-  const id = jobFolderOf(target, jobsDir);
-  return id !== null && (await store.get(id).catch(() => null))?.kind === 'dataset';
-}
-
 /**
  * infer_db's other allowed place (§10.5): a `db_path` below a dataset job's own folder, which
  * is outside DATA_ROOTS. Its real path when it is one and resolves (symlinks followed) below a
@@ -65,10 +59,10 @@ async function inDatasetFolder(store: JobStore, target: string, jobsDir: string)
  */
 export async function datasetDbPath(store: JobStore, jobsDir: string, dbPath: string): Promise<string | 'missing' | null> {
   if (!path.isAbsolute(dbPath) || dbPath.includes('\0')) return null;
-  if (!(await inDatasetFolder(store, path.resolve(dbPath), jobsDir))) return null;
+  if (!(await store.holdsDataset(path.resolve(dbPath), jobsDir))) return null;
   const real = await fs.realpath(dbPath).catch(() => null);
   if (real === null) return 'missing';
   const realJobs = await fs.realpath(jobsDir).catch(() => jobsDir);
-  if (!(await inDatasetFolder(store, real, realJobs))) return null;
+  if (!(await store.holdsDataset(real, realJobs))) return null;
   return (await fs.stat(real)).isDirectory() ? real : 'missing';
 }

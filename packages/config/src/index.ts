@@ -7,7 +7,7 @@ import { readEnv, v, type Env } from './env.ts';
 
 import { ConfigError } from './env.ts';
 export { ConfigError, type Env, type VarDef } from './env.ts';
-export { isWithinRoots, jobFolderOf } from './roots.ts';
+export { isWithinRoots } from './roots.ts';
 
 /** Variables both apps read. */
 export const COMMON_VARS = {

@@ -5,7 +5,6 @@
  */
 import fs from 'node:fs/promises';
 import { Errors } from '@digits-ts/contracts';
-import { jobFolderOf } from '@digits-ts/config';
 import { datumDataToPixels, decodeDatum, formatSequenceKey, openDbReader, type Datum } from '@digits-ts/dataset';
 import { encodeImage } from '@digits-ts/imaging';
 import { confinedRealPath } from '../confined-path.ts';
@@ -28,13 +27,6 @@ export function datumInput(key: string, datum: Datum, dbPath: string): RawInput 
   return rawInput(key, datumDataToPixels(datum.data, datum.width, datum.height, datum.channels), datum.height, datum.width, datum.channels);
 }
 
-/** Whether the real path `real` lies below a dataset job's own folder (infer_db may read those DBs). */
-async function inDatasetFolder(ctx: WorkerContext, real: string): Promise<boolean> {
-  const jobsDir = await fs.realpath(ctx.config.jobsDir).catch(() => ctx.config.jobsDir);
-  const id = jobFolderOf(real, jobsDir);
-  return id !== null && (await ctx.store.get(id).catch(() => null))?.kind === 'dataset';
-}
-
 /**
  * The entries of the LMDB at `dbPath`, which must resolve inside DATA_ROOTS or below a dataset
  * job's own folder (checked again here: the worker trusts no path), read one at a time as they
@@ -45,7 +37,8 @@ async function inDatasetFolder(ctx: WorkerContext, real: string): Promise<boolea
 export async function dbInputs(ctx: WorkerContext, dbPath: string): Promise<Generator<RawInput, void, undefined>> {
   const missing = () => Errors.BAD_REQUEST(`DB "${dbPath}" does not exist`);
   const resolved = await fs.realpath(dbPath).catch(() => null);
-  const real = resolved !== null && (await inDatasetFolder(ctx, resolved)) ? resolved : await confinedRealPath(dbPath, ctx.roots, missing);
+  const realJobs = await fs.realpath(ctx.config.jobsDir).catch(() => ctx.config.jobsDir);
+  const real = resolved !== null && (await ctx.store.holdsDataset(resolved, realJobs)) ? resolved : await confinedRealPath(dbPath, ctx.roots, missing);
   openDbReader(real).close();
   return (function* entries() {
     const reader = openDbReader(real);

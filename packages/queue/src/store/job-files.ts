@@ -31,3 +31,15 @@ export async function writeJobFile(dir: string, record: JobRecord): Promise<void
   await fs.writeFile(tmp, JSON.stringify(record, null, 1));
   await fs.rename(tmp, path.join(dir, JOB_FILE));
 }
+
+/**
+ * The name of the folder of JOBS_DIR that `target` lies strictly below (`<jobsDir>/<name>/…`),
+ * or null when it lies elsewhere, is a job folder itself, or JOBS_DIR. The caller decides
+ * whether that name is a job, and of which kind (infer_db reads a dataset's own DBs, §10.5).
+ */
+export function jobFolderOf(target: string, jobsDir: string): string | null {
+  const relative = path.relative(jobsDir, target);
+  if (relative === '' || relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) return null;
+  const [name, ...below] = relative.split(path.sep);
+  return below.length > 0 ? name! : null;
+}

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { appendStatus, Errors, formatJobId, isJobId, type JobRecord, type StatusCode } from '@digits-ts/contracts';
-import { readJobFile, writeJobFile } from './job-files.ts';
+import { jobFolderOf, readJobFile, writeJobFile } from './job-files.ts';
 import { storeKey, type Redis } from '../redis.ts';
 import { publishJobChange } from './job-events.ts';
 
@@ -34,6 +34,16 @@ export class JobStore {
   jobDir(id: string): string {
     if (!isJobId(id)) throw Errors.JOB_NOT_FOUND('Job not found');
     return path.join(this.jobsDir, id);
+  }
+
+  /**
+   * Whether `target` lies below the folder of a dataset job (infer_db may read a dataset's own
+   * DBs, §10.5). `jobsDir` is JOBS_DIR as the caller compares it: as configured for a path taken
+   * lexically, its real path for a real path.
+   */
+  async holdsDataset(target: string, jobsDir: string = this.jobsDir): Promise<boolean> {
+    const id = jobFolderOf(target, jobsDir);
+    return id !== null && (await this.get(id).catch(() => null))?.kind === 'dataset';
   }
 
   /**
