@@ -7,7 +7,7 @@
  *
  *   npx tsx bench/dataset-scale/train.ts [--entries 1000000] [--dir /tmp/digits-bench/dataset-scale]
  *     [--size 28] [--encoding raw|png] [--batch 64] [--threads <cpus>] [--read-ahead 4]
- *     [--modes stream,memory] [--backend wasm]
+ *     [--modes stream,memory|none] [--backend wasm]
  *
  * `--modes` may repeat a mode (stream,memory,stream,memory): the summary compares the means, since
  * a shared VM's speed drifts between runs.
@@ -162,8 +162,9 @@ if (args.child) {
 
 await generate();
 const results: Result[] = [];
-for (const mode of args.modes.split(',')) {
-  if (!['stream', 'memory'].includes(mode)) throw new Error(`unknown mode ${mode} (stream, memory)`);
+// --modes none: generate only
+for (const mode of args.modes.split(',').filter((m) => m !== 'none')) {
+  if (!['stream', 'memory'].includes(mode)) throw new Error(`unknown mode ${mode} (stream, memory, none)`);
   console.log(`training 1 epoch of LeNet, ${mode === 'stream' ? 'streamed from the LMDB' : 'in memory'} (batch ${args.batch}, ${args.threads} thread(s), ${args.backend})`);
   const r = await spawnChild(mode);
   results.push(r);

@@ -66,7 +66,7 @@ export class ReadAhead implements BatchSource {
     const thread = await ReaderThread.acquire();
     const source = new ReadAhead(thread, init, split, batchSize, depth);
     try {
-      await thread.send({ kind: 'open', split: source.split, init }).done;
+      await thread.send({ kind: 'open', split: source.split, init });
     } catch (err) {
       await source.close();
       throw err;
@@ -80,7 +80,7 @@ export class ReadAhead implements BatchSource {
     if (slot === undefined) throw Errors.INTERNAL('the read-ahead ring has no free slot');
     const ticket = this.tickets++;
     Atomics.store(this.wanted, slot, ticket);
-    const { done } = this.thread.send({ kind: 'fill', split: this.split, slot, ticket, indices });
+    const done = this.thread.send({ kind: 'fill', split: this.split, slot, ticket, indices });
     done.catch(() => {}); // awaited when its batch is used; a fill never used must not be an unhandled rejection
     return { slot, ticket, indices, done };
   }

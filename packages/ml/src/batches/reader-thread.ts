@@ -87,14 +87,15 @@ export class ReaderThread {
     });
   }
 
-  /** Sends `request` (given a fresh id here); resolves when the thread has done it. */
-  send(request: ReaderCall): { id: number; done: Promise<void> } {
+  /** Sends `request`; resolves when the thread has done it. */
+  send(request: ReaderCall): Promise<void> {
     const id = this.#nextId++;
     const done = this.#reply(id);
     this.worker.postMessage({ ...request, id } satisfies ReaderRequest);
-    return { id, done };
+    return done;
   }
 
+  /** Sends a request that has no reply. */
   post(request: Extract<ReaderRequest, { kind: 'close' }>): void {
     this.worker.postMessage(request);
   }
