@@ -8,6 +8,7 @@ import { createDbWriter, createRandom, encodeDatum, formatDatumKey, formatSequen
 import { encodeImage } from '@digits-ts/imaging';
 import { buildCustomNetwork, buildStandardNetwork, initBackend, loadSamples, ReadAhead, streamedSplit, tf, train, type OutputValues, type Split } from '@digits-ts/ml';
 import { datumDecoder, decoderModule } from '../../apps/worker/src/training/decode.ts';
+import { EpochOrder } from '../../packages/ml/src/train/epoch-order.ts';
 import { formOptions, mnistSamples, setupFor } from './train-helpers.ts';
 
 await initBackend('wasm');
@@ -141,4 +142,16 @@ t.test('a bad Datum fails the batch with the in-memory path\'s error', async (t)
   t.teardown(() => source.close());
   await t.rejects(source.batch([1, 0]), { code: 'VALIDATION_FAILED', message: /28x28x1 datum/ });
   await t.rejects(ReadAhead.open(streamedSplit(trainDb, SHAPE), 2).then((s) => s.batch([0]).finally(() => s.close())), /encoded images, and no decoder/);
+});
+
+t.test('the epoch order tells the batches ahead it knows, without drawing', async (t) => {
+  const order = new EpochOrder(10, true, createRandom(1));
+  const twin = new EpochOrder(10, true, createRandom(1));
+  const planned = order.planned(0, 4)!;
+  t.same(order.next(4), planned, 'the next batch as planned');
+  t.equal(order.planned(4, 4), null, 'past this epoch: its shuffle is not drawn yet');
+  t.same(order.planned(0, 6)!.length, 6, 'the rest of this epoch');
+  t.same([...order.next(6), ...order.next(10)], [...twin.next(10), ...twin.next(6), ...twin.next(4)].slice(4), 'planning drew nothing: the same epochs as an order never asked');
+  const unshuffled = new EpochOrder(10, false, createRandom(1));
+  t.same(unshuffled.planned(8, 4), [8, 9, 0, 1], 'unshuffled, every epoch is known');
 });
