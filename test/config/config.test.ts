@@ -49,6 +49,7 @@ t.test('worker defaults', async (t) => {
     imageMaxPixels: 8192 * 8192,
     tfBackend: 'auto',
     trainThreads: Math.max(1, os.availableParallelism()),
+    trainInMemoryMaxBytes: 2 * 1024 ** 3,
     inferCacheModels: 4,
     heartbeatTtlMs: 15000,
     queueLockMs: 30000,

@@ -2,7 +2,7 @@
 import { createRandom } from '@digits-ts/dataset';
 import { type TrainModelOptions } from '@digits-ts/contracts';
 import { parseModelForm } from '../../apps/gateway/src/forms/index.ts';
-import type { BuiltNetwork, Samples, TrainSetup } from '@digits-ts/ml';
+import type { BuiltNetwork, Samples, Split, TrainSetup } from '@digits-ts/ml';
 import { readMnist } from '../../scripts/mnist.ts';
 
 /** `count` MNIST training images starting at `start`, as trainer samples. */
@@ -43,7 +43,7 @@ export function formOptions(fields: Record<string, string>): TrainModelOptions {
 }
 
 /** A TrainSetup with the network's defaults and no mean. */
-export function setupFor(network: BuiltNetwork, train: Samples, val: Samples | null, options: TrainModelOptions, jobDir: string, overrides: Partial<TrainSetup> = {}): TrainSetup {
+export function setupFor(network: BuiltNetwork, train: Split, val: Split | null, options: TrainModelOptions, jobDir: string, overrides: Partial<TrainSetup> = {}): TrainSetup {
   return {
     network, train, val, options,
     batchSize: options.batchSize ?? network.defaults.batchSize,

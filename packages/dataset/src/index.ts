@@ -10,5 +10,6 @@ export * from './list-files.ts';
 export * from './parse-folder.ts';
 export { DATA_FILE, LOCK_FILE, WRITE_BATCH_SIZE, WRITE_BUFFER_BYTES, createDbWriter, formatDatumKey, formatSequenceKey, labelOfDatumKey, type DbWriter } from './lmdb-store.ts';
 export { openDbReader, type DbEntry, type DbReader, type DbStat, type EntriesOptions } from './lmdb-reader.ts';
+export { openDbIndex, type DbIndex } from './lmdb-index.ts';
 export { readDatasetManifest, stageDbPath, writeDatasetManifest } from './manifest.ts';
 export { readDbPage, type DbPage, type DbPageOptions } from './db-page.ts';

@@ -10,7 +10,10 @@ export { buildStandardNetwork, standardNetworkJson, isStandardNetwork, minimumIn
 export { buildCustomNetwork } from './train/custom-network.ts';
 export { buildCaffeNetwork, caffeNetworkGraph, LAYER_FACTORIES, type CaffeBuildOptions } from './networks/index.ts';
 export { loadPreviousWeights } from './train/fine-tune.ts';
-export { loadSamples, type DecodeImages, type ImageShape, type Samples } from './batches/samples.ts';
+export { loadSamples, type DecodeImages, type ImageShape, type Samples, type SplitInfo } from './batches/samples.ts';
+export { inMemoryBytes, isStreamed, streamedSplit, READ_AHEAD_BATCHES, type DecoderModule, type StreamedSplit } from './batches/stream.ts';
+export { openBatchSource, type Ahead, type BatchSource, type Split } from './batches/source.ts';
+export { ReadAhead } from './batches/read-ahead.ts';
 export { loadMean, type MeanMode } from './batches/mean.ts';
 export { fillBatch, inputShapeOf, type BatchOptions } from './batches/fill.ts';
 export { scheduleOf, epochOf, type Schedule } from './train/schedule.ts';

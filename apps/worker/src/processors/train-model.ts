@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Job } from 'bullmq';
 import { appendOutputs, Errors, outputsUpTo, payloadChecker, type JobRecord, type ModelState, type ResultOf } from '@digits-ts/contracts';
 import { createRandom } from '@digits-ts/dataset';
-import { backendInfo, readCheckpointInfo, releaseCachedBuffers, train, type CheckpointInfo } from '@digits-ts/ml';
+import { backendInfo, isStreamed, readCheckpointInfo, releaseCachedBuffers, train, type CheckpointInfo } from '@digits-ts/ml';
 import type { WorkerContext } from '../context.ts';
 import { epochSeconds, trainingImagesPerSecond } from '../metrics.ts';
 import { prepareTraining } from '../training/setup.ts';
@@ -72,7 +72,7 @@ export function createTrainModelProcessor(ctx: WorkerContext) {
       if (setup.mean) await fs.writeFile(path.join(ctx.store.jobDir(jobId), 'mean.json'), JSON.stringify({ mode: options.useMean, shape: inputShapeOfDataset(setup), layout: 'HWC', channels: 'RGB', values: Array.from(setup.mean, (v) => Math.round(v * 1e4) / 1e4) }));
       await ctx.store.update(jobId, (r) => ({ ...r, model: checkpoint && r.model ? resumedState(r.model, checkpoint, ctx.workerId) : initialState(inputShape, setup.batchSize) }));
       if (checkpoint) log.info({ iteration: checkpoint.iteration, epoch: checkpoint.epoch }, 'training resumes from its checkpoint');
-      log.info({ network: description, backend: backendInfo(), train: setup.train.count, val: setup.val?.count ?? 0, batchSize: setup.batchSize, threads: setup.threads }, 'training started');
+      log.info({ network: description, backend: backendInfo(), train: setup.train.count, val: setup.val?.count ?? 0, streamed: isStreamed(setup.train), batchSize: setup.batchSize, threads: setup.threads }, 'training started');
       let lastProgress = 0;
       let epochStarted = performance.now();
       let wholeEpochs = 0;

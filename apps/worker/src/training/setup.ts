@@ -2,10 +2,10 @@
 import path from 'node:path';
 import { Errors, type DatasetManifest, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
 import { createRandom, stageDbPath } from '@digits-ts/dataset';
-import { backendInfo, inputShapeOf, loadSamples, type BuiltNetwork, type Samples, type TrainSetup } from '@digits-ts/ml';
+import { backendInfo, inMemoryBytes, inputShapeOf, loadSamples, streamedSplit, type BuiltNetwork, type Split, type SplitInfo, type TrainSetup } from '@digits-ts/ml';
 import type { WorkerContext } from '../context.ts';
 import { readDatasetInputs } from './dataset-inputs.ts';
-import { datumDecoder } from './decode.ts';
+import { datumDecoder, decoderModule } from './decode.ts';
 import { resolveNetwork } from './network.ts';
 
 export interface PreparedTraining {
@@ -20,7 +20,7 @@ function checkCrop(crop: number | null, height: number, width: number): void {
 }
 
 /** A regression head must output as many values as each label vector holds. */
-function checkTargets(network: BuiltNetwork, samples: Samples): void {
+function checkTargets(network: BuiltNetwork, samples: SplitInfo): void {
   network.model.outputs.forEach((output, i) => {
     const head = network.heads[i]!;
     if ((head.kind ?? 'softmax') === 'softmax') return;
@@ -40,10 +40,20 @@ export async function prepareTraining(ctx: WorkerContext, record: JobRecord, dat
   const generic = manifest.kind === 'generic';
   const classes = generic ? null : manifest.labels.length;
   const decode = datumDecoder(ctx.config.imageMaxPixels);
-  const load = (stage: DatasetManifest['stages']['train']) => loadSamples(stageDbPath(datasetDir, stage!.db), shape, decode, signal, stage!.labelDb ? stageDbPath(datasetDir, stage!.labelDb) : undefined);
-  const trainSamples = await load(manifest.stages.train);
+  const decoder = decoderModule(ctx.config.imageMaxPixels);
+  // in memory while the decoded splits fit the budget (train first: every step reads it), else streamed
+  let inMemory = 0;
+  const load = async (stage: NonNullable<DatasetManifest['stages']['train']>): Promise<Split> => {
+    const db = stageDbPath(datasetDir, stage.db);
+    const labelDb = stage.labelDb ? stageDbPath(datasetDir, stage.labelDb) : undefined;
+    const streamed = streamedSplit(db, shape, { decoder, ...(labelDb ? { labelDb } : {}) });
+    if (inMemory + inMemoryBytes(streamed) > ctx.config.trainInMemoryMaxBytes) return streamed;
+    inMemory += inMemoryBytes(streamed);
+    return loadSamples(db, shape, decode, signal, labelDb);
+  };
+  const trainSamples = await load(manifest.stages.train!);
   if (trainSamples.count === 0) throw Errors.DATASET_NOT_READY(`dataset ${datasetId} has no training images`);
-  const val: Samples | null = manifest.stages.val ? await load(manifest.stages.val) : null;
+  const val = manifest.stages.val ? await load(manifest.stages.val) : null;
   const probeShape = inputShapeOf(shape, options.cropSize);
   const { network, description } = await resolveNetwork(ctx.store, options, probeShape, classes);
   checkTargets(network, trainSamples);

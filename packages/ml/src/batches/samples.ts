@@ -3,15 +3,21 @@
  * (Caffe Datums) so every epoch reshuffles and augments without touching the disk again.
  */
 import { assert, expected } from '@digits-ts/contracts';
-import { datumDataToPixels, decodeDatum, openDbReader } from '@digits-ts/dataset';
+import { datumDataToPixels, decodeDatum, openDbReader, type Datum } from '@digits-ts/dataset';
 
-/** Decodes encoded (PNG/JPEG) Datum payloads to HWC pixels of the dataset's shape. */
+/** Decodes encoded (PNG/JPEG) Datum payloads to HWC pixels of the dataset's shape; throws AppErrors. */
 export type DecodeImages = (encoded: Uint8Array[], shape: ImageShape) => Promise<Uint8Array[]>;
 
 export interface ImageShape { height: number; width: number; channels: number }
 
-export interface Samples extends ImageShape {
+/** What training needs to know of a split before reading it: its shape, size and label vectors' size. */
+export interface SplitInfo extends ImageShape {
   count: number;
+  /** Values per label vector (generic datasets with a label DB); absent: the class label is the one value. */
+  targetSize?: number;
+}
+
+export interface Samples extends SplitInfo {
   /** count × height × width × channels, RGB order. */
   pixels: Uint8Array;
   labels: Int32Array;
@@ -20,7 +26,6 @@ export interface Samples extends ImageShape {
    * scalar label when there is no label DB. Absent → the class labels as floats.
    */
   targets?: Float32Array;
-  targetSize?: number;
 }
 
 /** Sample `index`'s label vector: its target values, or its class label as the one value. */
@@ -41,12 +46,18 @@ export async function loadSamples(dbDir: string, shape: ImageShape, decode: Deco
   return labelDb ? { ...samples, ...(await loadTargets(labelDb, samples.count, decode, signal)) } : samples;
 }
 
+/** How many values `labelValues` gives for `datum`, without decoding an encoded image. */
+export function labelSize(datum: Datum): number {
+  if (datum.floatData.length > 0) return datum.floatData.length;
+  return datum.encoded ? datum.height * datum.width * datum.channels : datum.data.length;
+}
+
 /**
  * A label Datum's values, laid out as the network's output is: float_data as stored; an image
  * label (§7.5: raw C×H×W B,G,R bytes, or PNG/JPEG) as H×W×C RGB pixels, so an NHWC output
  * compares with it value for value.
  */
-async function labelValues(datum: ReturnType<typeof decodeDatum>, decode: DecodeImages): Promise<ArrayLike<number>> {
+export async function labelValues(datum: Datum, decode: DecodeImages): Promise<ArrayLike<number>> {
   if (datum.floatData.length > 0) return datum.floatData;
   const { channels, height, width } = datum;
   if (datum.encoded) return (await decode([datum.data], { height, width, channels }))[0]!;

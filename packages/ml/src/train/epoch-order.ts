@@ -30,6 +30,21 @@ export class EpochOrder {
     this.cursor = state.cursor;
   }
 
+  /**
+   * The `n` indices `offset` places after the next one, without moving on, when they are known
+   * already: in this epoch, or in any epoch when unshuffled (a later shuffle draws from the run's
+   * random stream between batches, so its order is known only once the trainer gets there).
+   */
+  planned(offset: number, n: number): number[] | null {
+    const out: number[] = [];
+    for (let p = this.cursor + offset; out.length < n; p++) {
+      if (p < this.order.length) out.push(this.order[p]!);
+      else if (this.shuffle) return null;
+      else out.push((p - this.order.length) % this.count);
+    }
+    return out;
+  }
+
   /** The next `n` indices; a batch that crosses an epoch boundary continues into the next epoch, as Caffe's data layer does. */
   next(n: number): number[] {
     const out: number[] = [];

@@ -4,27 +4,35 @@ import { Errors } from '@digits-ts/contracts';
 import { LOSS_LAYER_TYPES } from '../networks/index.ts';
 import { tf } from '../tf.ts';
 import { BatchFeed } from '../batches/feed.ts';
+import { openBatchSource, type BatchSource } from '../batches/source.ts';
 import { labelTensors, lossOf, targetBuffer } from './losses.ts';
 import type { OutputValues, TrainSetup } from './trainer.ts';
 
-/** Runs every val sample through the training graph (dropout off) in val-batch-size chunks. */
-export async function evaluate(setup: TrainSetup, signal?: AbortSignal): Promise<OutputValues> {
+/**
+ * Runs every val sample through the training graph (dropout off) in val-batch-size chunks, read
+ * from `data` (the trainer keeps one open across validations), else from a source opened here.
+ */
+export async function evaluate(setup: TrainSetup, signal?: AbortSignal, data?: BatchSource): Promise<OutputValues> {
   const val = setup.val!;
   const { heads } = setup.network;
   const bs = setup.valBatchSize;
   const y = new Int32Array(bs);
   const t = targetBuffer(heads, bs, val.targetSize);
+  const own = data ? null : await openBatchSource(val, bs);
+  const source = data ?? own!;
   const feed = new BatchFeed(val, { crop: setup.crop, mirror: false, mean: setup.mean, augmentation: setup.options.augmentation, train: false, random: setup.random }, bs);
   // [loss sum, top-1 hits, top-5 hits] per head, summed on the backend and read once at the end
   let totals: tf.Tensor2D = tf.keep(tf.zeros([heads.length, 3]));
   let values: ArrayLike<number>;
+  const batchAt = (start: number) => (start < val.count ? Array.from({ length: Math.min(bs, val.count - start) }, (_, i) => start + i) : null);
   try {
     for (let start = 0; start < val.count; start += bs) {
       if (signal?.aborted) throw Errors.JOB_ABORTED('training aborted by user');
-      const n = Math.min(bs, val.count - start);
-      const indices = Array.from({ length: n }, (_, i) => start + i);
+      const indices = batchAt(start)!;
+      const n = indices.length;
+      const positions = await source.batch(indices, (k) => batchAt(start + (k + 1) * bs));
       const next = tf.tidy(() => {
-        const input = feed.input(val, indices, y, t ?? undefined);
+        const input = feed.input(source.samples, positions, y, t ?? undefined);
         const labels = labelTensors(y, t, n, val.targetSize ?? 1);
         const out = setup.network.model.predict(input) as tf.Tensor | tf.Tensor[];
         const outputs = Array.isArray(out) ? out : [out];
@@ -47,6 +55,7 @@ export async function evaluate(setup: TrainSetup, signal?: AbortSignal): Promise
   } finally {
     totals.dispose();
     feed.dispose();
+    await own?.close();
   }
   const loss = heads.map((_, i) => values[i * 3]!);
   const top1 = heads.map((_, i) => values[i * 3 + 1]!);

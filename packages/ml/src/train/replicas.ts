@@ -7,9 +7,10 @@ import { Worker } from 'node:worker_threads';
 import { Errors } from '@digits-ts/contracts';
 import { backendInfo, tf, type BackendChoice } from '../tf.ts';
 import type { ReplicaInit, ReplicaReply, ReplicaStep } from './replica-protocol.ts';
+import type { Samples } from '../batches/samples.ts';
 import type { TrainSetup } from './trainer.ts';
 
-/** Copies `samples` into shared memory once, so every replica reads the same bytes. */
+/** `view` in shared memory (copied once unless it is already), so every replica reads the same bytes. */
 function shared(view: Uint8Array | Int32Array | Float32Array): SharedArrayBuffer {
   if (view.buffer instanceof SharedArrayBuffer && view.byteOffset === 0 && view.byteLength === view.buffer.byteLength) return view.buffer;
   const buffer = new SharedArrayBuffer(view.byteLength);
@@ -43,8 +44,11 @@ export class Replica {
     return new Promise((resolve) => { this.pending = resolve; });
   }
 
-  /** Starts a replica of `setup.network.model`; resolves when it is ready for its first step. */
-  static async start(setup: TrainSetup, vars: tf.Variable[], seed: number, maxBatch: number): Promise<Replica> {
+  /**
+   * Starts a replica of `setup.network.model` that reads its batches' positions in `samples`
+   * (the training split in memory, or a streamed split's ring); resolves when it is ready for its first step.
+   */
+  static async start(setup: TrainSetup, samples: Samples, vars: tf.Variable[], seed: number, maxBatch: number): Promise<Replica> {
     const total = vars.reduce((n, v) => n + v.size, 0);
     const weights = new SharedArrayBuffer(total * 4);
     const gradients = new SharedArrayBuffer(total * 4);
@@ -54,9 +58,9 @@ export class Replica {
       heads: setup.network.heads,
       weights, gradients,
       samples: {
-        pixels: shared(setup.train.pixels), labels: shared(setup.train.labels),
-        ...(setup.train.targets ? { targets: shared(setup.train.targets), targetSize: setup.train.targetSize } : {}),
-        count: setup.train.count, height: setup.train.height, width: setup.train.width, channels: setup.train.channels,
+        pixels: shared(samples.pixels), labels: shared(samples.labels),
+        ...(samples.targets ? { targets: shared(samples.targets), targetSize: samples.targetSize } : {}),
+        count: samples.count, height: samples.height, width: samples.width, channels: samples.channels,
       },
       crop: setup.crop, mirror: setup.mirror, mean: setup.mean, augmentation: setup.options.augmentation, seed, maxBatch,
     };
@@ -68,7 +72,7 @@ export class Replica {
   }
 
   /**
-   * Asks for the gradients of `indices`, first publishing the current weights unless they are
+   * Asks for the gradients of the samples at `indices` (positions in its samples), first publishing the current weights unless they are
    * unchanged since the last call (the later batches of one accumulated iteration).
    */
   begin(indices: number[], scale: number, publish: boolean): Promise<ReplicaReply> {

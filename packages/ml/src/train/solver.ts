@@ -8,6 +8,7 @@ import { Errors } from '@digits-ts/contracts';
 import { tf } from '../tf.ts';
 import type { BatchOptions } from '../batches/fill.ts';
 import { BatchFeed } from '../batches/feed.ts';
+import type { BatchSource } from '../batches/source.ts';
 import { EpochOrder } from './epoch-order.ts';
 import { createOptimizer, disposeOptimizer, setLearningRate } from './optimizers.ts';
 import { isFusedMomentum } from './fused-momentum.ts';
@@ -51,7 +52,8 @@ export class Solver {
   /** Off while timing one thread alone (`replica-tuner.ts`). */
   useReplicas = true;
 
-  constructor(private readonly s: TrainSetup, private readonly iterSize: number) {
+  /** `data` holds the training batches (`s.train` in memory, or its read-ahead ring). */
+  constructor(private readonly s: TrainSetup, private readonly iterSize: number, private readonly data: BatchSource) {
     const o = s.options;
     this.optimizer = createOptimizer(o.solver, o.learningRate, o.rmsDecay);
     const model = s.network.model;
@@ -68,14 +70,14 @@ export class Solver {
   }
 
   /**
-   * Gradients of this thread's share of a batch, scaled by `scale` (its share of the batch over
-   * iter_size); adds its head losses, scaled alike, to the running sums.
+   * Gradients of this thread's share of a batch (`positions` in `data.samples`), scaled by
+   * `scale` (its share of the batch over iter_size); adds its head losses, scaled alike, to the running sums.
    */
-  private ownGradients(indices: number[], scale: number): tf.NamedTensorMap {
+  private ownGradients(positions: number[], scale: number): tf.NamedTensorMap {
     const { y, t } = this;
-    const n = indices.length;
+    const n = positions.length;
     return tf.tidy(() => {
-      const input = this.feed.input(this.s.train, indices, y, t ?? undefined);
+      const input = this.feed.input(this.data.samples, positions, y, t ?? undefined);
       const labels = labelTensors(y, t, n, this.s.train.targetSize ?? 1);
       let losses: tf.Scalar[] = [];
       const { grads } = tf.variableGrads(() => {
@@ -94,10 +96,13 @@ export class Solver {
 
   /** Gradients of one batch: shares go to the replicas, this thread computes the first. */
   private async batchGradients(weightsChanged: boolean): Promise<tf.NamedTensorMap> {
-    const indices = this.order.next(this.s.batchSize);
+    const bs = this.s.batchSize;
+    const indices = this.order.next(bs);
+    // the batches after this one, so a streamed split reads them while this one trains
+    const positions = await this.data.batch(indices, (k) => this.order.planned(k * bs, bs));
     const replicas = this.useReplicas ? this.replicas : [];
-    const parts = shares(indices, 1 + replicas.length);
-    const scaleOf = (part: number[]) => part.length / indices.length / this.iterSize;
+    const parts = shares(positions, 1 + replicas.length);
+    const scaleOf = (part: number[]) => part.length / positions.length / this.iterSize;
     const pending = replicas.map((r, i) => r.begin(parts[i + 1]!, scaleOf(parts[i + 1]!), weightsChanged));
     let grads = this.ownGradients(parts[0]!, scaleOf(parts[0]!));
     const replies = await Promise.all(pending);

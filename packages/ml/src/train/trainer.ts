@@ -9,7 +9,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Errors, learningRateAt, type TrainModelOptions } from '@digits-ts/contracts';
 import type { RandomSource } from '@digits-ts/dataset';
 import type { BuiltNetwork } from '../networks/index.ts';
-import type { Samples } from '../batches/samples.ts';
+import { openBatchSource, type BatchSource, type Split } from '../batches/source.ts';
 import { epochOf, scheduleOf, type Schedule } from './schedule.ts';
 import { saveModel } from './snapshot.ts';
 import { restoreCheckpoint, saveCheckpoint, type CheckpointInfo } from './checkpoint.ts';
@@ -22,8 +22,9 @@ import { StepClock } from '../webgpu/queue.ts';
 
 export interface TrainSetup {
   network: BuiltNetwork;
-  train: Samples;
-  val: Samples | null;
+  /** In memory, or streamed from its LMDB (`streamedSplit`). */
+  train: Split;
+  val: Split | null;
   options: TrainModelOptions;
   batchSize: number;
   valBatchSize: number;
@@ -88,7 +89,16 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
   const o = setup.options;
   const iterSize = o.batchAccumulation ?? 1;
   const schedule = scheduleOf({ trainEntries: setup.train.count, batchSize: setup.batchSize, iterSize, epochs: o.trainEpochs, snapshotInterval: o.snapshotInterval, valInterval: o.valInterval });
-  const solver = new Solver(setup, iterSize);
+  const trainData = await openBatchSource(setup.train, setup.batchSize);
+  let solver: Solver;
+  try {
+    solver = new Solver(setup, iterSize, trainData);
+  } catch (err) {
+    await trainData.close();
+    throw err;
+  }
+  // opened at the first validation, kept for the next ones
+  let valData: BatchSource | null = null;
   const snapshots: TrainResult['snapshots'] = [];
   // training time: the stretches of steps, reports, validation and snapshots left out
   const clock = new StepClock();
@@ -115,7 +125,7 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
     const first = done + 1;
     // a replica needs at least one sample of every batch
     const threads = Math.min(setup.threads ?? 1, setup.batchSize);
-    for (let r = 1; r < threads; r++) solver.replicas.push(await Replica.start(setup, solver.vars, Math.floor(setup.random() * 2 ** 31) + r, setup.batchSize));
+    for (let r = 1; r < threads; r++) solver.replicas.push(await Replica.start(setup, trainData.samples, solver.vars, Math.floor(setup.random() * 2 ** 31) + r, setup.batchSize));
     const tuner = new ReplicaTuner(first, solver.replicas.length > 0 && !setup.keepThreads);
     clock.resume();
     for (let iter = first; iter <= schedule.maxIter; iter++) {
@@ -138,7 +148,10 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
       const pause = display || validate || snapshot || due;
       if (pause) await clock.pause();
       if (display) await hooks.onOutputs?.('train', epoch, trainOutputs(setup, await solver.takeMeans(), lr));
-      if (validate) await hooks.onOutputs?.('val', epoch, await evaluate(setup, hooks.signal));
+      if (validate) {
+        valData ??= await openBatchSource(setup.val!, setup.valBatchSize);
+        await hooks.onOutputs?.('val', epoch, await evaluate(setup, hooks.signal, valData));
+      }
       if (snapshot) {
         const dir = path.join(setup.jobDir, snapshotDirName(epoch));
         await saveModel(setup.network.deploy, dir, { ...setup.metadata, epoch });
@@ -159,6 +172,8 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
     throw err;
   } finally {
     await solver.dispose();
+    await trainData.close();
+    await valData?.close();
   }
   const images = (schedule.maxIter - (resumedFrom?.iteration ?? 0)) * setup.batchSize * iterSize;
   return { schedule, imagesPerSecond: images / (clock.ms / 1000), snapshots, threads: threadsUsed, resumedFrom };
