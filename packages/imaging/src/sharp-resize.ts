@@ -9,6 +9,7 @@ import sharp, { type Metadata } from 'sharp';
 import { assert } from '@digits-ts/contracts';
 import { toChannels } from './pixels.ts';
 import { padNoise, planResize, type ResizePlan } from './resize.ts';
+import { readJpegInfo } from './jpeg-info.ts';
 import { FAIL_ON, refuseUnsupportedMode, toAppError } from './sharp-decode.ts';
 import type { RawImage, ResizeMode } from './types.ts';
 
@@ -21,20 +22,40 @@ export interface ResizedDecodeOptions {
   random?: () => number;
 }
 
-/**
- * Whether one pipeline reproduces the general path exactly: 8-bit sRGB or gray without alpha (alpha
- * is composited over white in JS, PIL's way), not colour into a gray dataset (PIL's luma comes
- * before the resize), and no EXIF rotation (scaling before rotating rounds in another order).
- */
-function fitsOnePipeline(meta: Metadata, channels: 1 | 3): boolean {
-  const upright = meta.orientation === undefined || meta.orientation === 1;
-  if (meta.format !== 'jpeg' || meta.depth !== 'uchar' || meta.hasAlpha || !upright) return false;
-  return meta.space === 'b-w' || (meta.space === 'srgb' && channels === 3);
+/** What the one pipeline needs of a JPEG: its stored size and whether it is gray. */
+interface Frame {
+  width: number;
+  height: number;
+  grey: boolean;
 }
 
-/** The scaled, cropped pixels of `pipeline`'s JPEG (`grey`: one band) per the §6.5 plan. */
-async function scaleInPipeline(pipeline: sharp.Sharp, meta: Metadata, grey: boolean, o: ResizedDecodeOptions): Promise<{ img: RawImage; plan: ResizePlan | null }> {
-  const plan = planResize(meta.width, meta.height, o.width, o.height, o.mode);
+/**
+ * Whether one pipeline reproduces the general path: 8-bit colour or gray (sharp would read other
+ * depths and CMYK through more conversions), not colour into a gray dataset (PIL's luma comes before
+ * the resize), and no EXIF rotation (scaling before rotating rounds in another order).
+ */
+function fits(grey: boolean, colour: boolean, precision8: boolean, upright: boolean, channels: 1 | 3): boolean {
+  return precision8 && upright && (grey || (colour && channels === 3));
+}
+
+/** The JPEG's frame when one pipeline fits it, else null: from its header bytes, or sharp's reading of them. */
+async function frameOf(bytes: Buffer, pipeline: sharp.Sharp, channels: 1 | 3): Promise<Frame | null> {
+  const info = readJpegInfo(bytes);
+  if (info) {
+    const grey = info.components === 1;
+    return fits(grey, info.components === 3, info.precision === 8, info.orientation === 1, channels) ? { width: info.width, height: info.height, grey } : null;
+  }
+  const meta: Metadata = await pipeline.metadata();
+  refuseUnsupportedMode(meta);
+  const grey = meta.space === 'b-w';
+  const upright = meta.orientation === undefined || meta.orientation === 1;
+  const plain = meta.format === 'jpeg' && !meta.hasAlpha && meta.depth === 'uchar';
+  return plain && fits(grey, meta.space === 'srgb', true, upright, channels) ? { width: meta.width, height: meta.height, grey } : null;
+}
+
+/** The scaled, cropped pixels of `pipeline`'s JPEG per the §6.5 plan. */
+async function scaleInPipeline(pipeline: sharp.Sharp, frame: Frame, o: ResizedDecodeOptions): Promise<{ img: RawImage; plan: ResizePlan | null }> {
+  const plan = planResize(frame.width, frame.height, o.width, o.height, o.mode);
   if (plan) {
     // JPEG shrink-on-load only where at least 2× is left for the linear reduce (shrinks of 4× or
     // more): a 2000-px photo decodes at half size or less, in half the time. The pixels then move
@@ -44,9 +65,9 @@ async function scaleInPipeline(pipeline: sharp.Sharp, meta: Metadata, grey: bool
     const { crop } = plan;
     if (crop) pipeline.extract(crop.axis === 'x' ? { left: crop.start, top: 0, width: o.width, height: plan.resizeHeight } : { left: 0, top: crop.start, width: plan.resizeWidth, height: o.height });
   }
-  const channels = grey ? 1 : 3;
-  const { data, info } = await pipeline.toColourspace(grey ? 'b-w' : 'srgb').raw().toBuffer({ resolveWithObject: true });
-  assert(info.channels === channels, () => `a ${meta.space} JPEG decoded to ${info.channels} channels`);
+  const channels = frame.grey ? 1 : 3;
+  const { data, info } = await pipeline.toColourspace(frame.grey ? 'b-w' : 'srgb').raw().toBuffer({ resolveWithObject: true });
+  assert(info.channels === channels, () => `a ${channels}-channel JPEG decoded to ${info.channels} channels`);
   return { img: { data, width: info.width, height: info.height, channels }, plan };
 }
 
@@ -58,10 +79,9 @@ export async function decodeResizedJpeg(bytes: Buffer, o: ResizedDecodeOptions):
   let scaled: Awaited<ReturnType<typeof scaleInPipeline>>;
   try {
     const pipeline = sharp(bytes, { failOn: FAIL_ON, limitInputPixels: o.maxPixels });
-    const meta = await pipeline.metadata();
-    refuseUnsupportedMode(meta);
-    if (!fitsOnePipeline(meta, o.channels)) return null;
-    scaled = await scaleInPipeline(pipeline, meta, meta.space === 'b-w', o);
+    const frame = await frameOf(bytes, pipeline, o.channels);
+    if (!frame) return null;
+    scaled = await scaleInPipeline(pipeline, frame, o);
   } catch (err) {
     throw toAppError(err);
   }
