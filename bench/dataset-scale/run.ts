@@ -19,7 +19,7 @@ import type { DatasetBuildOptions } from '@digits-ts/contracts';
 import { createRandom, openDbReader } from '@digits-ts/dataset';
 import type { ImageEncoding, ResizeMode } from '@digits-ts/imaging';
 import { buildDataset } from '../../apps/worker/src/dataset-build/build.ts';
-import { createImagePool, type ImagePool } from '../../apps/worker/src/dataset-build/image-pool.ts';
+import { createImagePool, threadpoolFor, type ImagePool } from '../../apps/worker/src/dataset-build/image-pool.ts';
 import type { GenerateTask } from './generate-thread.ts';
 
 const PYTHON = '/usr/bin/python3';
@@ -67,7 +67,7 @@ function threadpoolSize(): number {
 /** Re-runs this script with a libuv threadpool as large as the image threads need, as the worker must be started. */
 function rerunWithThreadpool(): number | null {
   if (process.env.UV_THREADPOOL_SIZE) return null;
-  const env = { ...process.env, UV_THREADPOOL_SIZE: String(Math.max(4, threads + 4)) };
+  const env = { ...process.env, UV_THREADPOOL_SIZE: String(threadpoolFor(threads)) };
   return spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env }).status ?? 1;
 }
 
