@@ -5,7 +5,7 @@
  * gives the pixels of decodeImage → toChannels → resizeImage (the very bytes, unless the image
  * shrinks 4× or more: see shrink-on-load below); other images get null and take that path.
  */
-import sharp, { type Metadata } from 'sharp';
+import sharp, { type Metadata, type Sharp } from 'sharp';
 import { assert } from '@digits-ts/contracts';
 import { toChannels } from './pixels.ts';
 import { padNoise, planResize, type ResizePlan } from './resize.ts';
@@ -39,7 +39,7 @@ function fits(grey: boolean, colour: boolean, precision8: boolean, upright: bool
 }
 
 /** The JPEG's frame when one pipeline fits it, else null: from its header bytes, or sharp's reading of them. */
-async function frameOf(bytes: Buffer, pipeline: sharp.Sharp, channels: 1 | 3): Promise<Frame | null> {
+async function frameOf(bytes: Buffer, pipeline: Sharp, channels: 1 | 3): Promise<Frame | null> {
   const info = readJpegInfo(bytes);
   if (info) {
     const grey = info.components === 1;
@@ -54,7 +54,7 @@ async function frameOf(bytes: Buffer, pipeline: sharp.Sharp, channels: 1 | 3): P
 }
 
 /** The scaled, cropped pixels of `pipeline`'s JPEG per the §6.5 plan. */
-async function scaleInPipeline(pipeline: sharp.Sharp, frame: Frame, o: ResizedDecodeOptions): Promise<{ img: RawImage; plan: ResizePlan | null }> {
+async function scaleInPipeline(pipeline: Sharp, frame: Frame, o: ResizedDecodeOptions): Promise<{ img: RawImage; plan: ResizePlan | null }> {
   const plan = planResize(frame.width, frame.height, o.width, o.height, o.mode);
   if (plan) {
     // JPEG shrink-on-load only where at least 2× is left for the linear reduce (shrinks of 4× or

@@ -8,6 +8,7 @@ import { Errors, isAppError } from '@digits-ts/contracts';
 import { isWithinRoots } from '@digits-ts/config';
 import { encodeDatum, pixelsToDatumData } from '@digits-ts/dataset';
 import { configureSharp, prepareImage } from '@digits-ts/imaging';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { readImageFileSync } from '../confined-path.ts';
 import type { ChunkResult, ChunkTask } from './chunk.ts';
 import { IMAGES_IN_FLIGHT } from './image-pool.ts';
@@ -61,7 +62,16 @@ export default async function processChunk(task: ChunkTask): Promise<ChunkResult
   const positions = datums.flatMap((d, i) => (d ? [i] : []));
   // failures in input order, as one image at a time reported them
   const failures = failed.sort((a, b) => a[0] - b[0]).map(([, f]) => f);
-  return { ...pack(positions.map((i) => datums[i]!)), positions: Uint32Array.from(positions), sum, failures, reused };
+  return transferred({ ...pack(positions.map((i) => datums[i]!)), positions: Uint32Array.from(positions), sum, failures, reused });
+}
+
+/**
+ * The result with its typed arrays moved to the main thread rather than copied: a chunk of
+ * 256×256 raw images is megabytes, and copies of it kept the main thread's collector busy.
+ */
+function transferred(result: ChunkResult): ChunkResult {
+  const buffers = [result.datums.buffer, result.ends.buffer, result.positions.buffer, ...(result.sum ? [result.sum.buffer] : [])];
+  return move({ [transferableSymbol]: buffers, [valueSymbol]: result }) as unknown as ChunkResult;
 }
 
 function pack(datums: Uint8Array[]): Pick<ChunkResult, 'datums' | 'ends'> {
