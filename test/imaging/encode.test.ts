@@ -8,8 +8,8 @@ const raw = (width: number, height: number, channels: 1 | 3, seed = 1): RawImage
   return { data: p.data, width, height, channels };
 };
 
-t.test('PNG is lossless and keeps the channel count (JS and sharp encoders)', async (t) => {
-  for (const [w, h] of [[28, 28], [300, 200]] as const) {
+t.test('PNG is lossless and keeps the channel count, small to large (deflated off-thread)', async (t) => {
+  for (const [w, h] of [[1, 1], [28, 28], [300, 200], [701, 600]] as const) {
     for (const channels of [1, 3] as const) {
       const img = raw(w, h, channels);
       const png = await encodeImage(img, 'png');
@@ -34,12 +34,21 @@ t.test('JPEG: 1-channel stays 1-channel, colour stays close', async (t) => {
   t.ok(Math.abs((c.data[0] as number) - 200) <= 3 && Math.abs((c.data[1] as number) - 60) <= 3 && Math.abs((c.data[2] as number) - 20) <= 3);
 });
 
-t.test('JPEG is written at quality 90', async (t) => {
+t.test('JPEG is written as PIL writes it: quality 90, standard Huffman tables', async (t) => {
   const img = raw(64, 64, 3, 5);
   const ours = await encodeImage(img, 'jpg');
-  const at = (quality: number) => sharp(img.data, { raw: { width: 64, height: 64, channels: 3 } }).jpeg({ quality }).toBuffer();
-  t.equal(ours.length, (await at(90)).length, 'same size as sharp at quality 90');
-  t.not(ours.length, (await at(80)).length);
+  const at = (quality: number, optimiseCoding: boolean) => sharp(img.data, { raw: { width: 64, height: 64, channels: 3 } }).jpeg({ quality, optimiseCoding }).toBuffer();
+  t.same(ours, await at(90, false), 'the bytes of sharp at quality 90 without the optimising pass');
+  t.not(ours.length, (await at(80, false)).length);
+  t.not(ours.length, (await at(90, true)).length);
+});
+
+t.test('PNG rows are filtered: a smooth image deflates to a fraction of the unfiltered file', async (t) => {
+  // a smooth gradient: filtered rows are nearly all zeros and deflate to a fraction
+  const data = Buffer.from(Array.from({ length: 200 * 200 * 3 }, (_, i) => Math.floor(i / 3) % 200 + Math.floor(i / 600)));
+  const ours = await encodeImage({ data, width: 200, height: 200, channels: 3 }, 'png');
+  const unfiltered = await sharp(data, { raw: { width: 200, height: 200, channels: 3 } }).png({ adaptiveFiltering: false }).toBuffer();
+  t.ok(ours.length * 2 < unfiltered.length, `${ours.length} bytes against ${unfiltered.length} unfiltered`);
 });
 
 t.test('argument checks', async (t) => {

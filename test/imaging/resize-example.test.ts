@@ -3,7 +3,7 @@
 import fs from 'node:fs/promises';
 import t from 'tap';
 import sharp from 'sharp';
-import { JPEG_QUALITY, prepareImage, readSampleImage, resizeExample, SAMPLE_IMAGE_PATH, type ResizeMode } from '@digits-ts/imaging';
+import { JPEG_OPTIONS, prepareImage, readSampleImage, resizeExample, SAMPLE_IMAGE_PATH, type ResizeMode } from '@digits-ts/imaging';
 import { seededRandom } from './images.ts';
 
 const MODES: ResizeMode[] = ['crop', 'squash', 'fill', 'half_crop'];
@@ -53,7 +53,7 @@ t.test('the pixels are the dataset build\'s pixels', async (t) => {
         t.same(data, built.pixels.data, `${resizeMode} ${channels} ${encoding}: lossless and identical`);
       }
       const jpg = await resizeExample({ ...opts, encoding: 'jpg', random: seededRandom(3) });
-      const reference = await sharp(built.pixels.data, { raw: { width: 48, height: 48, channels } }).toColourspace(channels === 1 ? 'b-w' : 'srgb').jpeg({ quality: JPEG_QUALITY }).toBuffer();
+      const reference = await sharp(built.pixels.data, { raw: { width: 48, height: 48, channels } }).toColourspace(channels === 1 ? 'b-w' : 'srgb').jpeg(JPEG_OPTIONS).toBuffer();
       t.same(jpg.data, reference, `${resizeMode} ${channels} jpg: the build's JPEG quality`);
     }
   }

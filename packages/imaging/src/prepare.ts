@@ -4,6 +4,7 @@ import { encodeImage } from './encode.ts';
 import { checkPositiveInt, toChannels } from './pixels.ts';
 import { PNG_COLOUR, readPngInfo, type PngInfo } from './png-info.ts';
 import { checkResizeMode, resizeImage } from './resize.ts';
+import { decodeResizedJpeg } from './sharp-resize.ts';
 import { sniffImageType } from './sniff.ts';
 import type { ImageEncoding, PrepareOptions, PreparedImage, RawImage } from './types.ts';
 
@@ -44,17 +45,23 @@ async function encodeOrNull(pixels: RawImage, encoding: ImageEncoding): Promise<
  * One dataset image, as DIGITS' create-DB step (§6.4): decode (§6.6) → channel conversion →
  * resize (§6.5) → encode. A PNG already in the dataset shape is only decoded (which validates
  * it; up to 192×192 in JS, without sharp) and, for encoding 'png', its own bytes are returned
- * (`reused: true`).
+ * (`reused: true`). Most JPEGs are decoded and scaled in one libvips pipeline, with the same
+ * pixels as the general path ({@link decodeResizedJpeg}).
  * Throws what {@link decodeImage} throws.
  */
 export async function prepareImage(bytes: Buffer, opts: PrepareOptions): Promise<PreparedImage> {
   checkOptions(opts);
-  const png = Buffer.isBuffer(bytes) && sniffImageType(bytes) === 'png' ? readPngInfo(bytes, opts.maxPixels) : null;
+  const type = Buffer.isBuffer(bytes) ? sniffImageType(bytes) : null;
+  const png = type === 'png' ? readPngInfo(bytes, opts.maxPixels) : null;
   if (png !== null && isDatasetShaped(png, opts)) {
     // decoding still validates the file; small ones never touch sharp
     const pixels = await decodePng(bytes, png, opts.maxPixels);
     if (opts.encoding === 'png') return { pixels, encoded: bytes, reused: true };
     return { pixels, encoded: await encodeOrNull(pixels, opts.encoding), reused: false };
+  }
+  if (type === 'jpeg' && !opts.requireSize) {
+    const pixels = await decodeResizedJpeg(bytes, { width: opts.width, height: opts.height, channels: opts.channels, mode: opts.resizeMode, maxPixels: opts.maxPixels, random: opts.random });
+    if (pixels) return { pixels, encoded: await encodeOrNull(pixels, opts.encoding), reused: false };
   }
   const decoded = png !== null ? await decodePng(bytes, png, opts.maxPixels) : await decodeImage(bytes, { maxPixels: opts.maxPixels });
   if (opts.requireSize && (decoded.width !== opts.width || decoded.height !== opts.height)) {

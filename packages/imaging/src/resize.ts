@@ -112,7 +112,7 @@ function noise(size: number, random: () => number): Buffer {
 }
 
 /** DIGITS concatenates one noise block on both sides (`(noise, image, noise)`), so we do too. */
-function padNoise(img: RawImage, pad: NonNullable<ResizePlan['pad']>, random: () => number): RawImage {
+export function padNoise(img: RawImage, pad: NonNullable<ResizePlan['pad']>, random: () => number): RawImage {
   const c = img.channels;
   if (pad.axis === 'y') {
     const block = noise(pad.each * img.width * c, random);

@@ -8,7 +8,7 @@ import type { RawImage } from './types.ts';
  * what libjpeg / libpng only warn about (extraneous bytes, a bad ancillary chunk), which PIL
  * also loads; 'warning' would drop many real-world photos DIGITS accepts.
  */
-const FAIL_ON = 'error';
+export const FAIL_ON = 'error';
 
 /** Sharp decode options: what the caller knows about the image beyond its bytes. */
 export interface SharpDecodeHints {
@@ -35,7 +35,14 @@ function unsupportedMode(meta: Metadata): string | null {
   }
 }
 
-function toAppError(err: unknown): Error {
+/** Throws IMAGE_MODE_UNSUPPORTED for a sample format DIGITS refuses ({@link unsupportedMode}). */
+export function refuseUnsupportedMode(meta: Metadata): void {
+  const mode = unsupportedMode(meta);
+  if (mode !== null) throw Errors.IMAGE_MODE_UNSUPPORTED(`Image mode "${mode}" not supported`, { details: { format: meta.format, depth: meta.depth, space: meta.space } });
+}
+
+/** A sharp failure as IMAGE_TOO_LARGE (over the pixel cap) or IMAGE_DECODE_FAILED; AppErrors pass. */
+export function toAppError(err: unknown): Error {
   if (isAppError(err)) return err;
   const message = err instanceof Error ? err.message : String(err);
   if (/pixel limit/i.test(message)) return Errors.IMAGE_TOO_LARGE(`Image exceeds the pixel limit: ${message}`, { cause: err });
@@ -51,8 +58,7 @@ export async function decodeWithSharp(bytes: Buffer, maxPixels: number, hints: S
   try {
     const pipeline = sharp(bytes, { failOn: FAIL_ON, limitInputPixels: maxPixels });
     const meta = await pipeline.metadata();
-    const mode = unsupportedMode(meta);
-    if (mode !== null) throw Errors.IMAGE_MODE_UNSUPPORTED(`Image mode "${mode}" not supported`, { details: { format: meta.format, depth: meta.depth, space: meta.space } });
+    refuseUnsupportedMode(meta);
     const grey = meta.space === 'b-w' || meta.space === 'grey16';
     const alpha = meta.hasAlpha && hints.ignoreAlpha !== true;
     pipeline.rotate();

@@ -1,6 +1,6 @@
 /**
  * Image-thread entry (piscina): reads, validates and prepares a chunk of images and builds their
- * Caffe Datums, so both cores decode while the main thread only writes LMDB.
+ * Caffe Datums, so every core decodes while the main thread only writes LMDB.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,10 +8,12 @@ import { Errors, isAppError } from '@digits-ts/contracts';
 import { isWithinRoots } from '@digits-ts/config';
 import { encodeDatum, pixelsToDatumData } from '@digits-ts/dataset';
 import { configureSharp, prepareImage } from '@digits-ts/imaging';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { readImageFileSync } from '../confined-path.ts';
 import type { ChunkResult, ChunkTask } from './chunk.ts';
+import { IMAGES_IN_FLIGHT } from './image-pool.ts';
 
-// each thread runs one sharp pipeline at a time; parallelism comes from the threads
+// one libvips thread per pipeline: parallelism comes from the threads (and their two images each)
 configureSharp({ concurrency: 1, cacheMemoryMb: 0 });
 
 /** The image's bytes, confined to `confineTo` when given (read as readImageFileSync checks). */
@@ -36,25 +38,40 @@ function failureOf(file: string, err: unknown): { source: string; code: string; 
 export default async function processChunk(task: ChunkTask): Promise<ChunkResult> {
   const { width, height, channels, encoding } = task.options;
   const sum = task.withSum ? new Float64Array(width * height * channels) : null;
-  const datums: Uint8Array[] = [];
-  const positions: number[] = [];
-  const failures: ChunkResult['failures'] = [];
+  const datums: Array<Uint8Array | null> = new Array(task.paths.length).fill(null);
+  const failed: Array<[number, ChunkResult['failures'][number]]> = [];
   let reused = 0;
-  for (let i = 0; i < task.paths.length; i++) {
-    const file = task.paths[i]!;
-    try {
-      const prepared = await prepareImage(readImage(file, task.confineTo, task.maxPixels), { ...task.options, maxPixels: task.maxPixels });
-      const { data } = prepared.pixels;
-      if (sum) for (let p = 0; p < data.length; p++) sum[p]! += data[p]!;
-      const payload = prepared.encoded ?? pixelsToDatumData(data, width, height, channels);
-      datums.push(encodeDatum({ channels, height, width, label: task.labels[i]!, data: payload, encoded: encoding !== 'none' }));
-      positions.push(i);
-      if (prepared.reused) reused++;
-    } catch (err) {
-      failures.push(failureOf(file, err));
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < task.paths.length; i = next++) {
+      const file = task.paths[i]!;
+      try {
+        const prepared = await prepareImage(readImage(file, task.confineTo, task.maxPixels), { ...task.options, maxPixels: task.maxPixels });
+        const { data } = prepared.pixels;
+        // integer sums in float64 are exact, so the lanes' order does not matter
+        if (sum) for (let p = 0; p < data.length; p++) sum[p]! += data[p]!;
+        const payload = prepared.encoded ?? pixelsToDatumData(data, width, height, channels);
+        datums[i] = encodeDatum({ channels, height, width, label: task.labels[i]!, data: payload, encoded: encoding !== 'none' });
+        if (prepared.reused) reused++;
+      } catch (err) {
+        failed.push([i, failureOf(file, err)]);
+      }
     }
-  }
-  return { ...pack(datums), positions: Uint32Array.from(positions), sum, failures, reused };
+  };
+  await Promise.all(Array.from({ length: IMAGES_IN_FLIGHT }, lane));
+  const positions = datums.flatMap((d, i) => (d ? [i] : []));
+  // failures in input order, as one image at a time reported them
+  const failures = failed.sort((a, b) => a[0] - b[0]).map(([, f]) => f);
+  return transferred({ ...pack(positions.map((i) => datums[i]!)), positions: Uint32Array.from(positions), sum, failures, reused });
+}
+
+/**
+ * The result with its typed arrays moved to the main thread rather than copied: a chunk of
+ * 256×256 raw images is megabytes, and copies of it kept the main thread's collector busy.
+ */
+function transferred(result: ChunkResult): ChunkResult {
+  const buffers = [result.datums.buffer, result.ends.buffer, result.positions.buffer, ...(result.sum ? [result.sum.buffer] : [])];
+  return move({ [transferableSymbol]: buffers, [valueSymbol]: result }) as unknown as ChunkResult;
 }
 
 function pack(datums: Uint8Array[]): Pick<ChunkResult, 'datums' | 'ends'> {

@@ -1,0 +1,78 @@
+/**
+ * Per-image profile of the dataset build's image step on photo-like JPEGs (one thread, one image
+ * at a time), before and after the one-pipeline JPEG path and DIGITS' encoder settings:
+ *   before: decodeImage → toChannels → resizeImage → sharp encode at its defaults (JPEG with an
+ *           optimising pass, PNG without row filters), what prepareImage did for every JPEG;
+ *   after:  prepareImage as it is now.
+ *
+ *   npx tsx bench/dataset-scale/profile.ts [--images 48] [--size 256] [--rounds 3]
+ */
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { configureSharp, decodeImage, prepareImage, resizeImage, toChannels, type ImageEncoding, type RawImage, type ResizeMode } from '@digits-ts/imaging';
+import { photoJpeg } from './photos.ts';
+
+const { values: args } = parseArgs({ options: { images: { type: 'string', default: '48' }, size: { type: 'string', default: '256' }, rounds: { type: 'string', default: '3' } } });
+const [count, size, rounds] = [Number(args.images), Number(args.size), Number(args.rounds)];
+const MAX_PIXELS = 8192 * 8192;
+const MODES: ResizeMode[] = ['squash', 'crop', 'fill', 'half_crop'];
+const ENCODINGS: ImageEncoding[] = ['none', 'jpg', 'png'];
+
+// as in the image threads: one libvips thread per pipeline, no operation cache
+configureSharp({ concurrency: 1, cacheMemoryMb: 0 });
+const photos = await Promise.all(Array.from({ length: count }, (_, i) => photoJpeg(i, 1).then((p) => p.jpeg)));
+const megapixels = (await Promise.all(photos.map((p) => sharp(p).metadata()))).reduce((n, m) => n + m.width * m.height, 0) / count / 1e6;
+
+/** The encoder as it was: sharp's defaults at quality 90. */
+function encodeBefore(img: RawImage, encoding: ImageEncoding): Promise<Buffer> | null {
+  if (encoding === 'none') return null;
+  const pipeline = sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels } });
+  return (encoding === 'png' ? pipeline.png() : pipeline.jpeg({ quality: 90 })).toBuffer();
+}
+
+async function before(jpeg: Buffer, mode: ResizeMode, encoding: ImageEncoding): Promise<number> {
+  const pixels = await resizeImage(toChannels(await decodeImage(jpeg, { maxPixels: MAX_PIXELS }), 3), { width: size, height: size, mode });
+  return (await encodeBefore(pixels, encoding))?.length ?? 0;
+}
+
+async function after(jpeg: Buffer, mode: ResizeMode, encoding: ImageEncoding): Promise<number> {
+  const prepared = await prepareImage(jpeg, { width: size, height: size, channels: 3, resizeMode: mode, encoding, maxPixels: MAX_PIXELS });
+  return prepared.encoded?.length ?? 0;
+}
+
+/**
+ * Best of `rounds` passes over every photo, in CPU µs per image (this process, all its threads),
+ * and the mean output bytes: CPU time, not wall time, so other work on a shared machine does not
+ * inflate the figures.
+ */
+async function time(fn: (i: number) => Promise<number>): Promise<{ us: number; bytes: number }> {
+  let best = Infinity;
+  let bytes = 0;
+  for (let r = 0; r < rounds; r++) {
+    const start = process.cpuUsage();
+    bytes = 0;
+    for (let i = 0; i < count; i++) bytes += await fn(i);
+    const used = process.cpuUsage(start);
+    best = Math.min(best, (used.user + used.system) / count);
+  }
+  return { us: best, bytes: bytes / count };
+}
+
+const us = (n: number) => `${Math.round(n)}`.padStart(6);
+console.log(`${count} photo-like JPEGs, mean ${megapixels.toFixed(2)} Mpx, ${(photos.reduce((n, p) => n + p.length, 0) / count / 1024).toFixed(0)} KiB; target ${size}×${size}×3; CPU µs per image, best of ${rounds}`);
+console.log(`decode to raw pixels alone (decodeImage): ${us((await time(async (i) => (await decodeImage(photos[i]!, { maxPixels: MAX_PIXELS })).width)).us)}`);
+console.log('\n| mode | before none | before jpg | before png | after none | after jpg | after png |\n|---|---:|---:|---:|---:|---:|---:|');
+const sizes = { before: { jpg: 0, png: 0 }, after: { jpg: 0, png: 0 } };
+for (const mode of MODES) {
+  const cells: number[] = [];
+  for (const [name, fn] of [['before', before], ['after', after]] as const) {
+    for (const encoding of ENCODINGS) {
+      const r = await time((i) => fn(photos[i]!, mode, encoding));
+      cells.push(r.us);
+      if (encoding !== 'none') sizes[name][encoding] += r.bytes / MODES.length;
+    }
+  }
+  console.log(`| ${mode} | ${cells.map(us).join(' | ')} |`);
+}
+const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+console.log(`\nmean entry bytes: before jpg ${kib(sizes.before.jpg)}, png ${kib(sizes.before.png)}; after jpg ${kib(sizes.after.jpg)}, png ${kib(sizes.after.png)}; raw ${kib(size * size * 3)}`);
