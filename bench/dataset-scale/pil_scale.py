@@ -5,12 +5,12 @@ _array_to_datum) done by one process per core, and the LMDB written by this proc
 1000-entry transactions, in the order results arrive (as DIGITS' writer loop does).
 
   pil_scale.py --data <dir with <class>/*.jpg> --out <job dir> [--size 256] [--mode squash]
-               [--encoding png|jpg|none] [--processes N] [--pct-val 25] [--seed 1]
+               [--encoding png|jpg|none] [--processes N | --threads N] [--pct-val 25] [--seed 1]
       builds train_db, val_db, mean.binaryproto, mean.jpg; prints one JSON line of figures
   pil_scale.py --verify <lmdb dir> [--size 256]
       checks an LMDB with py-lmdb: entry count, key order and format, a decodable first Datum
 """
-import argparse, io, json, math, multiprocessing, os, random, resource, struct, sys, time
+import argparse, io, json, math, multiprocessing, os, queue, random, resource, struct, sys, threading, time
 
 try:
     import PIL.Image
@@ -188,11 +188,14 @@ def load_worker(tasks, results, size, channels, mode, encoding, compute_mean):
 
 
 def create_db(db_dir, entries, args, compute_mean):
-    tasks, results = multiprocessing.Queue(), multiprocessing.Queue(maxsize=4 * args.processes)
+    # --threads: DIGITS as shipped, its load threads in this one process (sharing the GIL)
+    kind, n = (threading.Thread, args.threads) if args.threads else (multiprocessing.Process, args.processes)
+    make_queue = queue.Queue if args.threads else multiprocessing.Queue
+    tasks, results = make_queue(), make_queue(maxsize=4 * n)
     for start in range(0, len(entries), CHUNK):
         tasks.put(entries[start:start + CHUNK])
-    workers = [multiprocessing.Process(target=load_worker, args=(tasks, results, args.size, args.channels, args.mode, args.encoding, compute_mean))
-               for _ in range(args.processes)]
+    workers = [kind(target=load_worker, args=(tasks, results, args.size, args.channels, args.mode, args.encoding, compute_mean))
+               for _ in range(n)]
     for w in workers:
         tasks.put(None)
         w.start()
@@ -308,6 +311,7 @@ def main():
     ap.add_argument('--mode', default='squash', choices=['squash', 'crop', 'fill', 'half_crop'])
     ap.add_argument('--encoding', default='png', choices=['png', 'jpg', 'none'])
     ap.add_argument('--processes', type=int, default=os.cpu_count())
+    ap.add_argument('--threads', type=int, default=0, help='load threads in one process instead of processes (DIGITS used 10)')
     ap.add_argument('--pct-val', type=int, default=25)
     ap.add_argument('--seed', type=int, default=1)
     ap.add_argument('--verify')
