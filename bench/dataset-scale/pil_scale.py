@@ -5,12 +5,14 @@ _array_to_datum) done by one process per core, and the LMDB written by this proc
 1000-entry transactions, in the order results arrive (as DIGITS' writer loop does).
 
   pil_scale.py --data <dir with <class>/*.jpg> --out <job dir> [--size 256] [--mode squash]
-               [--encoding png|jpg|none] [--processes N] [--pct-val 25] [--seed 1]
+               [--encoding png|jpg|none] [--processes N | --threads N] [--pct-val 25] [--seed 1]
       builds train_db, val_db, mean.binaryproto, mean.jpg; prints one JSON line of figures
   pil_scale.py --verify <lmdb dir> [--size 256]
       checks an LMDB with py-lmdb: entry count, key order and format, a decodable first Datum
+  pil_scale.py --profile <dir of images> [--size 256] [--rounds 3]
+      prints CPU µs per image of the per-image work alone, per mode and encoding (for profile.ts)
 """
-import argparse, io, json, math, multiprocessing, os, random, resource, struct, sys, time
+import argparse, io, json, math, multiprocessing, os, queue, random, resource, struct, sys, threading, time
 
 try:
     import PIL.Image
@@ -188,11 +190,14 @@ def load_worker(tasks, results, size, channels, mode, encoding, compute_mean):
 
 
 def create_db(db_dir, entries, args, compute_mean):
-    tasks, results = multiprocessing.Queue(), multiprocessing.Queue(maxsize=4 * args.processes)
+    # --threads: DIGITS as shipped, its load threads in this one process (sharing the GIL)
+    kind, n = (threading.Thread, args.threads) if args.threads else (multiprocessing.Process, args.processes)
+    make_queue = queue.Queue if args.threads else multiprocessing.Queue
+    tasks, results = make_queue(), make_queue(maxsize=4 * n)
     for start in range(0, len(entries), CHUNK):
         tasks.put(entries[start:start + CHUNK])
-    workers = [multiprocessing.Process(target=load_worker, args=(tasks, results, args.size, args.channels, args.mode, args.encoding, compute_mean))
-               for _ in range(args.processes)]
+    workers = [kind(target=load_worker, args=(tasks, results, args.size, args.channels, args.mode, args.encoding, compute_mean))
+               for _ in range(n)]
     for w in workers:
         tasks.put(None)
         w.start()
@@ -299,6 +304,25 @@ def verify(args):
     print(json.dumps({'entries': len(keys), 'keys_in_order': ok_keys, 'first': shape}))
 
 
+def profile(args):
+    """CPU µs per image of the per-image work alone (one process, one image at a time), best of --rounds."""
+    files = sorted(os.path.join(args.profile, f) for f in os.listdir(args.profile) if f.lower().endswith(EXTENSIONS))
+    image_sum = np.zeros((args.size, args.size, args.channels) if args.channels > 1 else (args.size, args.size), np.float64)
+    out = {}
+    for mode in ('squash', 'crop', 'fill', 'half_crop'):
+        for encoding in ('none', 'jpg', 'png'):
+            best = float('inf')
+            for _ in range(args.rounds):
+                start = time.process_time()
+                for path in files:
+                    image = resize_image(load_image(path), args.size, args.size, args.channels, mode)
+                    image_sum += image
+                    array_to_datum(image, 0, encoding)
+                best = min(best, (time.process_time() - start) / len(files))
+            out['%s/%s' % (mode, encoding)] = round(best * 1e6)
+    print(json.dumps(out))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--data')
@@ -308,12 +332,18 @@ def main():
     ap.add_argument('--mode', default='squash', choices=['squash', 'crop', 'fill', 'half_crop'])
     ap.add_argument('--encoding', default='png', choices=['png', 'jpg', 'none'])
     ap.add_argument('--processes', type=int, default=os.cpu_count())
+    ap.add_argument('--threads', type=int, default=0, help='load threads in one process instead of processes (DIGITS used 10)')
     ap.add_argument('--pct-val', type=int, default=25)
     ap.add_argument('--seed', type=int, default=1)
     ap.add_argument('--verify')
+    ap.add_argument('--profile', help='a folder of images: print CPU µs per image of the per-image work')
+    ap.add_argument('--rounds', type=int, default=3)
     args = ap.parse_args()
     if args.verify:
         verify(args)
+        return
+    if args.profile:
+        profile(args)
         return
     if not args.data or not args.out:
         ap.error('--data and --out are required (or --verify)')

@@ -3,10 +3,17 @@
  * at a time), before and after the one-pipeline JPEG path and DIGITS' encoder settings:
  *   before: decodeImage → toChannels → resizeImage → sharp encode at its defaults (JPEG with an
  *           optimising pass, PNG without row filters), what prepareImage did for every JPEG;
- *   after:  prepareImage as it is now.
+ *   after:  prepareImage as it is now;
+ *   PIL:    the same photos through pil_scale.py's DIGITS per-image work (+ its mean sum), when
+ *           /usr/bin/python3 has PIL, lmdb and numpy.
  *
  *   npx tsx bench/dataset-scale/profile.ts [--images 48] [--size 256] [--rounds 3]
  */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { configureSharp, decodeImage, prepareImage, resizeImage, toChannels, type ImageEncoding, type RawImage, type ResizeMode } from '@digits-ts/imaging';
@@ -58,21 +65,37 @@ async function time(fn: (i: number) => Promise<number>): Promise<{ us: number; b
   return { us: best, bytes: bytes / count };
 }
 
+/** CPU µs per image of DIGITS' per-image work on the same photos, keyed `mode/encoding`, or null without the Python side. */
+async function pilProfile(): Promise<Record<string, number> | null> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'profile-photos-'));
+  try {
+    await Promise.all(photos.map((jpeg, i) => fs.writeFile(path.join(dir, `${i}.jpg`), jpeg)));
+    const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pil_scale.py');
+    const r = spawnSync('/usr/bin/python3', [script, '--profile', dir, '--size', String(size), '--rounds', String(rounds)], { encoding: 'utf8' });
+    return r.status === 0 ? (JSON.parse(r.stdout) as Record<string, number>) : null;
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
 const us = (n: number) => `${Math.round(n)}`.padStart(6);
 console.log(`${count} photo-like JPEGs, mean ${megapixels.toFixed(2)} Mpx, ${(photos.reduce((n, p) => n + p.length, 0) / count / 1024).toFixed(0)} KiB; target ${size}×${size}×3; CPU µs per image, best of ${rounds}`);
 console.log(`decode to raw pixels alone (decodeImage): ${us((await time(async (i) => (await decodeImage(photos[i]!, { maxPixels: MAX_PIXELS })).width)).us)}`);
-console.log('\n| mode | before none | before jpg | before png | after none | after jpg | after png |\n|---|---:|---:|---:|---:|---:|---:|');
+const pilUs = await pilProfile();
+const header = ENCODINGS.flatMap((e) => [`before ${e}`, `after ${e}`, ...(pilUs ? [`PIL ${e}`] : [])]);
+console.log(`\n| mode | ${header.join(' | ')} |\n|---|${header.map(() => '---:').join('|')}|`);
 const sizes = { before: { jpg: 0, png: 0 }, after: { jpg: 0, png: 0 } };
 for (const mode of MODES) {
-  const cells: number[] = [];
-  for (const [name, fn] of [['before', before], ['after', after]] as const) {
-    for (const encoding of ENCODINGS) {
+  const cells: string[] = [];
+  for (const encoding of ENCODINGS) {
+    for (const [name, fn] of [['before', before], ['after', after]] as const) {
       const r = await time((i) => fn(photos[i]!, mode, encoding));
-      cells.push(r.us);
+      cells.push(us(r.us));
       if (encoding !== 'none') sizes[name][encoding] += r.bytes / MODES.length;
     }
+    if (pilUs) cells.push(us(pilUs[`${mode}/${encoding}`]!));
   }
-  console.log(`| ${mode} | ${cells.map(us).join(' | ')} |`);
+  console.log(`| ${mode} | ${cells.join(' | ')} |`);
 }
 const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 console.log(`\nmean entry bytes: before jpg ${kib(sizes.before.jpg)}, png ${kib(sizes.before.png)}; after jpg ${kib(sizes.after.jpg)}, png ${kib(sizes.after.png)}; raw ${kib(size * size * 3)}`);

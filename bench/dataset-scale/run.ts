@@ -6,6 +6,7 @@
  *
  *   npm run bench:dataset-scale -- [--images 200000] [--cache <dir>] [--threads <n>]
  *     [--modes squash] [--encodings png] [--size 256] [--classes 100] [--runs 1] [--no-pil] [--no-train]
+ *     [--digits-threads]   (also time DIGITS as shipped: 10 load threads in one Python process)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -29,6 +30,8 @@ const TRAIN_SCRIPT = path.join(HERE, 'train.ts');
 const MAX_PIXELS = 8192 * 8192; // IMAGE_MAX_PIXELS default
 const SEED = 1;
 const PCT_VAL = 25;
+/** create_db's load threads: min(10, round(sqrt(batch of 100))). */
+const DIGITS_THREADS = 10;
 /** Images per generator task: a few seconds of work, so progress shows. */
 const GENERATE_BATCH = 50;
 
@@ -43,6 +46,7 @@ const { values: args } = parseArgs({
     classes: { type: 'string', default: '100' },
     runs: { type: 'string', default: '1' },
     'no-pil': { type: 'boolean', default: false },
+    'digits-threads': { type: 'boolean', default: false },
     'no-train': { type: 'boolean', default: false },
   },
 });
@@ -178,10 +182,12 @@ async function ours(folder: string, pool: ImagePool, mode: ResizeMode, encoding:
   }
 }
 
-async function pil(folder: string, mode: ResizeMode, encoding: ImageEncoding, run: number): Promise<Figures> {
+/** DIGITS' create_db per image; `digitsThreads`: as DIGITS ran it (10 threads, one process), else a process per core. */
+async function pil(folder: string, mode: ResizeMode, encoding: ImageEncoding, run: number, digitsThreads = false): Promise<Figures> {
   const out = await fs.mkdtemp(path.join(args.cache, 'build-pil-'));
   try {
-    const r = python(['--data', folder, '--out', out, '--size', String(size), '--mode', mode, '--encoding', encoding, '--processes', String(threads), '--pct-val', String(PCT_VAL), '--seed', String(run + 1)]);
+    const workers = digitsThreads ? ['--threads', String(DIGITS_THREADS)] : ['--processes', String(threads)];
+    const r = python(['--data', folder, '--out', out, '--size', String(size), '--mode', mode, '--encoding', encoding, ...workers, '--pct-val', String(PCT_VAL), '--seed', String(run + 1)]);
     const [train, val] = ['train_db', 'val_db'].map((db) => { const reader = openDbReader(path.join(out, db)); const n = reader.count(); reader.close(); return n; });
     const bytes = (await dataBytes(path.join(out, 'train_db'))) + (await dataBytes(path.join(out, 'val_db')));
     return { seconds: Number(r.seconds), cpuSeconds: Number(r.cpu_seconds), train: train!, val: val!, entryBytes: bytes / (train! + val!), note: `our reader counts ${train} + ${val}; parse ${Number(r.parse_seconds).toFixed(2)} s; skipped ${r.skipped}` };
@@ -220,6 +226,7 @@ async function main(): Promise<number> {
   const empty = { paths: [], labels: [], options: { width: 1, height: 1, channels: 1 as const, resizeMode: 'squash' as const, encoding: 'none' as const }, maxPixels: 1, withSum: false, confineTo: null };
   await Promise.all(Array.from({ length: threads * 2 }, () => pool.run(empty)));
   const rows: string[] = [];
+  const digitsRows: string[] = [];
   let ok = true;
   try {
     for (const mode of modes) {
@@ -235,6 +242,11 @@ async function main(): Promise<number> {
           const b = await pil(folder, mode, encoding, run);
           ok = report(`  PIL + py-lmdb (${threads} processes)`, b, want) && ok;
           rows.push(`| ${mode} | ${encoding} | ${rate(images, a.seconds)} | ${rate(images, b.seconds)} | ${(b.seconds / a.seconds).toFixed(2)}× | ${(a.cpuSeconds * 1000 / images).toFixed(2)} | ${(b.cpuSeconds * 1000 / images).toFixed(2)} | ${kib(a.entryBytes)} | ${kib(b.entryBytes)} |`);
+          if (args['digits-threads']) {
+            const c = await pil(folder, mode, encoding, run, true);
+            ok = report(`  DIGITS as shipped (${DIGITS_THREADS} threads, one process)`, c, want) && ok;
+            digitsRows.push(`| ${mode} | ${encoding} | ${rate(images, c.seconds)} | ${(c.seconds / a.seconds).toFixed(2)}× |`);
+          }
         }
       }
     }
@@ -244,6 +256,7 @@ async function main(): Promise<number> {
   console.log(`\n${images} images, ${threads} threads / processes, ${os.availableParallelism()} cores; target ours ≥ 3× PIL`);
   console.log('| mode | encoding | ours img/s | PIL img/s | ours/PIL | ours CPU ms/img | PIL CPU ms/img | ours entry | PIL entry |\n|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) console.log(row);
+  if (digitsRows.length > 0) console.log(`\n| mode | encoding | DIGITS as shipped img/s | ours/DIGITS |\n|---|---|---:|---:|\n${digitsRows.join('\n')}`);
   console.log(`entries expected ${want.train} + ${want.val}: ${ok ? 'all builds match' : 'MISMATCH'}; load average now ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   if (!args['no-train'] && existsSync(TRAIN_SCRIPT)) {
     const code = await runTraining();

@@ -34,6 +34,15 @@ function failureOf(file: string, err: unknown): { source: string; code: string; 
   return { source: file, code: 'IMAGE_DECODE_FAILED', message: `cannot read "${path.basename(file)}": ${(err as Error).message}` };
 }
 
+/**
+ * Adds the pixels to the mean's sum. Integer sums in float64 are exact, so the lanes' order does
+ * not matter. A function of its own, so the loop stays monomorphic (inline in the lane it ran
+ * 2.5× slower: 0.7 ms a 256×256×3 image).
+ */
+function addInto(sum: Float64Array, data: Uint8Array): void {
+  for (let p = 0; p < data.length; p++) sum[p]! += data[p]!;
+}
+
 /** Processes one chunk; per-image problems are reported, never thrown. */
 export default async function processChunk(task: ChunkTask): Promise<ChunkResult> {
   const { width, height, channels, encoding } = task.options;
@@ -48,8 +57,7 @@ export default async function processChunk(task: ChunkTask): Promise<ChunkResult
       try {
         const prepared = await prepareImage(readImage(file, task.confineTo, task.maxPixels), { ...task.options, maxPixels: task.maxPixels });
         const { data } = prepared.pixels;
-        // integer sums in float64 are exact, so the lanes' order does not matter
-        if (sum) for (let p = 0; p < data.length; p++) sum[p]! += data[p]!;
+        if (sum) addInto(sum, data);
         const payload = prepared.encoded ?? pixelsToDatumData(data, width, height, channels);
         datums[i] = encodeDatum({ channels, height, width, label: task.labels[i]!, data: payload, encoded: encoding !== 'none' });
         if (prepared.reused) reused++;
