@@ -40,6 +40,6 @@ async function time(name: string, n: number, fn: (png: Buffer) => Promise<unknow
 console.log(`28x28 gray PNG, ${pngs[0]?.length} bytes; node ${process.version}`);
 await time('prepareImage fast path (png, reused)', 20000, (png) => prepareImage(png, opts));
 await time("prepareImage fast path (encoding 'none')", 20000, (png) => prepareImage(png, { ...opts, encoding: 'none' }));
-await time('prepareImage gray→3 channels (fast-png both ways)', 20000, (png) => prepareImage(png, { ...opts, channels: 3 }));
+await time('prepareImage gray→3 channels (fast-png decode, PNG writer)', 20000, (png) => prepareImage(png, { ...opts, channels: 3 }));
 await time('prepareImage 28→32 fill (fast decode + sharp resize)', 3000, (png) => prepareImage(png, { ...opts, width: 32, height: 32, resizeMode: 'fill' }));
 await time('forced sharp path (sharp decode + sharp png encode)', 3000, forcedSharp);
