@@ -205,9 +205,10 @@ function report(name: string, r: Figures, want: { train: number; val: number }):
 // ---- the training half ---------------------------------------------------------------------
 
 function runTraining(): Promise<number> {
-  console.log(`\ntraining: ${path.relative(process.cwd(), TRAIN_SCRIPT)} --cache ${args.cache}`);
+  const dir = path.join(args.cache, 'train-lmdb');
+  console.log(`\ntraining: ${path.relative(process.cwd(), TRAIN_SCRIPT)} --dir ${dir}`);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, TRAIN_SCRIPT, '--cache', args.cache], { stdio: 'inherit' });
+    const child = spawn(process.execPath, [...process.execArgv, TRAIN_SCRIPT, '--dir', dir], { stdio: 'inherit' });
     child.on('exit', (code) => resolve(code ?? 1));
   });
 }
