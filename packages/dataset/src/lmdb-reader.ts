@@ -3,14 +3,9 @@
  * wrote): walks the main B+tree of the newest meta page with positioned reads, no mmap and no
  * lock file. Meant for finished datasets; a concurrent liblmdb writer may reuse pages under it.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { Errors, assert, expected, isAppError } from '@digits-ts/contracts';
-import {
-  F_BIGDATA, F_DUPDATA, F_SUBDATA, META_BYTES, NODE_HEADER_SIZE, PAGE_HEADER_SIZE, P_BRANCH, P_LEAF, P_OVERFLOW,
-  decodeMetaPage, readU64, type MetaInfo,
-} from './lmdb-format.ts';
-import { DATA_FILE } from './lmdb-store.ts';
+import { assert, expected } from '@digits-ts/contracts';
+import { NODE_HEADER_SIZE, P_BRANCH, P_LEAF } from './lmdb-format.ts';
+import { childOf, nodeAt, numKeys, openLmdbFile, type LmdbFile } from './lmdb-file.ts';
 
 /** One key/value pair; `key` is the raw key bytes as latin1 (DIGITS keys are ASCII). */
 export interface DbEntry {
@@ -55,86 +50,26 @@ interface Cursor {
   index: number;
 }
 
-const numKeys = (page: Buffer): number => (page.readUInt16LE(12) - PAGE_HEADER_SIZE) >> 1;
-const nodeAt = (page: Buffer, i: number): number => page.readUInt16LE(PAGE_HEADER_SIZE + 2 * i);
 const nodeKey = (page: Buffer, ofs: number): Buffer => page.subarray(ofs + NODE_HEADER_SIZE, ofs + NODE_HEADER_SIZE + page.readUInt16LE(ofs + 6));
 
 class LmdbReader implements DbReader {
   readonly dir: string;
-  readonly #file: string;
-  readonly #fd: number;
-  readonly #meta: MetaInfo;
-  #closed = false;
 
-  constructor(dir: string, file: string, fd: number) {
-    this.dir = dir;
-    this.#file = file;
-    this.#fd = fd;
-    this.#meta = this.#readMeta();
-  }
-
-  #corrupt(reason: string): Error {
-    return Errors.DATASET_NOT_READY(`${this.#file} is not a readable LMDB environment: ${reason}`);
-  }
-
-  #read(buf: Buffer, position: number): number {
-    assert(!this.#closed, () => `LMDB reader for ${this.dir} is closed`);
-    try {
-      return fs.readSync(this.#fd, buf, 0, buf.length, position);
-    } catch (err) {
-      throw Errors.STORAGE_FAILED(`cannot read ${this.#file}: ${(err as Error).message}`, { cause: err });
-    }
-  }
-
-  #readMeta(): MetaInfo {
-    const first = Buffer.alloc(META_BYTES);
-    this.#read(first, 0);
-    const m0 = decodeMetaPage(first);
-    if (!m0.ok) throw this.#corrupt(m0.reason);
-    const pageSize = m0.meta.pageSize;
-    if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) throw this.#corrupt(`bad page size ${pageSize}`);
-    const second = Buffer.alloc(META_BYTES);
-    this.#read(second, pageSize);
-    const m1 = decodeMetaPage(second);
-    if (!m1.ok) throw this.#corrupt(m1.reason);
-    const meta = m1.meta.txnId > m0.meta.txnId ? m1.meta : m0.meta;
-    if (meta.main.flags !== 0) throw this.#corrupt(`main database flags 0x${meta.main.flags.toString(16)} (dupsort/integer keys) are not supported`);
-    return meta;
-  }
-
-  #readPage(pgno: number): Buffer {
-    if (pgno < 2 || pgno > this.#meta.lastPage) throw this.#corrupt(`page ${pgno} is outside 2..${this.#meta.lastPage}`);
-    const page = Buffer.allocUnsafe(this.#meta.pageSize);
-    if (this.#read(page, pgno * this.#meta.pageSize) !== page.length) throw this.#corrupt(`page ${pgno} is truncated`);
-    return page;
-  }
-
-  #value(page: Buffer, ofs: number): Buffer {
-    const flags = page.readUInt16LE(ofs + 4);
-    const size = page.readUInt16LE(ofs) + page.readUInt16LE(ofs + 2) * 0x10000;
-    const dataOfs = ofs + NODE_HEADER_SIZE + page.readUInt16LE(ofs + 6);
-    if (flags & (F_DUPDATA | F_SUBDATA)) throw this.#corrupt('duplicate-key or sub-database nodes are not supported');
-    if ((flags & F_BIGDATA) === 0) return page.subarray(dataOfs, dataOfs + size);
-    const pgno = readU64(page, dataOfs);
-    const buf = Buffer.allocUnsafe(PAGE_HEADER_SIZE + size);
-    if (pgno < 2 || pgno > this.#meta.lastPage || this.#read(buf, pgno * this.#meta.pageSize) !== buf.length) {
-      throw this.#corrupt(`overflow value at page ${pgno} is truncated`);
-    }
-    if ((buf.readUInt16LE(10) & P_OVERFLOW) === 0) throw this.#corrupt(`page ${pgno} is not an overflow page`);
-    return buf.subarray(PAGE_HEADER_SIZE);
+  constructor(private readonly db: LmdbFile) {
+    this.dir = db.dir;
   }
 
   /** Descends from `pgno` to a leaf, choosing each branch child with `pick`; pushes branch cursors. */
   #descend(pgno: number, stack: Cursor[], pick: (page: Buffer) => number): Buffer {
     for (;;) {
-      const page = this.#readPage(pgno);
+      const page = this.db.readPage(pgno);
       const flags = page.readUInt16LE(10);
       if (flags & P_LEAF) return page;
-      if ((flags & P_BRANCH) === 0 || numKeys(page) === 0) throw this.#corrupt(`page ${pgno} is neither a branch nor a leaf`);
+      if ((flags & P_BRANCH) === 0 || numKeys(page) === 0) throw this.db.corrupt(`page ${pgno} is neither a branch nor a leaf`);
       const index = pick(page);
       stack.push({ page, index });
       const ofs = nodeAt(page, index);
-      pgno = page.readUInt16LE(ofs) + page.readUInt16LE(ofs + 2) * 0x10000 + page.readUInt16LE(ofs + 4) * 0x100000000;
+      pgno = childOf(page, ofs);
     }
   }
 
@@ -144,9 +79,7 @@ class LmdbReader implements DbReader {
       const top = stack[stack.length - 1] as Cursor;
       if (top.index + 1 < numKeys(top.page)) {
         top.index++;
-        const ofs = nodeAt(top.page, top.index);
-        const pgno = top.page.readUInt16LE(ofs) + top.page.readUInt16LE(ofs + 2) * 0x10000 + top.page.readUInt16LE(ofs + 4) * 0x100000000;
-        return this.#descend(pgno, stack, () => 0);
+        return this.#descend(childOf(top.page, nodeAt(top.page, top.index)), stack, () => 0);
       }
       stack.pop();
     }
@@ -155,8 +88,8 @@ class LmdbReader implements DbReader {
 
   /** Positions at the first entry ≥ `target`; the leaf index may equal its key count. */
   #seek(target: Buffer, stack: Cursor[]): Cursor | null {
-    if (this.#meta.main.root === null) return null;
-    const page = this.#descend(this.#meta.main.root, stack, (branch) => {
+    if (this.db.meta.main.root === null) return null;
+    const page = this.#descend(this.db.meta.main.root, stack, (branch) => {
       let lo = 1; // a branch page's first key is implicitly −∞
       let hi = numKeys(branch) - 1;
       while (lo <= hi) {
@@ -177,12 +110,12 @@ class LmdbReader implements DbReader {
   }
 
   count(): number {
-    return this.#meta.main.entries;
+    return this.db.meta.main.entries;
   }
 
   stat(): DbStat {
-    const { depth, branchPages, leafPages, overflowPages, entries } = this.#meta.main;
-    return { pageSize: this.#meta.pageSize, depth, branchPages, leafPages, overflowPages, entries };
+    const { depth, branchPages, leafPages, overflowPages, entries } = this.db.meta.main;
+    return { pageSize: this.db.meta.pageSize, depth, branchPages, leafPages, overflowPages, entries };
   }
 
   get(key: string): Buffer | undefined {
@@ -191,11 +124,11 @@ class LmdbReader implements DbReader {
     const at = this.#seek(target, []);
     if (!at || at.index >= numKeys(at.page)) return undefined;
     const ofs = nodeAt(at.page, at.index);
-    return nodeKey(at.page, ofs).equals(target) ? this.#value(at.page, ofs) : undefined;
+    return nodeKey(at.page, ofs).equals(target) ? this.db.value(at.page, ofs) : undefined;
   }
 
   *entries(options: EntriesOptions = {}): Generator<DbEntry, void, undefined> {
-    for (const { page, ofs } of this.#nodes(options)) yield { key: nodeKey(page, ofs).toString('latin1'), value: this.#value(page, ofs) };
+    for (const { page, ofs } of this.#nodes(options)) yield { key: nodeKey(page, ofs).toString('latin1'), value: this.db.value(page, ofs) };
   }
 
   *keys(options: EntriesOptions = {}): Generator<string, void, undefined> {
@@ -208,7 +141,7 @@ class LmdbReader implements DbReader {
     assert(limit === Infinity || (Number.isInteger(limit) && limit >= 0), () => expected('non-negative integer', 'limit', limit));
     assert(start === undefined || typeof start === 'string' || (Number.isInteger(start) && start >= 0),
       () => expected('key string or non-negative integer', 'start', start));
-    const root = this.#meta.main.root;
+    const root = this.db.meta.main.root;
     if (root === null || limit === 0) return;
     const stack: Cursor[] = [];
     let cursor: Cursor | null;
@@ -238,27 +171,11 @@ class LmdbReader implements DbReader {
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    fs.closeSync(this.#fd);
+    this.db.close();
   }
 }
 
 /** Opens the LMDB environment directory `dir` (containing `data.mdb`) read-only. */
 export function openDbReader(dir: string): DbReader {
-  assert(typeof dir === 'string' && dir.length > 0, () => expected('non-empty path', 'dir', dir));
-  const file = path.join(dir, DATA_FILE);
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw Errors.DATASET_NOT_FOUND(`no LMDB environment at ${dir} (missing ${DATA_FILE})`, { cause: err });
-    throw Errors.STORAGE_FAILED(`cannot open ${file}: ${(err as Error).message}`, { cause: err });
-  }
-  try {
-    return new LmdbReader(dir, file, fd);
-  } catch (err) {
-    fs.closeSync(fd);
-    throw isAppError(err) ? err : Errors.STORAGE_FAILED(`cannot read ${file}`, { cause: err });
-  }
+  return new LmdbReader(openLmdbFile(dir));
 }
