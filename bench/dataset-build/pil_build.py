@@ -8,6 +8,8 @@ does it per image (PIL open -> convert -> resize if needed -> PNG encode -> Datu
       prints the entry count of an LMDB environment (used to check our DBs with py-lmdb)
 """
 import argparse, io, json, math, os, random, struct, sys, time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from digits_anchor import bfield, datum, parse_folder, vfield  # noqa: E402
 
 try:
     import PIL.Image
@@ -24,44 +26,6 @@ EXTENSIONS = ('.jpg', '.jpeg', '.png', '.gif', '.bmp', '.ppm', '.pgm')
 WIDTH = HEIGHT = 28
 BATCH = 1000                     # DIGITS' create_db writes 1000 entries per transaction
 MAP_SIZE = 1 << 34               # sparse on Linux; DIGITS grows its map on MapFullError instead
-
-
-def varint(n):
-    out = bytearray()
-    while True:
-        b, n = n & 0x7f, n >> 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def vfield(num, value):
-    return varint(num << 3) + varint(value)
-
-
-def bfield(num, data):
-    return varint(num << 3 | 2) + varint(len(data)) + data
-
-
-def datum(data, label):
-    """caffe.proto Datum: channels=1, height=2, width=3, data=4, label=5, encoded=7."""
-    return vfield(1, 1) + vfield(2, HEIGHT) + vfield(3, WIDTH) + bfield(4, data) + vfield(5, label) + vfield(7, 1)
-
-
-def parse_folder(root, pct_val, rnd):
-    """Sorted sub-folders are the labels; each category is shuffled and split (train share rounded)."""
-    labels = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
-    train, val = [], []
-    for label, name in enumerate(labels):
-        files = []
-        for dirpath, dirnames, filenames in os.walk(os.path.join(root, name), followlinks=True):
-            dirnames.sort()
-            files += [os.path.join(dirpath, f) for f in sorted(filenames) if f.lower().endswith(EXTENSIONS)]
-        rnd.shuffle(files)
-        n_train = int(math.floor(len(files) * (100 - pct_val) / 100.0 + 0.5))
-        train += [(f, label) for f in files[:n_train]]
-        val += [(f, label) for f in files[n_train:]]
-    return labels, train, val
 
 
 def load(path):
@@ -86,7 +50,7 @@ def create_db(db_dir, entries, mean_sum):
                             mean_sum[p] += v
                 buf = io.BytesIO()
                 img.save(buf, format='PNG')
-                txn.put(('%08d_%d' % (i, label)).encode('ascii'), datum(buf.getvalue(), label))
+                txn.put(('%08d_%d' % (i, label)).encode('ascii'), datum(1, HEIGHT, WIDTH, buf.getvalue(), label, True))
     count = env.stat()['entries']
     env.close()
     return count
@@ -105,7 +69,7 @@ def write_mean(out, mean_sum, count):
 def build(args):
     os.makedirs(args.out, exist_ok=True)
     started = time.perf_counter()
-    labels, train, val = parse_folder(os.path.join(args.data, 'train'), args.pct_val, random.Random(args.seed))
+    labels, train, val = parse_folder(os.path.join(args.data, 'train'), args.pct_val, random.Random(args.seed), EXTENSIONS)
     rnd = random.Random(args.seed + 1)
     rnd.shuffle(train)                # DIGITS shuffles folder lists before writing
     rnd.shuffle(val)

@@ -13,6 +13,8 @@ _array_to_datum) done by one process per core, and the LMDB written by this proc
       prints CPU µs per image of the per-image work alone, per mode and encoding (for profile.ts)
 """
 import argparse, io, json, math, multiprocessing, os, queue, random, resource, struct, sys, threading, time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from digits_anchor import bfield, datum, parse_folder, vfield  # noqa: E402
 
 try:
     import PIL.Image
@@ -26,45 +28,6 @@ EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.ppm')
 TXN_ENTRIES = 1000
 CHUNK = 16                        # images per task message: amortises the queue, as DIGITS' threads shared one
 MAP_SIZE = 1 << 40                # sparse on Linux; DIGITS grows its map on MapFullError instead
-
-
-def varint(n):
-    out = bytearray()
-    while True:
-        b, n = n & 0x7f, n >> 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def vfield(num, value):
-    return varint(num << 3) + varint(value)
-
-
-def bfield(num, data):
-    return varint(num << 3 | 2) + varint(len(data)) + data
-
-
-def datum(channels, height, width, data, label, encoded):
-    """caffe.proto Datum: channels=1, height=2, width=3, data=4, label=5, encoded=7."""
-    out = vfield(1, channels) + vfield(2, height) + vfield(3, width) + bfield(4, data) + vfield(5, label)
-    return out + vfield(7, 1) if encoded else out
-
-
-def parse_folder(root, pct_val, rnd):
-    """Sorted sub-folders are the labels; each category is shuffled and split (train share rounded)."""
-    labels = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
-    train, val = [], []
-    for label, name in enumerate(labels):
-        files = []
-        for dirpath, dirnames, filenames in os.walk(os.path.join(root, name), followlinks=True):
-            dirnames.sort()
-            files += [os.path.join(dirpath, f) for f in sorted(filenames) if f.lower().endswith(EXTENSIONS)]
-        rnd.shuffle(files)
-        n_train = int(math.floor(len(files) * (100 - pct_val) / 100.0 + 0.5))
-        train += [(f, label) for f in files[:n_train]]
-        val += [(f, label) for f in files[n_train:]]
-    return labels, train, val
 
 
 def load_image(path):
@@ -252,7 +215,7 @@ def cpu_seconds():
 def build(args):
     os.makedirs(args.out, exist_ok=True)
     cpu0, started = cpu_seconds(), time.perf_counter()
-    labels, train, val = parse_folder(args.data, args.pct_val, random.Random(args.seed))
+    labels, train, val = parse_folder(args.data, args.pct_val, random.Random(args.seed), EXTENSIONS)
     rnd = random.Random(args.seed + 1)
     rnd.shuffle(train)                # DIGITS shuffles folder lists before writing
     rnd.shuffle(val)
