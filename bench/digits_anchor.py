@@ -1,6 +1,6 @@
 """What the Python anchors of bench/dataset-build and bench/dataset-scale share with DIGITS:
 a Caffe Datum encoded by hand (no protobuf package needed) and DIGITS' parse_folder split."""
-import math, os
+import math, os, struct
 
 
 def varint(n):
@@ -40,3 +40,10 @@ def parse_folder(root, pct_val, rnd, extensions):
         train += [(f, label) for f in files[:n_train]]
         val += [(f, label) for f in files[n_train:]]
     return labels, train, val
+
+
+def blob_proto(channels, height, width, values):
+    """caffe.proto BlobProto of one image (num=1, channels=2, height=3, width=4, data=5 as packed
+    floats): DIGITS' mean.binaryproto."""
+    blob = vfield(1, 1) + vfield(2, channels) + vfield(3, height) + vfield(4, width)
+    return blob + bfield(5, struct.pack('<%df' % len(values), *values))

@@ -7,9 +7,9 @@ does it per image (PIL open -> convert -> resize if needed -> PNG encode -> Datu
   pil_build.py --verify <lmdb dir>
       prints the entry count of an LMDB environment (used to check our DBs with py-lmdb)
 """
-import argparse, io, json, math, os, random, struct, sys, time
+import argparse, io, json, os, random, sys, time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-from digits_anchor import bfield, datum, parse_folder, vfield  # noqa: E402
+from digits_anchor import blob_proto, datum, parse_folder  # noqa: E402
 
 try:
     import PIL.Image
@@ -59,8 +59,7 @@ def create_db(db_dir, entries, mean_sum):
 def write_mean(out, mean_sum, count):
     values = [float(v) for v in (np.asarray(mean_sum).ravel() if np is not None else mean_sum)]
     mean = [int(round(v / count)) for v in values]   # Python 3 round: half to even, like numpy
-    blob = vfield(1, 1) + vfield(2, 1) + vfield(3, HEIGHT) + vfield(4, WIDTH)
-    blob += bfield(5, struct.pack('<%df' % len(mean), *mean))
+    blob = blob_proto(1, HEIGHT, WIDTH, mean)
     with open(os.path.join(out, 'mean.binaryproto'), 'wb') as f:
         f.write(blob)
     PIL.Image.frombytes('L', (WIDTH, HEIGHT), bytes(mean)).save(os.path.join(out, 'mean.jpg'))

@@ -12,9 +12,9 @@ _array_to_datum) done by one process per core, and the LMDB written by this proc
   pil_scale.py --profile <dir of images> [--size 256] [--rounds 3]
       prints CPU µs per image of the per-image work alone, per mode and encoding (for profile.ts)
 """
-import argparse, io, json, math, multiprocessing, os, queue, random, resource, struct, sys, threading, time
+import argparse, io, json, multiprocessing, os, queue, random, resource, sys, threading, time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-from digits_anchor import bfield, datum, parse_folder, vfield  # noqa: E402
+from digits_anchor import blob_proto, datum, parse_folder  # noqa: E402
 
 try:
     import PIL.Image
@@ -199,8 +199,7 @@ def create_db(db_dir, entries, args, compute_mean):
 def write_mean(out, image_sum, count, channels):
     mean = np.around(image_sum / count).astype(np.uint8)
     data = mean.transpose((2, 0, 1))[[2, 1, 0], ...] if mean.ndim == 3 else mean[np.newaxis, :, :]
-    blob = vfield(1, 1) + vfield(2, data.shape[0]) + vfield(3, data.shape[1]) + vfield(4, data.shape[2])
-    blob += bfield(5, struct.pack('<%df' % data.size, *data.astype(float).flat))
+    blob = blob_proto(*data.shape, list(data.astype(float).flat))
     with open(os.path.join(out, 'mean.binaryproto'), 'wb') as f:
         f.write(blob)
     PIL.Image.fromarray(mean).save(os.path.join(out, 'mean.jpg'))
