@@ -1,13 +1,13 @@
 /**
  * The reader thread of streamed splits: fills the ring slots the trainer asks for, one request
  * at a time in the order they came (the trainer asks for its next batch first), with the
- * entries' pixels (raw Datums converted from Caffe's CHW BGR, encoded ones decoded by the
- * decoder module) and labels, as `loadSamples` reads them, with its checks.
+ * entries' pixels (placed by `loadSamples`' own DatumPlacer, encoded ones decoded by the decoder
+ * module) and labels.
  */
 import { parentPort } from 'node:worker_threads';
 import { assert, expected, isAppError } from '@digits-ts/contracts';
-import { datumDataToPixels, decodeDatum, openDbIndex, type DbIndex } from '@digits-ts/dataset';
-import { labelValues, type DecodeImages } from './samples.ts';
+import { decodeDatum, openDbIndex, type DbIndex } from '@digits-ts/dataset';
+import { DatumPlacer, labelValues, type DecodeImages } from './samples.ts';
 import type { ReaderReply, ReaderRequest, SplitInit } from './reader-protocol.ts';
 
 /** Encoded images decoded at once: the decoder spreads them over its threads; more would only hold memory. */
@@ -42,8 +42,9 @@ async function decoderOf(init: SplitInit): Promise<DecodeImages> {
 async function open(init: SplitInit): Promise<OpenSplit> {
   const features = openDbIndex(init.dbDir);
   try {
+    const decode = await decoderOf(init);
     return {
-      init, features, decode: await decoderOf(init),
+      init, features, decode,
       labelIndex: init.labelDb ? openDbIndex(init.labelDb) : null,
       pixels: new Uint8Array(init.pixels), labels: new Int32Array(init.labels),
       targets: init.targets ? new Float32Array(init.targets) : null, wanted: new Int32Array(init.wanted),
@@ -55,39 +56,24 @@ async function open(init: SplitInit): Promise<OpenSplit> {
 }
 
 async function fill(s: OpenSplit, slot: number, ticket: number, indices: number[]): Promise<void> {
-  const { shape, slotSize, dbDir, labelDb } = s.init;
-  const size = shape.height * shape.width * shape.channels;
+  const { slotSize, labelDb } = s.init;
   const targetSize = s.init.targetSize ?? 1;
-  let pending: { at: number; index: number; bytes: Uint8Array }[] = [];
-  const flush = async () => {
-    const decoded = await s.decode(pending.map((p) => p.bytes), shape);
-    decoded.forEach((image, i) => {
-      const { at, index } = pending[i]!;
-      assert(image.length === size, () => expected(`${size} decoded bytes`, `entry ${index} of ${dbDir}`, image.length));
-      s.pixels.set(image, at * size);
-    });
-    pending = [];
-  };
+  // one per request: images left pending by a batch no longer wanted are dropped with it
+  const placer = new DatumPlacer(s.pixels, s.init.shape, s.decode, s.init.dbDir, DECODE_CHUNK);
   for (const [k, index] of indices.entries()) {
     // the trainer no longer wants this batch (its order changed, or it closed): leave the rest unread
     if (Atomics.load(s.wanted, slot) !== ticket) return;
     const at = slot * slotSize + k;
     const datum = decodeDatum(s.features.value(index));
     s.labels[at] = datum.label;
-    if (datum.encoded) {
-      pending.push({ at, index, bytes: datum.data });
-      if (pending.length === DECODE_CHUNK) await flush();
-    } else {
-      assert(datum.height === shape.height && datum.width === shape.width && datum.channels === shape.channels, () => expected(`${shape.height}x${shape.width}x${shape.channels} datum`, `entry ${index} of ${dbDir}`, `${datum.height}x${datum.width}x${datum.channels}`));
-      s.pixels.set(datumDataToPixels(datum.data, datum.width, datum.height, datum.channels), at * size);
-    }
+    await placer.put(at, index, datum);
     if (s.labelIndex) {
       const values = await labelValues(decodeDatum(s.labelIndex.value(index)), s.decode);
       assert(values.length === targetSize, () => expected(`${targetSize} label values`, `entry ${index} of ${labelDb}`, values.length));
       s.targets!.set(values, at * targetSize);
     }
   }
-  if (pending.length > 0) await flush();
+  await placer.finish();
 }
 
 function close(split: number): void {

@@ -94,6 +94,52 @@ async function loadTargets(dbDir: string, count: number, decode: DecodeImages, s
   }
 }
 
+/**
+ * Puts Datums' images into `pixels` by image slot, with the dataset's checks: raw Datums converted
+ * from Caffe's CHW BGR at once, encoded ones decoded `chunk` at a time through `decode` (so a
+ * decoder can spread them over threads). Every image must have the dataset's shape. Used by
+ * `loadSamples` and by the streaming reader thread.
+ */
+export class DatumPlacer {
+  readonly #size: number;
+  #pending: { at: number; index: number; bytes: Uint8Array }[] = [];
+
+  constructor(
+    private readonly pixels: Uint8Array, private readonly shape: ImageShape, private readonly decode: DecodeImages,
+    private readonly dbDir: string, private readonly chunk: number, private readonly signal?: AbortSignal,
+  ) {
+    this.#size = shape.height * shape.width * shape.channels;
+  }
+
+  /** Places `datum`, entry `index` of the DB, in slot `at`; decodes the chunk it fills. */
+  async put(at: number, index: number, datum: Datum): Promise<void> {
+    const { shape, dbDir } = this;
+    if (datum.encoded) {
+      this.#pending.push({ at, index, bytes: datum.data });
+      if (this.#pending.length === this.chunk) {
+        this.signal?.throwIfAborted();
+        await this.finish();
+      }
+      return;
+    }
+    assert(datum.height === shape.height && datum.width === shape.width && datum.channels === shape.channels, () => expected(`${shape.height}x${shape.width}x${shape.channels} datum`, `entry ${index} of ${dbDir}`, `${datum.height}x${datum.width}x${datum.channels}`));
+    this.pixels.set(datumDataToPixels(datum.data, datum.width, datum.height, datum.channels), at * this.#size);
+  }
+
+  /** Decodes what is still pending. */
+  async finish(): Promise<void> {
+    const pending = this.#pending;
+    if (pending.length === 0) return;
+    this.#pending = [];
+    const decoded = await this.decode(pending.map((p) => p.bytes), this.shape);
+    decoded.forEach((image, i) => {
+      const { at, index } = pending[i]!;
+      assert(image.length === this.#size, () => expected(`${this.#size} decoded bytes`, `entry ${index} of ${this.dbDir}`, image.length));
+      this.pixels.set(image, at * this.#size);
+    });
+  }
+}
+
 async function loadFeatures(dbDir: string, shape: ImageShape, decode: DecodeImages, signal?: AbortSignal): Promise<Samples> {
   const reader = openDbReader(dbDir);
   try {
@@ -102,32 +148,15 @@ async function loadFeatures(dbDir: string, shape: ImageShape, decode: DecodeImag
     // shared memory, so replica threads read the same bytes without a copy
     const pixels = new Uint8Array(new SharedArrayBuffer(count * size));
     const labels = new Int32Array(new SharedArrayBuffer(count * 4));
-    let pending: { index: number; bytes: Uint8Array }[] = [];
-    const flush = async () => {
-      const decoded = await decode(pending.map((p) => p.bytes), shape);
-      decoded.forEach((image, i) => {
-        assert(image.length === size, () => expected(`${size} decoded bytes`, `entry ${pending[i]!.index} of ${dbDir}`, image.length));
-        pixels.set(image, pending[i]!.index * size);
-      });
-      pending = [];
-    };
+    const placer = new DatumPlacer(pixels, shape, decode, dbDir, DECODE_CHUNK, signal);
     let index = 0;
     for (const entry of reader.entries()) {
       const datum = decodeDatum(entry.value);
       labels[index] = datum.label;
-      if (datum.encoded) {
-        pending.push({ index, bytes: datum.data });
-        if (pending.length === DECODE_CHUNK) {
-          signal?.throwIfAborted();
-          await flush();
-        }
-      } else {
-        assert(datum.height === shape.height && datum.width === shape.width && datum.channels === shape.channels, () => expected(`${shape.height}x${shape.width}x${shape.channels} datum`, `entry ${index} of ${dbDir}`, `${datum.height}x${datum.width}x${datum.channels}`));
-        pixels.set(datumDataToPixels(datum.data, datum.width, datum.height, datum.channels), index * size);
-      }
+      await placer.put(index, index, datum);
       index++;
     }
-    if (pending.length > 0) await flush();
+    await placer.finish();
     return { ...shape, count: index, pixels: index === count ? pixels : pixels.subarray(0, index * size), labels: labels.subarray(0, index) };
   } finally {
     reader.close();
