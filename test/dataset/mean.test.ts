@@ -30,6 +30,30 @@ t.test('mean equals an independently computed mean (random 5×4 RGB images)', as
   t.same([...acc.mean()], referenceMean(images, w * h * c));
 });
 
+t.test('sums stay exact past the packed lanes\' 257 images, for any length and byte offset', async (t) => {
+  const random = createRandom(11);
+  // 7×3×1 = 21 bytes: five 4-byte words and a tail byte; 600 images fold the lanes twice, and
+  // three images in four are all 255, so the lanes come near full (a fold after 300 would overflow)
+  const [w, h, c] = [7, 3, 1];
+  const size = w * h * c;
+  const images = Array.from({ length: 600 }, (_, n) => Uint8Array.from({ length: size }, () => (n % 4 !== 0 ? 255 : Math.floor(random() * 256))));
+  const reference = (count: number) => Array.from({ length: size }, (_, p) => images.slice(0, count).reduce((s, img) => s + img[p]!, 0));
+  const aligned = new MeanAccumulator(w, h, c);
+  // the same pixels at byte offset 1 of a larger buffer: the bytewise path
+  const shifted = new MeanAccumulator(w, h, c);
+  const backing = new Uint8Array(size + 1);
+  images.forEach((img, n) => {
+    aligned.add(img);
+    backing.set(img, 1);
+    shifted.add(backing.subarray(1));
+    if (n === 299) t.same([...aligned.sum()], reference(300), 'sum() in the middle folds what is pending');
+  });
+  t.equal(aligned.count, 600);
+  t.same([...aligned.sum()], reference(600), 'word-aligned images');
+  t.same([...shifted.sum()], reference(600), 'unaligned images');
+  t.same([...aligned.mean()], referenceMean(images, size));
+});
+
 t.test('ties round half to even', async (t) => {
   const acc = new MeanAccumulator(4, 1, 1);
   acc.add(new Uint8Array([0, 1, 2, 255]));

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Errors, isAppError } from '@digits-ts/contracts';
 import { isWithinRoots } from '@digits-ts/config';
-import { encodeDatum, pixelsToDatumData } from '@digits-ts/dataset';
+import { encodeDatum, MeanAccumulator, pixelsToDatumData } from '@digits-ts/dataset';
 import { configureSharp, prepareImage } from '@digits-ts/imaging';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { readImageFileSync } from '../confined-path.ts';
@@ -34,19 +34,10 @@ function failureOf(file: string, err: unknown): { source: string; code: string; 
   return { source: file, code: 'IMAGE_DECODE_FAILED', message: `cannot read "${path.basename(file)}": ${(err as Error).message}` };
 }
 
-/**
- * Adds the pixels to the mean's sum. Integer sums in float64 are exact, so the lanes' order does
- * not matter. A function of its own, so the loop stays monomorphic (inline in the lane it ran
- * 2.5× slower: 0.7 ms a 256×256×3 image).
- */
-function addInto(sum: Float64Array, data: Uint8Array): void {
-  for (let p = 0; p < data.length; p++) sum[p]! += data[p]!;
-}
-
 /** Processes one chunk; per-image problems are reported, never thrown. */
 export default async function processChunk(task: ChunkTask): Promise<ChunkResult> {
   const { width, height, channels, encoding } = task.options;
-  const sum = task.withSum ? new Float64Array(width * height * channels) : null;
+  const mean = task.withSum ? new MeanAccumulator(width, height, channels) : null;
   const datums: Array<Uint8Array | null> = new Array(task.paths.length).fill(null);
   const failed: Array<[number, ChunkResult['failures'][number]]> = [];
   let reused = 0;
@@ -57,7 +48,7 @@ export default async function processChunk(task: ChunkTask): Promise<ChunkResult
       try {
         const prepared = await prepareImage(readImage(file, task.confineTo, task.maxPixels), { ...task.options, maxPixels: task.maxPixels });
         const { data } = prepared.pixels;
-        if (sum) addInto(sum, data);
+        mean?.add(data);
         const payload = prepared.encoded ?? pixelsToDatumData(data, width, height, channels);
         datums[i] = encodeDatum({ channels, height, width, label: task.labels[i]!, data: payload, encoded: encoding !== 'none' });
         if (prepared.reused) reused++;
@@ -70,7 +61,7 @@ export default async function processChunk(task: ChunkTask): Promise<ChunkResult
   const positions = datums.flatMap((d, i) => (d ? [i] : []));
   // failures in input order, as one image at a time reported them
   const failures = failed.sort((a, b) => a[0] - b[0]).map(([, f]) => f);
-  return transferred({ ...pack(positions.map((i) => datums[i]!)), positions: Uint32Array.from(positions), sum, failures, reused });
+  return transferred({ ...pack(positions.map((i) => datums[i]!)), positions: Uint32Array.from(positions), sum: mean?.sum() ?? null, failures, reused });
 }
 
 /**

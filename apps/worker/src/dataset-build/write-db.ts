@@ -16,7 +16,7 @@ import type { ImagePool } from './image-pool.ts';
  * chunk short, so an abort lands within a fraction of a second.
  */
 const MAX_CHUNK = 128;
-const CHUNK_PIXELS = 1_000_000;
+const CHUNK_PIXELS = 4_000_000;
 
 function chunkSize(o: DatasetBuildOptions): number {
   return Math.max(4, Math.min(MAX_CHUNK, Math.floor(CHUNK_PIXELS / (o.width * o.height * o.channels))));
