@@ -1,43 +1,38 @@
-# syntax=docker/dockerfile:1
-# DIGITS-TS images, one target per docker-compose.yml service:
-#   gateway     node:20-bookworm-slim + Debian's bzip2, production dependencies, no install scripts
-#   worker-cpu  node:20-bookworm-slim + @tensorflow/tfjs-node (libtensorflow, CPU)
-#   worker-gpu  CUDA 11.2 + cuDNN 8 runtime (Ubuntu 20.04) + Node 20 + @tensorflow/tfjs-node-gpu
-# The worker's TF_BACKEND=auto finds the native package (packages/ml/src/tf.ts).
-# The tfjs-node install scripts download libtensorflow and their binding from
-# storage.googleapis.com, so building the worker images needs that host.
-# No Docker engine runs on our build machines: test/deploy/compose.test.ts checks this file's
-# targets against docker-compose.yml, but these images have not been built here.
+# DIGITS-TS images, one target per docker-compose.yml service, all on Node 22 (Debian bookworm):
+#   gateway     production dependencies + Debian's bzip2 (model downloads as .tar.bz2)
+#   worker-cpu  the worker on the wasm backend with our training kernels
+#   worker-gpu  the worker on the webgpu engine (Dawn over Vulkan): Debian's Vulkan loader and
+#               Mesa's device-select layer; NVIDIA's driver and its Vulkan ICD come from the NVIDIA
+#               container runtime (graphics capability)
+# Nothing is downloaded but npm packages and Debian packages: no install script runs (sharp,
+# esbuild and webgpu ship prebuilt binaries), and no CUDA base image is needed.
+# Plain Dockerfile syntax, so the classic builder (docker-compose 1.29) builds it as BuildKit does.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
-# libtensorflow 2.9.1, which tfjs-node-gpu 4.22.0 downloads, is built against CUDA 11.2 and cuDNN 8.1.
-# Docker Hub keeps only the last patch release of old CUDA minors, hence 11.2.2.
-ARG CUDA_IMAGE=nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04
-ARG TFJS_VERSION=4.22.0
+ARG NODE_IMAGE=node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS node-base
 
-# Only the npm manifests, so the dependency stages below stay cached until a package.json or
-# the lockfile changes (BuildKit keys COPY --from on file contents).
+# Only the npm manifests, so the dependency stage below stays cached until a package.json or
+# the lockfile changes.
 FROM node-base AS manifests
 WORKDIR /src
 COPY . .
 RUN find . -type f ! -name package.json ! -name package-lock.json -delete
 
-# ---- gateway ----------------------------------------------------------------------------------
-FROM node-base AS gateway-deps
+# One production install serves every target: the workspaces share one lockfile.
+FROM node-base AS deps
 WORKDIR /app
 COPY --from=manifests /src ./
-# sharp and esbuild (tsx) ship prebuilt platform packages, so no install script is needed
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
+# ---- gateway ----------------------------------------------------------------------------------
 FROM node-base AS gateway
 # bzip2 for model downloads as .tar.bz2 (streamed through it); the slim image lacks it
 RUN apt-get update \
  && apt-get install -y --no-install-recommends bzip2 \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY --from=gateway-deps /app ./
+COPY --from=deps /app ./
 COPY . .
 RUN mkdir -p /jobs && chown node:node /jobs
 USER node
@@ -45,63 +40,40 @@ EXPOSE 5000
 CMD ["node", "--import", "tsx", "apps/gateway/src/server.ts"]
 
 # ---- worker-cpu -------------------------------------------------------------------------------
-FROM node-base AS worker-cpu-deps
-ARG TFJS_VERSION
-# compilers only for node-pre-gyp's fallback build of the tfjs binding; they stay in this stage
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
- && rm -rf /var/lib/apt/lists/*
-WORKDIR /app
-COPY --from=manifests /src ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
-# added beside the lockfile's tree (--no-save), then its install script alone runs (rebuild)
-RUN npm install --no-save --omit=dev --ignore-scripts --no-audit --no-fund "@tensorflow/tfjs-node@${TFJS_VERSION}" \
- && npm rebuild --foreground-scripts @tensorflow/tfjs-node \
- && npm cache clean --force
-
 FROM node-base AS worker-cpu
 WORKDIR /app
-COPY --from=worker-cpu-deps /app ./
+COPY --from=deps /app ./
 COPY . .
 RUN mkdir -p /jobs && chown node:node /jobs
 USER node
+# sizes libuv's threadpool for the dataset build's image threads, then runs the command
+ENTRYPOINT ["/app/docker/worker-entrypoint.sh"]
 CMD ["node", "--import", "tsx", "apps/worker/src/main.ts"]
 
 # ---- worker-gpu -------------------------------------------------------------------------------
-# Node 20 from the official image (its binary needs glibc 2.28; Ubuntu 20.04 has 2.31)
-FROM ${CUDA_IMAGE} AS cuda-node
-COPY --from=node-base /usr/local/bin/node /usr/local/bin/node
-COPY --from=node-base /usr/local/lib/node_modules /usr/local/lib/node_modules
-RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
- && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx \
- && groupadd --gid 1000 node \
- && useradd --uid 1000 --gid node --shell /bin/bash --create-home node \
- && node --version
-
-FROM cuda-node AS worker-gpu-deps
-ARG TFJS_VERSION
-# Ubuntu's archive is all this stage needs; the image's CUDA apt source may carry a retired key
-RUN rm -f /etc/apt/sources.list.d/cuda*.list /etc/apt/sources.list.d/nvidia-ml*.list \
- && apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 make g++ \
- && rm -rf /var/lib/apt/lists/*
+FROM node-base AS worker-gpu
+# libvulkan1: the Vulkan loader Dawn opens. mesa-vulkan-drivers: only for Mesa's device-select
+# layer, which lets a worker that sees several GPUs show Vulkan its own one (packages/ml's
+# webgpu/dawn.ts); its software and non-NVIDIA drivers are removed, so webgpu never falls back to
+# a CPU "GPU". util-linux: flock for the entrypoint.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libvulkan1 mesa-vulkan-drivers util-linux \
+ && rm -rf /var/lib/apt/lists/* /usr/share/vulkan/icd.d/* \
+ && test -f /usr/share/vulkan/implicit_layer.d/VkLayer_MESA_device_select.json
 WORKDIR /app
-COPY --from=manifests /src ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
-RUN npm install --no-save --omit=dev --ignore-scripts --no-audit --no-fund "@tensorflow/tfjs-node-gpu@${TFJS_VERSION}" \
- && npm rebuild --foreground-scripts @tensorflow/tfjs-node-gpu \
- && npm cache clean --force
-
-FROM cuda-node AS worker-gpu
-WORKDIR /app
-COPY --from=worker-gpu-deps /app ./
+COPY --from=deps /app ./
 COPY . .
-COPY --chmod=755 docker/gpu-entrypoint.sh /usr/local/bin/gpu-entrypoint
-# CUDA numbers GPUs as nvidia-smi does, so CUDA_VISIBLE_DEVICES (set by gpu-entrypoint) and the
-# GPU indices the worker reports (apps/worker/src/gpus.ts) name the same device
-ENV CUDA_DEVICE_ORDER=PCI_BUS_ID
+# the NVIDIA container runtime mounts the driver's parts per these: utility (nvidia-smi), compute,
+# graphics (libGLX_nvidia and nvidia_icd.json: the Vulkan driver Dawn needs). Which GPUs: the
+# container's GPU request (compose's `count: all`, `docker run --gpus`). CUDA numbers GPUs as
+# nvidia-smi does, so CUDA_VISIBLE_DEVICES and the worker's GPU indices name the same device.
+ENV NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics \
+    CUDA_DEVICE_ORDER=PCI_BUS_ID
 # /gpu-locks: the compose file's shared gpu-locks volume, where each replica claims its GPU
-RUN mkdir -p /jobs /gpu-locks && chown node:node /jobs /gpu-locks
+# (the docker/ scripts are executable in git; COPY keeps the mode)
+RUN mkdir -p /jobs /gpu-locks && chown node:node /jobs /gpu-locks \
+ && ln -s /app/docker/gpu-entrypoint.sh /usr/local/bin/gpu-entrypoint
 USER node
-ENTRYPOINT ["gpu-entrypoint"]
+# claims a GPU, then sizes libuv's threadpool as worker-cpu does
+ENTRYPOINT ["gpu-entrypoint", "/app/docker/worker-entrypoint.sh"]
 CMD ["node", "--import", "tsx", "apps/worker/src/main.ts"]

@@ -5,7 +5,8 @@
 # on "$GPU_LOCK_DIR/gpu<index>.lock" (default /gpu-locks, a volume the replicas share) and sets
 # CUDA_VISIBLE_DEVICES to that nvidia-smi index (the image sets CUDA_DEVICE_ORDER=PCI_BUS_ID, so
 # CUDA counts GPUs the same way). The lock is held through file descriptor 9, which the command
-# inherits, until the container stops. A CUDA_VISIBLE_DEVICES set beforehand is kept as it is.
+# inherits, until the container stops. A CUDA_VISIBLE_DEVICES set beforehand is kept as it is;
+# without any GPU the command still runs (see without_gpu).
 set -eu
 
 if [ -n "${CUDA_VISIBLE_DEVICES:-}" ]; then
@@ -13,18 +14,22 @@ if [ -n "${CUDA_VISIBLE_DEVICES:-}" ]; then
 fi
 
 lock_dir="${GPU_LOCK_DIR:-/gpu-locks}"
+# No GPU: the worker still starts, and its start-up line says so; TF_BACKEND=auto then trains on
+# wasm (CPU), and TF_BACKEND=webgpu stops at start, naming what is missing.
+without_gpu() {
+  echo "gpu-entrypoint: no GPU adapter: $1; starting the worker without a GPU (TF_BACKEND=auto falls back to wasm on the CPU; TF_BACKEND=webgpu refuses to start)" >&2
+  shift
+  exec "$@"
+}
 if ! command -v nvidia-smi >/dev/null 2>&1; then
-  echo "gpu-entrypoint: nvidia-smi not found; this image needs an NVIDIA GPU reserved for the container (NVIDIA Container Toolkit); without one use the worker-cpu service" >&2
-  exit 1
+  without_gpu "nvidia-smi not found (no GPU reserved for this container, or no NVIDIA Container Toolkit on the host)" "$@"
 fi
 if ! listed=$(nvidia-smi --query-gpu=index --format=csv,noheader); then
-  echo "gpu-entrypoint: nvidia-smi could not list the GPUs" >&2
-  exit 1
+  without_gpu "nvidia-smi could not list the GPUs" "$@"
 fi
 indices=$(printf '%s\n' "$listed" | tr -d ' \r')
 if [ -z "$indices" ]; then
-  echo "gpu-entrypoint: no GPU is visible in this container" >&2
-  exit 1
+  without_gpu "nvidia-smi lists no GPU in this container" "$@"
 fi
 mkdir -p "$lock_dir"
 

@@ -36,9 +36,8 @@ if [[ "${DIGITS_SHARE_REDIS:-}" == 1 ]]; then share=(--share); fi
 # `node --import tsx`, not `npx tsx`: npx and the tsx CLI would each start one more Node per process
 node --import tsx apps/gateway/src/claim-redis.ts "${share[@]}"
 
-# sharp runs each image pipeline on libuv's threadpool, sized once at start (default 4): room for
-# the dataset build's image threads (two pipelines each, one thread per core) plus file work
-UV_THREADPOOL_SIZE="${UV_THREADPOOL_SIZE:-$(( $(nproc) * 2 + 4 ))}" node --import tsx apps/worker/src/main.ts & pids+=($!)
+# the worker's libuv threadpool sized for its dataset image threads, as in the worker images
+sh docker/worker-entrypoint.sh node --import tsx apps/worker/src/main.ts & pids+=($!)
 node --import tsx apps/gateway/src/server.ts & pids+=($!)
 # a wildcard address is opened as loopback; an IPv6 literal goes in brackets
 case "$HTTP_HOST" in

@@ -45,16 +45,24 @@ t.test('docker-compose.yml', async (t) => {
   t.same(readmeProblems(compose, readme, assigned), [], "the README's Docker section matches");
 });
 
-t.test('targets and images', async (t) => {
+t.test('targets and images: Node 22 from npm and Debian only, webgpu for the GPU worker', async (t) => {
   const dockerfile = read('Dockerfile');
-  t.match(dockerfile, /^FROM \$\{CUDA_IMAGE\} AS cuda-node$/m, 'the GPU images build on the CUDA image')
-  t.match(dockerfile, /^ARG CUDA_IMAGE=nvidia\/cuda:11\.2\.2-cudnn8-runtime-ubuntu20\.04$/m, 'GPU base');
-  t.match(dockerfile, /npm ci --omit=dev --ignore-scripts/, 'gateway installs without scripts');
-  t.match(dockerfile, /npm rebuild --foreground-scripts @tensorflow\/tfjs-node-gpu/, 'tfjs-node-gpu install script runs');
-  t.match(dockerfile, /npm rebuild --foreground-scripts @tensorflow\/tfjs-node\b(?!-)/, 'tfjs-node install script runs');
-  const tfjsCore = (JSON.parse(read('packages/ml/package.json')) as { dependencies: Record<string, string> }).dependencies['@tensorflow/tfjs-core'];
-  t.match(dockerfile, new RegExp(`^ARG TFJS_VERSION=${tfjsCore?.replace(/\./g, '\\.')}$`, 'm'), `tfjs-node packages at packages/ml's tfjs-core version (${tfjsCore})`);
+  const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node;
+  t.equal(engines, '>=22', 'package.json asks for Node 22');
+  t.match(dockerfile, /^ARG NODE_IMAGE=node:22-bookworm-slim$/m, 'every image on Node 22 (Debian bookworm)');
+  t.same([...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]).filter((from) => !/^\$\{NODE_IMAGE\}$|^(node-base|manifests|deps)$/.test(from!)), [], 'no base image but Node\'s');
+  t.notMatch(dockerfile, /^# syntax=/m, 'no BuildKit frontend image to pull');
+  t.notMatch(dockerfile, /tfjs-node|nvidia\/cuda|storage\.googleapis/, 'no download outside npm and Debian');
+  t.notMatch(dockerfile, /COPY --chmod/, 'the classic builder builds it');
+  t.match(dockerfile, /npm ci --omit=dev --ignore-scripts/, 'dependencies without install scripts');
+  const gpu = dockerfile.slice(dockerfile.indexOf('FROM node-base AS worker-gpu'));
+  t.match(gpu, /apt-get install -y --no-install-recommends libvulkan1 mesa-vulkan-drivers/, 'the Vulkan loader and the device-select layer');
+  t.match(gpu, /rm -rf [^\n]*\/usr\/share\/vulkan\/icd\.d\/\*/, 'no software Vulkan driver for webgpu to fall back on');
+  t.match(gpu, /NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics/, 'the graphics capability brings NVIDIA\'s Vulkan driver');
+  t.match(gpu, /^ENTRYPOINT \["gpu-entrypoint", "\/app\/docker\/worker-entrypoint\.sh"\]$/m, 'claims a GPU, then sizes the threadpool');
+  t.match(dockerfile, /^ENTRYPOINT \["\/app\/docker\/worker-entrypoint\.sh"\]$/m, 'worker-cpu sizes the threadpool');
   for (const target of ['gateway', 'worker-cpu', 'worker-gpu']) t.ok(stagesOf(dockerfile).includes(target), `target ${target}`);
+  for (const script of ['gpu-entrypoint.sh', 'worker-entrypoint.sh']) t.ok(fs.statSync(path.join(ROOT, 'docker', script)).mode & 0o111, `docker/${script} is executable (COPY keeps the mode)`);
 });
 
 t.test('the checks catch broken files', async (t) => {

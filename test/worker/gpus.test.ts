@@ -1,6 +1,6 @@
 /** The worker's view of its GPUs: which it may use (CUDA_VISIBLE_DEVICES) and which one webgpu drives. */
 import t from 'tap';
-import { visibleGpus, webgpuTarget, type HostGpu } from '../../apps/worker/src/gpus.ts';
+import { gpuCheck, visibleGpus, webgpuTarget, type HostGpu } from '../../apps/worker/src/gpus.ts';
 
 const h200 = (index: number, bus: string): HostGpu => ({ index, name: 'NVIDIA H200', pciBusId: `00000000:${bus}:00.0` });
 
@@ -14,3 +14,14 @@ t.test('a worker drives the first GPU it may use', async (tt) => {
   tt.equal(webgpuTarget(visibleGpus('', []), []), null, 'CPU hosts have none');
 });
 
+
+t.test('gpuCheck: what the worker trains on, and why not on a GPU', async (t) => {
+  const wasm = { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', version: '4.22.0' };
+  const noVulkan = 'Vulkan lists no GPU adapter (no driver or no libvulkan1)';
+  t.same(gpuCheck(wasm, [], noVulkan), { warn: false, message: `GPU check: no GPU adapter found (${noVulkan}): training on wasm (CPU)` }, 'a CPU host');
+  t.same(gpuCheck(wasm, [{ index: 1, name: 'NVIDIA H100' }], noVulkan),
+    { warn: true, message: `GPU check: nvidia-smi lists GPU 1 (NVIDIA H100) but no GPU adapter is usable (${noVulkan}): training on wasm (CPU)` }, 'a GPU without Vulkan warns');
+  t.same(gpuCheck(wasm, [{ index: 0, name: 'NVIDIA H100' }], null), { warn: false, message: 'GPU check: TF_BACKEND=wasm: training on the CPU; nvidia-smi lists GPU 0 (NVIDIA H100)' }, 'wasm asked for');
+  const webgpu = { name: 'webgpu', package: '@tensorflow/tfjs-backend-webgpu', version: '4.22.0', adapter: { vendor: 'nvidia', architecture: 'hopper', device: 'NVIDIA H100 80GB HBM3', description: '', driver: '', software: false } };
+  t.same(gpuCheck(webgpu, [{ index: 0, name: 'NVIDIA H100' }], null), { warn: false, message: 'GPU check: training on NVIDIA H100 80GB HBM3 (webgpu)' });
+});

@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { WorkerInfo } from '@digits-ts/contracts';
-import type { GpuTarget } from '@digits-ts/ml';
+import type { BackendInfo, GpuTarget } from '@digits-ts/ml';
 
 const run = promisify(execFile);
 
@@ -38,4 +38,17 @@ export function visibleGpus(visible: string, host: readonly HostGpu[]): WorkerIn
 export function webgpuTarget(visible: WorkerInfo['gpus'], host: readonly HostGpu[]): HostGpu | null {
   const first = visible[0];
   return first ? host.find((g) => g.index === first.index) ?? null : null;
+}
+
+/**
+ * The worker's GPU check, logged at start: what it trains on and, when that is the CPU, why not
+ * on a GPU. A warning when nvidia-smi lists GPUs that no backend could use.
+ */
+export function gpuCheck(backend: BackendInfo, visible: WorkerInfo['gpus'], webgpuReason: string | null): { warn: boolean; message: string } {
+  if (backend.name === 'webgpu') return { warn: false, message: `GPU check: training on ${backend.adapter?.device ?? 'a GPU'} (webgpu)` };
+  if (backend.name === 'tensorflow') return { warn: false, message: `GPU check: training on native TensorFlow (${backend.package})` };
+  const listed = visible.map((g) => `GPU ${g.index} (${g.name})`).join(', ');
+  if (webgpuReason === null) return { warn: false, message: `GPU check: TF_BACKEND=${backend.name}: training on the CPU${listed ? `; nvidia-smi lists ${listed}` : ''}` };
+  if (listed) return { warn: true, message: `GPU check: nvidia-smi lists ${listed} but no GPU adapter is usable (${webgpuReason}): training on ${backend.name} (CPU)` };
+  return { warn: false, message: `GPU check: no GPU adapter found (${webgpuReason}): training on ${backend.name} (CPU)` };
 }

@@ -9,7 +9,7 @@ import { gpuSelection, initBackend, onGpuLost, webgpuSkipReason } from '@digits-
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { adoptStrandedTraining, createRedis, JobStore, QueueProducer, startQueueWorker, subscribeAborts, WorkerHeartbeat, type Processor } from '@digits-ts/queue';
-import { hostGpus, visibleGpus, webgpuTarget } from './gpus.ts';
+import { gpuCheck, hostGpus, visibleGpus, webgpuTarget } from './gpus.ts';
 import { startMetricsServer } from './metrics.ts';
 import type { WorkerContext } from './context.ts';
 import { createImagePool, type ImagePool } from './dataset-build/image-pool.ts';
@@ -124,6 +124,11 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Wo
   const skipped = backend ? webgpuSkipReason() : null;
   const webgpu = skipped ? { webgpu: skipped } : {};
   log.info({ id, queues: config.queues, threads: config.datasetThreads, dataRoots: config.dataRoots, tfBackend: backend, ...webgpu, gpus }, 'worker started');
+  if (backend) {
+    const check = gpuCheck(backend, gpus, skipped);
+    if (check.warn) log.warn(check.message);
+    else log.info(check.message);
+  }
 
   return {
     ctx,
