@@ -5,6 +5,9 @@
 # gateway serves another JOBS_DIR, unless DIGITS_SHARE_REDIS=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Node 22, fetched from the npm registry when this machine's node is older (scripts/node22.sh)
+node22=$(bash scripts/node22.sh) || exit 1
+[[ -n "$node22" ]] && export PATH="$node22:$PATH"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 export JOBS_DIR="${JOBS_DIR:-$PWD/.data/jobs}"
 export HTTP_HOST="${HTTP_HOST:-127.0.0.1}" HTTP_PORT="${HTTP_PORT:-5000}"

@@ -6,6 +6,9 @@
 # tap's, else the typecheck's.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# Node 22, fetched from the npm registry when this machine's node is older (scripts/node22.sh)
+node22=$(bash scripts/node22.sh) || exit 1
+[[ -n "$node22" ]] && export PATH="$node22:$PATH"
 tsc -p tsconfig.json 2>&1 | sed 's/^/typecheck: /' &
 typecheck=$!
 # test processes resolve TypeBox to one bundle (see scripts/typebox-bundle.sh: ~0.5 s of CPU per process)
