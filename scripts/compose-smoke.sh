@@ -22,6 +22,8 @@
 set -Eeuo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
+# a tsconfig another run exported (scripts/test.sh does) may point into a removed checkout
+unset TSX_TSCONFIG_PATH
 W=${W:-/tmp/digits-compose-smoke}
 CACHE=${CACHE:-$HOME/.cache/digits-ts/compose-smoke}
 KEEP=${KEEP:-0}
