@@ -151,3 +151,40 @@ np.savetxt(sys.stdout, F.softmax(x, 1).numpy(), fmt='%.10f')
   const torchProbs = run.stdout.trim().split('\n').map((line) => line.trim().split(/\s+/).map(Number));
   close(t, torchProbs, expected, 'PyTorch softmax equals the reference', 1e-8);
 });
+
+test('a layer reading the colour image gets Caffe\'s B,G,R input planes as our R,G,B channels', async (t) => {
+  const net = probe('layer { name: "c" type: "Convolution" bottom: "data" top: "c" convolution_param { num_output: 2 kernel_size: 1 } }', 'c', [1, 1, 3]);
+  // Caffe's kernel [2, 3, 1, 1]: output 0 reads only the B plane, output 1 only the R plane
+  loadCaffeWeights(net.model, readCaffeModel(writeCaffeModel('N', [{ name: 'c', type: 'Convolution', blobs: [{ shape: [2, 3, 1, 1], data: [1, 0, 0, 0, 0, 1] }, { shape: [2], data: [0, 0] }] }])));
+  const out = tf.tidy(() => (net.deploy.predict(tf.tensor4d([10, 20, 30], [1, 1, 1, 3])) as tf.Tensor).arraySync());
+  t.same(flat(out), [30, 10], 'our R,G,B pixel (10, 20, 30): B = 30, R = 10');
+  dispose(net);
+});
+
+test('a file that does not fit the network is CHECKPOINT_INVALID naming the layer, and changes nothing', async (t) => {
+  const net = buildCaffeNetwork(lenetPrototxt, { inputShape: [28, 28, 1], classes: 10, seed: 1 });
+  const before = net.model.getWeights().map((w) => Array.from(w.dataSync()));
+  const [conv1, conv2, ip1, ip2] = LENET as [typeof LENET[0], typeof LENET[0], typeof LENET[0], typeof LENET[0]];
+  const cases: [string, Uint8Array, RegExp][] = [
+    ['a missing layer', lenetFile([conv1, conv2, ip1]), /the network's layer "ip2" has weights but the file has no blobs for it/],
+    ['an extra layer', lenetFile([...LENET, ['ip3', 'InnerProduct', W['ip2']!.w, W['ip2']!.b]]), /layer "ip3" \(InnerProduct\) has blobs but the network has no such layer/],
+    ['blobs on a layer without weights', lenetFile([...LENET, ['pool1', 'Pooling', W['ip2']!.w, W['ip2']!.b]]), /layer "pool1" \(Pooling\) has blobs but the network has no such layer with weights/],
+    ['a wrongly shaped kernel', lenetFile([conv1, [conv2[0], conv2[1], blob([50, 20, 3, 3], 0.1, 9), conv2[3]], ip1, ip2]),
+      /layer "conv2" blob 0 \(weights\) has shape \[50, 20, 3, 3\] but the network needs \[50, 20, 5, 5\]/],
+    ['a transposed InnerProduct', lenetFile([conv1, conv2, ip1, [ip2[0], ip2[1], blob([500, 10], 0.1, 9), ip2[3]]]), /layer "ip2" blob 0 \(weights\) has shape \[500, 10\] but the network needs \[10, 500\]/],
+    ['a wrongly sized bias', lenetFile([conv1, conv2, [ip1[0], ip1[1], ip1[2], blob([499], 0.1, 9)], ip2]), /layer "ip1" blob 1 \(bias\) has shape \[499\]/],
+    ['no bias blob', writeCaffeModel('L', LENET.map(([name, type, w, b]) => ({ name, type, blobs: name === 'conv1' ? [toTest(w)] : [toTest(w), toTest(b)] }))),
+      /layer "conv1" has 1 blobs but the network's Convolution has 2 \(weights and bias\)/],
+    ['another type', lenetFile([conv1, conv2, ['ip1', 'Convolution', ip1[2], ip1[3]], ip2]), /layer "ip1" is a Convolution in the weights file but an InnerProduct in the network/],
+  ];
+  for (const [what, bytes, message] of cases) {
+    t.throws(() => loadCaffeWeights(net.model, readCaffeModel(bytes)), { code: 'CHECKPOINT_INVALID', message }, what);
+  }
+  t.same(net.model.getWeights().map((w) => Array.from(w.dataSync())), before, 'the weights are as built');
+  // legacy 4-D blobs (1, 1, out, in) fit as Caffe's own loader lets them
+  const legacy = writeCaffeModel('L', LENET.map(([name, type, w, b]) => ({ name, type, blobs: [
+    { shape: w.shape.length === 2 ? [1, 1, ...w.shape] : w.shape, data: w.data }, { shape: [1, 1, 1, b.shape[0]!], data: b.data }] })));
+  loadCaffeWeights(net.model, readCaffeModel(legacy));
+  close(t, classify(net), expected, 'legacy-shaped blobs load the same weights', 1e-5);
+  dispose(net);
+});
