@@ -18,3 +18,12 @@ const SCOPED = /^(conv\d|pool\d|loss\d|inception_\d[a-z])_(.+)$/;
 export function caffeLayerName(tfName: string): string {
   return tfName.replace(SCOPED, '$1/$2');
 }
+
+/**
+ * The TF.js name the Caffe builder gives a prototxt layer (before telling duplicates apart with
+ * `_1`, `_2`): `tfLayerName`, other characters TF.js refuses as '_', and a leading letter.
+ */
+export function builtLayerName(caffeName: string, suffix = ''): string {
+  const base = `${tfLayerName(caffeName)}${suffix}`.replace(/[^-A-Za-z0-9._]/g, '_');
+  return /^[A-Za-z0-9]/.test(base) ? base : `layer${base}`;
+}

@@ -7,7 +7,7 @@ import { AppError } from '@digits-ts/contracts';
 import { badNetwork, type CaffeLayer, layerError, parseCaffeNet, type PrototxtValue } from '@digits-ts/caffe';
 import { tfl } from '../../tf.ts';
 import { Seeds } from '../init.ts';
-import { tfLayerName } from '../naming.ts';
+import { builtLayerName } from '../naming.ts';
 import type { BuiltNetwork } from '../types.ts';
 import { LAYER_FACTORIES, type Apply, type MapContext, type Unit } from './mapping.ts';
 import { planNet, type ImageBinding, type NetPlan, type StagePlan, type Step } from './plan.ts';
@@ -70,8 +70,7 @@ class GraphBuilder implements MapContext {
   }
 
   tfName(caffeName: string, suffix = ''): string {
-    let base = `${tfLayerName(caffeName)}${suffix}`.replace(/[^-A-Za-z0-9._]/g, '_');
-    if (!/^[A-Za-z0-9]/.test(base)) base = `layer${base}`;
+    const base = builtLayerName(caffeName, suffix);
     let name = base;
     for (let i = 1; this.names.has(name); i++) name = `${base}_${i}`;
     this.names.add(name);
