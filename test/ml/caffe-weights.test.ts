@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createRandom } from '@digits-ts/dataset';
-import { readCaffeModel } from '@digits-ts/caffe';
+import { readCaffeModel } from '@digits-ts/ml';
 import { tf } from '../../packages/ml/src/tf.ts';
 import { buildStandardNetwork, loadCaffeWeights, type BuiltNetwork } from '../../packages/ml/src/networks/index.ts';
 import { buildCaffeNetwork } from '../../packages/ml/src/networks/caffe/index.ts';

@@ -6,7 +6,6 @@
  * the worker's drawing all read these texts, and none of it is shared vocabulary. Building TF.js
  * models from them is the ml package's.
  */
-export { badWeights, readCaffeModel, type CaffeBlob, type CaffeModel, type CaffeModelLayer } from './caffemodel.ts';
 export { CAFFE_COMPUTE_TYPES, CAFFE_FEED_TYPES, CAFFE_LABEL_TYPES, CAFFE_LAYER_TYPES, prototxtProblem } from './check.ts';
 export { layerError, parseCaffeNet, type CaffeLayer, type CaffeNet, type NetStateRule, type ParamSpec, type Phase } from './net.ts';
 export { badNetwork, FIELDS, ParamReader } from './params.ts';

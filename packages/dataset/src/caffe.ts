@@ -5,11 +5,12 @@
 import protobuf from 'protobufjs';
 import { assert, expected } from '@digits-ts/contracts';
 
-// Copied field-for-field from BVLC caffe.proto (proto2): Datum.float_data is NOT packed,
-// BlobProto's repeated fields are. The int32/int64 choice does not change the wire format here.
-const CAFFE_PROTO = `
-syntax = "proto2";
-package caffe;
+/**
+ * Caffe's BlobShape and BlobProto messages, field for field as in BVLC caffe.proto (proto2; the
+ * repeated fields packed): the mean file's and a `.caffemodel`'s blobs (ml's reader adds its layer
+ * messages to these).
+ */
+export const CAFFE_BLOB_MESSAGES = `
 message BlobShape {
   repeated int64 dim = 1 [packed = true];
 }
@@ -24,6 +25,14 @@ message BlobProto {
   optional int32 height = 3 [default = 0];
   optional int32 width = 4 [default = 0];
 }
+`;
+
+// Datum from BVLC caffe.proto as well: its float_data is NOT packed. The int32/int64 choice does
+// not change the wire format here.
+const CAFFE_PROTO = `
+syntax = "proto2";
+package caffe;
+${CAFFE_BLOB_MESSAGES}
 message Datum {
   optional int32 channels = 1;
   optional int32 height = 2;

@@ -9,7 +9,7 @@ export { gpuSelection, type GpuAdapter, type GpuSelection, type GpuTarget } from
 export { buildStandardNetwork, standardNetworkJson, isStandardNetwork, minimumInputSize, STANDARD_NETWORKS, type BuiltNetwork, type StandardNetwork } from './networks/index.ts';
 export { buildCustomNetwork } from './train/custom-network.ts';
 export { buildCaffeNetwork, caffeNetworkGraph, LAYER_FACTORIES, type CaffeBuildOptions } from './networks/index.ts';
-export { loadCaffeWeights, type CaffeWeightsResult } from './networks/index.ts';
+export { loadCaffeWeights, readCaffeModel, type CaffeBlob, type CaffeModel, type CaffeModelLayer, type CaffeWeightsResult } from './networks/index.ts';
 export { loadPreviousWeights } from './train/fine-tune.ts';
 export { loadSamples, type DecodeImages, type ImageShape, type Samples, type SplitInfo } from './batches/samples.ts';
 export { inMemoryBytes, isStreamed, streamedSplit, READ_AHEAD_BATCHES, type DecoderModule, type StreamedSplit } from './batches/stream.ts';

@@ -1,5 +1,5 @@
 /**
- * A `.caffemodel`'s learned blobs (read by @digits-ts/caffe) set as the weights of a network we
+ * A `.caffemodel`'s learned blobs (read by caffemodel.ts) set as the weights of a network we
  * built from Caffe prototxt or as a standard network: Caffe's NCHW layouts become ours (NHWC).
  * - Convolution [out, in/group, kh, kw] → [kh, kw, in/group, out];
  * - InnerProduct [out, in] → [in, out]; reading a flattened C×H×W blob, its columns are reordered
@@ -8,7 +8,7 @@
  *   DIGITS) feed B,G,R planes, we feed R,G,B.
  * Every layer with weights must get them and every blob must land, so nothing is half loaded.
  */
-import { badWeights, type CaffeBlob, type CaffeModel, type CaffeModelLayer } from '@digits-ts/caffe';
+import { badWeights, type CaffeBlob, type CaffeModel, type CaffeModelLayer } from './caffemodel.ts';
 import { tf, type tfl } from '../tf.ts';
 import { builtLayerName } from './naming.ts';
 

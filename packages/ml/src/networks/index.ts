@@ -21,6 +21,7 @@ export { convOutSize, poolOutSize } from './geometry.ts';
 export { caffeLayerName, tfLayerName } from './naming.ts';
 export { copyMatchingWeights, type CopyResult } from './weights.ts';
 export { loadCaffeWeights, type CaffeWeightsResult } from './caffe-weights.ts';
+export { readCaffeModel, type CaffeBlob, type CaffeModel, type CaffeModelLayer } from './caffemodel.ts';
 export { INCEPTION_TABLE } from './googlenet.ts';
 export { LENET_INPUT_SCALE };
 // Caffe prototxt networks; importing this module also registers their custom layers for deserialisation

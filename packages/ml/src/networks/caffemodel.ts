@@ -5,26 +5,13 @@
  */
 import protobuf from 'protobufjs';
 import { Errors, type AppError } from '@digits-ts/contracts';
+import { CAFFE_BLOB_MESSAGES } from '@digits-ts/dataset';
 
-// The fields we read, field-for-field from BVLC caffe.proto (proto2); BlobShape/BlobProto as in
-// @digits-ts/dataset's mean-file reader (that package may not be imported from here).
+// The fields we read, field for field from BVLC caffe.proto (proto2), on dataset's blob messages.
 const NET_PROTO = `
 syntax = "proto2";
 package caffe;
-message BlobShape {
-  repeated int64 dim = 1 [packed = true];
-}
-message BlobProto {
-  optional BlobShape shape = 7;
-  repeated float data = 5 [packed = true];
-  repeated float diff = 6 [packed = true];
-  repeated double double_data = 8 [packed = true];
-  repeated double double_diff = 9 [packed = true];
-  optional int32 num = 1 [default = 0];
-  optional int32 channels = 2 [default = 0];
-  optional int32 height = 3 [default = 0];
-  optional int32 width = 4 [default = 0];
-}
+${CAFFE_BLOB_MESSAGES}
 message LayerParameter {
   optional string name = 1;
   optional string type = 2;

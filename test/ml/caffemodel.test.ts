@@ -1,7 +1,7 @@
 // readCaffeModel: a .caffemodel's layers and blobs (V2 and legacy V1, BlobShape and legacy dims,
 // float and double data), and the CHECKPOINT_INVALID errors for what is not a usable one.
 import t from 'tap';
-import { readCaffeModel } from '@digits-ts/caffe';
+import { readCaffeModel } from '@digits-ts/ml';
 import { writeCaffeModel, writeV1CaffeModel } from '../helpers/caffemodel-writer.ts';
 
 const f32 = (values: number[]) => Float32Array.from(values);
