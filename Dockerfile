@@ -6,6 +6,11 @@
 #               container runtime (graphics capability)
 # Nothing is downloaded but npm packages and Debian packages: no install script runs (sharp,
 # esbuild and webgpu ship prebuilt binaries), and no CUDA base image is needed.
+# Build argument ENGINE (worker-cpu, worker-gpu): wasm, the default, adds nothing. tensorflow also
+# installs TF.js' native TensorFlow engine as `npm run engine -- tensorflow` does
+# (docker/install-engine.sh): PyPI's TensorFlow wheel through pip — with worker-gpu the CUDA wheels
+# too, unverified — and the npm package's addon built against it; the build tools go again:
+#   docker build --target worker-cpu --build-arg ENGINE=tensorflow .
 # Plain Dockerfile syntax, so the classic builder (docker-compose 1.29) builds it as BuildKit does.
 
 ARG NODE_IMAGE=node:22-bookworm-slim
@@ -43,6 +48,12 @@ CMD ["node", "--import", "tsx", "apps/gateway/src/server.ts"]
 FROM node-base AS worker-cpu
 WORKDIR /app
 COPY --from=deps /app ./
+# ENGINE=tensorflow: the native TensorFlow engine (see the top); before `COPY . .`, so a source
+# change does not rebuild it
+ARG ENGINE=wasm
+COPY scripts/engine.ts scripts/engine.ts
+COPY docker/install-engine.sh docker/install-engine.sh
+RUN docker/install-engine.sh "$ENGINE"
 COPY . .
 RUN mkdir -p /jobs && chown node:node /jobs
 USER node
@@ -62,6 +73,12 @@ RUN apt-get update \
  && test -f /usr/share/vulkan/implicit_layer.d/VkLayer_MESA_device_select.json
 WORKDIR /app
 COPY --from=deps /app ./
+# ENGINE=tensorflow: the native TensorFlow engine (see the top); before `COPY . .`, so a source
+# change does not rebuild it
+ARG ENGINE=wasm
+COPY scripts/engine.ts scripts/engine.ts
+COPY docker/install-engine.sh docker/install-engine.sh
+RUN docker/install-engine.sh "$ENGINE" --gpu
 COPY . .
 # the NVIDIA container runtime mounts the driver's parts per these: utility (nvidia-smi), compute,
 # graphics (libGLX_nvidia and nvidia_icd.json: the Vulkan driver Dawn needs). Which GPUs: the

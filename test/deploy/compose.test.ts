@@ -62,7 +62,15 @@ t.test('targets and images: Node 22 from npm and Debian only, webgpu for the GPU
   t.match(gpu, /^ENTRYPOINT \["gpu-entrypoint", "\/app\/docker\/worker-entrypoint\.sh"\]$/m, 'claims a GPU, then sizes the threadpool');
   t.match(dockerfile, /^ENTRYPOINT \["\/app\/docker\/worker-entrypoint\.sh"\]$/m, 'worker-cpu sizes the threadpool');
   for (const target of ['gateway', 'worker-cpu', 'worker-gpu']) t.ok(stagesOf(dockerfile).includes(target), `target ${target}`);
-  for (const script of ['gpu-entrypoint.sh', 'worker-entrypoint.sh']) t.ok(fs.statSync(path.join(ROOT, 'docker', script)).mode & 0o111, `docker/${script} is executable (COPY keeps the mode)`);
+  for (const target of ['worker-cpu', 'worker-gpu']) {
+    const stage = dockerfile.slice(dockerfile.indexOf(`FROM node-base AS ${target}`)).split(/^FROM /m)[1]!;
+    t.match(stage, /^ARG ENGINE=wasm$/m, `${target}: the native engine only when asked for (ENGINE=tensorflow)`);
+    t.match(stage, target === 'worker-gpu' ? /^RUN docker\/install-engine\.sh "\$ENGINE" --gpu$/m : /^RUN docker\/install-engine\.sh "\$ENGINE"$/m, `${target}: docker/install-engine.sh`);
+  }
+  const installEngine = read('docker/install-engine.sh');
+  t.match(installEngine, /^\s*wasm\) exit 0 ;;$/m, 'ENGINE=wasm installs nothing');
+  t.match(installEngine, /npm run engine -- tensorflow/, 'ENGINE=tensorflow runs the engine command');
+  for (const script of ['gpu-entrypoint.sh', 'worker-entrypoint.sh', 'install-engine.sh']) t.ok(fs.statSync(path.join(ROOT, 'docker', script)).mode & 0o111, `docker/${script} is executable (COPY keeps the mode)`);
 });
 
 t.test('the checks catch broken files', async (t) => {

@@ -9,6 +9,7 @@ import t, { type Test } from 'tap';
 import type { WorkerInfo } from '@digits-ts/contracts';
 import { writeMnistPngs } from '../../scripts/mnist.ts';
 import { createDataset } from '../helpers/datasets.ts';
+import { tensorflowEngineMissing } from '../helpers/engines.ts';
 import { startWorkerProcess } from '../helpers/processes.ts';
 import { login, multipart, startStack, waitForStatus, type Stack } from '../helpers/stack.ts';
 import { lavapipeEnv, onLavapipe, useLavapipe } from '../helpers/webgpu.ts';
@@ -61,18 +62,20 @@ t.test('LeNet trains on webgpu and classifies as it does on wasm', async (t) => 
   const gpuPredictions = await classifyOne(stack, onGpu.id as string, seven);
   t.equal(gpuPredictions.length, 5, 'classify_one answers the top 5 from the webgpu worker');
 
-  // a worker left on auto sees only lavapipe, passes over it and runs wasm; it answers for the
-  // model webgpu trained as the webgpu worker did (that training on both engines ends with the
-  // same weights is test/ml/webgpu-train.test.ts's)
+  // a worker left on auto sees only lavapipe, passes over it and runs wasm (native TensorFlow on
+  // the CPU where `npm run engine` installed it); it answers for the model webgpu trained as the
+  // webgpu worker did (that training on both engines ends with the same weights is
+  // test/ml/webgpu-train.test.ts's)
   await stack.worker!.close();
-  const cpu = await startWorkerProcess(t, { ...stack.env, ...lavapipeEnv(), TF_BACKEND: onLavapipe ? 'auto' : 'wasm', TRAIN_THREADS: '1' });
+  const cpuEngine = tensorflowEngineMissing() === null ? 'tensorflow' : 'wasm';
+  const cpu = await startWorkerProcess(t, { ...stack.env, ...lavapipeEnv(), TF_BACKEND: onLavapipe ? 'auto' : cpuEngine, TRAIN_THREADS: '1' });
   if (onLavapipe) t.match(cpu.output(), /"webgpu":"the only adapter is software \(llvmpipe/, 'auto says why it passed over webgpu');
   const listed = await workers(stack);
-  t.match(listed.find((w) => w.pid === cpu.pid), { backend: { name: 'wasm' } }, 'auto picks wasm on a machine without a GPU');
+  t.match(listed.find((w) => w.pid === cpu.pid), { backend: { name: cpuEngine } }, `auto picks ${cpuEngine} on a machine without a GPU`);
 
   const accuracy = (m: ModelJson) => m.val_outputs.accuracy!.values.at(-1)!;
   t.ok(accuracy(onGpu) > 0.7, `webgpu val accuracy ${accuracy(onGpu)} after 2 epochs of ${600 * 0.75} images`);
   const cpuPredictions = await classifyOne(stack, onGpu.id as string, seven);
-  t.same(cpuPredictions.map((p) => p[0]), gpuPredictions.map((p) => p[0]), 'the wasm worker ranks the same top 5 as the webgpu worker');
-  cpuPredictions.forEach((p, i) => t.ok(Math.abs(p[1] - gpuPredictions[i]![1]) <= 0.05, `${p[0]}: wasm ${p[1]} % vs webgpu ${gpuPredictions[i]![1]} %`));
+  t.same(cpuPredictions.map((p) => p[0]), gpuPredictions.map((p) => p[0]), `the ${cpuEngine} worker ranks the same top 5 as the webgpu worker`);
+  cpuPredictions.forEach((p, i) => t.ok(Math.abs(p[1] - gpuPredictions[i]![1]) <= 0.05, `${p[0]}: ${cpuEngine} ${p[1]} % vs webgpu ${gpuPredictions[i]![1]} %`));
 });

@@ -42,8 +42,10 @@ export async function startStack(t: Teardown, options: { worker?: boolean; env?:
   const url = await redisUrl();
   const prefix = testPrefix();
   // the in-process worker shares the gateway's event loop, so its busy stretches must not shed
-  // the test's requests (a test of load shedding sets its own PRESSURE_*)
-  const env = { REDIS_URL: url, QUEUE_PREFIX: prefix, JOBS_DIR: jobsDir, DATA_ROOTS: dataDir, DATASET_THREADS: '2', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0', ...options.env };
+  // the test's requests (a test of load shedding sets its own PRESSURE_*). TF_BACKEND=wasm: the
+  // tests' engine whether or not `npm run engine` installed tensorflow here (auto would take it);
+  // the tests of that engine ask for it.
+  const env = { REDIS_URL: url, QUEUE_PREFIX: prefix, JOBS_DIR: jobsDir, DATA_ROOTS: dataDir, DATASET_THREADS: '2', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0', TF_BACKEND: 'wasm', ...options.env };
   const apps: FastifyInstance[] = [];
   const makeApp = async () => {
     const app = await buildApp({ config: loadGatewayConfig(env), logger: quiet() });

@@ -1,17 +1,22 @@
 /**
  * Backend selection: `auto` lands on wasm here (tfjs-node is not installed, and the only WebGPU
  * adapter is software), an explicit `tensorflow` or `webgpu` fails loudly when it cannot load, the
- * wasm glue's crash listeners are gone, and the cpu banner is quiet.
+ * wasm glue's crash listeners are gone, and the cpu banner is quiet. Where `npm run engine --
+ * tensorflow` installed the native engine, `auto` takes it before wasm: the check of the missing
+ * engine is skipped, saying so, wasm is asked for by name, and one of auto's tensorflow runs.
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import t from 'tap';
 import { BACKEND_CHOICES, backendInfo, initBackend, parseBackendChoice, tf } from '../../packages/ml/src/tf.ts';
+import { tensorflowEngineMissing } from '../helpers/engines.ts';
 import { lavapipeEnv } from '../helpers/webgpu.ts';
 
 const require = createRequire(import.meta.url);
 const wasmVersion = (require('@tensorflow/tfjs-backend-wasm/package.json') as { version: string }).version;
 const tfModule = new URL('../../packages/ml/src/tf.ts', import.meta.url).pathname;
+const engineMissing = tensorflowEngineMissing();
+const engineInstalled = engineMissing === null ? 'the tensorflow engine is installed here (npm run engine), and auto takes it' : false;
 
 /** Runs ESM `code` in a fresh Node (with tsx) and returns what it printed. */
 function runNode(code: string, env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
@@ -26,14 +31,24 @@ t.test('parseBackendChoice', async (tt) => {
   tt.throws(() => parseBackendChoice('gpu'), { message: 'Expected one of auto, tensorflow, webgpu, wasm, cpu for TF_BACKEND but received gpu of type string' });
 });
 
-t.test('an explicit tensorflow choice throws when tfjs-node is not installed', async (tt) => {
+t.test('an explicit tensorflow choice throws when tfjs-node is not installed', { skip: engineInstalled }, async (tt) => {
   await tt.rejects(initBackend('tensorflow'), { message: /^Expected TF_BACKEND=tensorflow to load but it is not available on this machine: install @tensorflow\/tfjs-node/ });
   tt.equal(backendInfo(), null, 'nothing was chosen');
 });
 
+t.test('auto picks the installed tensorflow engine (no GPU here) and names its TensorFlow', { skip: engineMissing ?? false }, async (tt) => {
+  const auto = runNode(`import { initBackend } from ${JSON.stringify(tfModule)};
+    console.log(JSON.stringify(await initBackend('auto')));`, { TF_CPP_MIN_LOG_LEVEL: '2' });
+  tt.equal(auto.status, 0, auto.stderr);
+  const info = JSON.parse(auto.stdout.trim().split('\n').pop()!) as { name: string; package: string; tensorflow: string };
+  tt.match(info, { name: 'tensorflow', package: /^@tensorflow\/tfjs-node(-gpu)?$/, version: wasmVersion });
+  tt.match(info.tensorflow, /^2\.\d+\.\d+$/, 'TF_Version of the library the addon loaded');
+});
+
 t.test('auto picks wasm and leaves the process crash handlers alone', async (tt) => {
   const before = { uncaught: process.listenerCount('uncaughtException'), rejection: process.listenerCount('unhandledRejection') };
-  const info = await initBackend('auto');
+  // with the tensorflow engine installed, auto would take it: wasm is asked for by name
+  const info = await initBackend(engineInstalled ? 'wasm' : 'auto');
   tt.same(info, { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', version: wasmVersion });
   tt.equal(tf.getBackend(), 'wasm');
   tt.equal(backendInfo(), info);
@@ -43,18 +58,20 @@ t.test('auto picks wasm and leaves the process crash handlers alone', async (tt)
   await tt.rejects(initBackend('cpu'), { message: 'Expected TF_BACKEND=cpu but this process already runs TensorFlow.js on wasm' });
 });
 
-t.test('auto passes over a software WebGPU adapter and says why; webgpu takes it', async (tt) => {
-  const env = lavapipeEnv();
+t.test('auto passes over a software WebGPU adapter and says why', async (tt) => {
   const auto = runNode(`import { initBackend, webgpuSkipReason } from ${JSON.stringify(tfModule)};
     const info = await initBackend('auto');
-    console.log(JSON.stringify({ name: info.name, why: webgpuSkipReason() }));`, env);
+    console.log(JSON.stringify({ name: info.name, why: webgpuSkipReason() }));`, lavapipeEnv());
   tt.equal(auto.status, 0, auto.stderr);
   const chosen = JSON.parse(auto.stdout.trim().split('\n').pop()!) as { name: string; why: string };
-  tt.equal(chosen.name, 'wasm');
+  tt.equal(chosen.name, engineInstalled ? 'tensorflow' : 'wasm', 'the next engine: native TensorFlow on the CPU where installed, else wasm');
   tt.match(chosen.why, /only adapter is software \(llvmpipe/);
+});
+
+t.test('an explicit webgpu takes a software adapter', async (tt) => {
   const forced = runNode(`import { initBackend } from ${JSON.stringify(tfModule)};
     const info = await initBackend('webgpu');
-    console.log(JSON.stringify(info));`, env);
+    console.log(JSON.stringify(info));`, lavapipeEnv());
   tt.equal(forced.status, 0, forced.stderr);
   const info = JSON.parse(forced.stdout.trim().split('\n').pop()!) as { name: string; adapter: { software: boolean; vendor: string } };
   tt.equal(info.name, 'webgpu');

@@ -24,4 +24,8 @@ t.test('gpuCheck: what the worker trains on, and why not on a GPU', async (t) =>
   t.same(gpuCheck(wasm, [{ index: 0, name: 'NVIDIA H100' }], null), { warn: false, message: 'GPU check: TF_BACKEND=wasm: training on the CPU; nvidia-smi lists GPU 0 (NVIDIA H100)' }, 'wasm asked for');
   const webgpu = { name: 'webgpu', package: '@tensorflow/tfjs-backend-webgpu', version: '4.22.0', adapter: { vendor: 'nvidia', architecture: 'hopper', device: 'NVIDIA H100 80GB HBM3', description: '', driver: '', software: false } };
   t.same(gpuCheck(webgpu, [{ index: 0, name: 'NVIDIA H100' }], null), { warn: false, message: 'GPU check: training on NVIDIA H100 80GB HBM3 (webgpu)' });
+  const native = { name: 'tensorflow', package: '@tensorflow/tfjs-node', version: '4.22.0', tensorflow: '2.21.0' };
+  t.same(gpuCheck(native, [], noVulkan), { warn: false, message: `GPU check: no GPU adapter found (${noVulkan}): training on native TensorFlow 2.21.0 (@tensorflow/tfjs-node) (CPU)` }, 'auto on a CPU host with the engine');
+  t.same(gpuCheck(native, [], null), { warn: false, message: 'GPU check: TF_BACKEND=tensorflow: training on the CPU with native TensorFlow 2.21.0 (@tensorflow/tfjs-node)' }, 'tensorflow asked for');
+  t.same(gpuCheck({ ...native, package: '@tensorflow/tfjs-node-gpu' }, [{ index: 0, name: 'NVIDIA H100' }], null), { warn: false, message: 'GPU check: training on native TensorFlow 2.21.0 (@tensorflow/tfjs-node-gpu), CUDA' });
 });

@@ -87,12 +87,17 @@ function snapshotFile(record: JobRecord): string {
   return snapshots.length > 0 ? snapshots[snapshots.length - 1]!.dir : 'no snapshots';
 }
 
-/** The engine that really ran, e.g. `TensorFlow.js 4.22.0 (wasm)`, and its GPU; nothing before training starts. */
+/**
+ * The engine that really ran, e.g. `TensorFlow.js (wasm backend)` or `TensorFlow.js (tensorflow
+ * backend, TensorFlow 2.21.0)`, and its GPU; nothing before training starts.
+ */
 function engineOf(record: JobRecord): Record<string, unknown> {
   const engine = record.model?.engine;
   if (!engine) return {};
   const gpu = engine.adapter ? { gpu: `${engine.adapter.device} (${engine.adapter.description})`, 'tfjs adapter': engine.adapter } : {};
-  return { engine: `TensorFlow.js (${engine.name} backend)`, 'tfjs backend': engine.name, 'tfjs backend package': engine.package, 'tfjs version': engine.version, ...gpu };
+  const tensorflow = engine.tensorflow ? { 'tensorflow version': engine.tensorflow } : {};
+  const library = engine.tensorflow ? `, TensorFlow ${engine.tensorflow}` : '';
+  return { engine: `TensorFlow.js (${engine.name} backend${library})`, 'tfjs backend': engine.name, 'tfjs backend package': engine.package, 'tfjs version': engine.version, ...tensorflow, ...gpu };
 }
 
 /**

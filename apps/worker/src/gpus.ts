@@ -46,9 +46,11 @@ export function webgpuTarget(visible: WorkerInfo['gpus'], host: readonly HostGpu
  */
 export function gpuCheck(backend: BackendInfo, visible: WorkerInfo['gpus'], webgpuReason: string | null): { warn: boolean; message: string } {
   if (backend.name === 'webgpu') return { warn: false, message: `GPU check: training on ${backend.adapter?.device ?? 'a GPU'} (webgpu)` };
-  if (backend.name === 'tensorflow') return { warn: false, message: `GPU check: training on native TensorFlow (${backend.package})` };
+  const native = backend.name === 'tensorflow' ? `native TensorFlow${backend.tensorflow ? ` ${backend.tensorflow}` : ''} (${backend.package})` : null;
+  if (native && backend.package.endsWith('-gpu')) return { warn: false, message: `GPU check: training on ${native}, CUDA` };
+  const engine = native ?? backend.name;
   const listed = visible.map((g) => `GPU ${g.index} (${g.name})`).join(', ');
-  if (webgpuReason === null) return { warn: false, message: `GPU check: TF_BACKEND=${backend.name}: training on the CPU${listed ? `; nvidia-smi lists ${listed}` : ''}` };
-  if (listed) return { warn: true, message: `GPU check: nvidia-smi lists ${listed} but no GPU adapter is usable (${webgpuReason}): training on ${backend.name} (CPU)` };
-  return { warn: false, message: `GPU check: no GPU adapter found (${webgpuReason}): training on ${backend.name} (CPU)` };
+  if (webgpuReason === null) return { warn: false, message: `GPU check: TF_BACKEND=${backend.name}: training on the CPU${native ? ` with ${native}` : ''}${listed ? `; nvidia-smi lists ${listed}` : ''}` };
+  if (listed) return { warn: true, message: `GPU check: nvidia-smi lists ${listed} but no GPU adapter is usable (${webgpuReason}): training on ${engine} (CPU)` };
+  return { warn: false, message: `GPU check: no GPU adapter found (${webgpuReason}): training on ${engine} (CPU)` };
 }

@@ -51,7 +51,7 @@ export const WORKER_VARS = {
   QUEUE_LOCK_MS: v.int('A job whose worker stops renewing its lock this long (kill -9, lost host) goes back to the queue and resumes elsewhere (milliseconds)', '30000'),
   QUEUE_STALLED_CHECK_MS: v.int('How often a worker looks for such stalled jobs (milliseconds)', '15000'),
   CHECKPOINT_INTERVAL_MS: v.count('Training also checkpoints (weights, optimizer, iteration) when this long has passed since the last checkpoint, besides every snapshot and at shutdown (milliseconds; 0: only those)', '300000'),
-  TF_BACKEND: v.choice('TensorFlow.js backend for training and inference: auto tries tensorflow (tfjs-node-gpu, tfjs-node), then webgpu on a real GPU adapter (Dawn over Vulkan), then wasm, then cpu; webgpu also takes a software adapter (lavapipe, for tests)', 'auto', ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const),
+  TF_BACKEND: v.choice('TensorFlow.js backend for training and inference: auto tries tensorflow on CUDA (tfjs-node-gpu), then webgpu on a real GPU adapter (Dawn over Vulkan), then tensorflow on the CPU (tfjs-node), then wasm, then cpu (the tfjs-node packages: npm run engine -- tensorflow); webgpu also takes a software adapter (lavapipe, for tests)', 'auto', ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const),
 };
 
 function freeze<T extends object>(value: T): Readonly<T> {

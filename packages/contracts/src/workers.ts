@@ -16,12 +16,14 @@ export const GpuAdapterInfo = Type.Object({
 });
 export type GpuAdapterInfo = Static<typeof GpuAdapterInfo>;
 
-/** The TF.js backend a process runs: name, npm package, version, and its GPU on webgpu. */
+/** The TF.js backend a process runs: name, npm package, version, its GPU on webgpu, TensorFlow's version on tensorflow. */
 export const EngineInfo = Type.Object({
   name: Type.String(),
   package: Type.String(),
   version: Type.String(),
   adapter: Type.Optional(GpuAdapterInfo),
+  /** The TensorFlow library under the tensorflow backend (TF_Version), e.g. `2.21.0`. */
+  tensorflow: Type.Optional(Type.String()),
 });
 export type EngineInfo = Static<typeof EngineInfo>;
 

@@ -2,10 +2,12 @@
  * The one door to TensorFlow.js. Everything in ml imports `tf` (core ops) and `tfl` (layers)
  * from here, and the worker calls `initBackend` once at start-up.
  *
- * Order for `auto`: the native tensorflow backend (tfjs-node-gpu, then tfjs-node) when one is
- * installed — they download libtensorflow at install time, so build and CI machines lack them —
- * then webgpu on a real GPU adapter (Dawn through Vulkan) with our training kernels, then wasm
- * with our extra training kernels, then the pure-JS cpu backend. A software adapter (Mesa's
+ * Order for `auto`: native TensorFlow with CUDA (tfjs-node-gpu) when installed, then webgpu on a
+ * real GPU adapter (Dawn through Vulkan) with our training kernels, then native TensorFlow on the
+ * CPU (tfjs-node), then wasm with our extra training kernels, then the pure-JS cpu backend. The
+ * tfjs-node packages are there only where `npm run engine -- tensorflow` built them against
+ * PyPI's TensorFlow wheel (their own libtensorflow download is gone), so plain `npm ci` machines
+ * lack them. A software adapter (Mesa's
  * lavapipe) is never chosen by `auto`; `TF_BACKEND=webgpu` takes it, which is how tests run webgpu.
  */
 import { createRequire } from 'node:module';
@@ -33,6 +35,8 @@ export interface BackendInfo {
   version: string;
   /** The GPU it runs on (webgpu). */
   adapter?: GpuAdapter;
+  /** The TensorFlow library under the tensorflow backend (its C API's TF_Version), e.g. `2.21.0`. */
+  tensorflow?: string;
 }
 
 /** Options for `initBackend`; the defaults are what production wants. */
@@ -54,15 +58,31 @@ function packageVersion(name: string): string {
   return (require(`${name}/package.json`) as { version: string }).version;
 }
 
-async function tryTensorflow(): Promise<BackendInfo | null> {
-  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+/** Why the tensorflow backend did not load; null when it runs or no tfjs-node package is installed. */
+let tensorflowRefusal: string | null = null;
+
+const TENSORFLOW_GPU = '@tensorflow/tfjs-node-gpu';
+const TENSORFLOW_CPU = '@tensorflow/tfjs-node';
+
+async function tryTensorflow(packages: readonly string[]): Promise<BackendInfo | null> {
+  for (const pkg of packages) {
     try {
       require.resolve(pkg);
     } catch {
       continue;
     }
-    await import(pkg);
-    if (await tf.setBackend('tensorflow')) return { name: 'tensorflow', package: pkg, version: packageVersion(pkg) };
+    try {
+      // the package throws on import when its native addon is missing or its libraries do not load
+      await import(pkg);
+    } catch (err) {
+      tensorflowRefusal = `${pkg} is installed but does not load (${err instanceof Error ? err.message.split('\n')[0]!.trim() : String(err)}): npm run engine -- tensorflow builds it`;
+      continue;
+    }
+    if (await tf.setBackend('tensorflow')) {
+      tensorflowRefusal = null;
+      const binding = (tf.backend() as unknown as { binding: { TF_Version: string } }).binding;
+      return { name: 'tensorflow', package: pkg, version: packageVersion(pkg), tensorflow: binding.TF_Version };
+    }
   }
   return null;
 }
@@ -165,13 +185,15 @@ export async function initBackend(choice: BackendChoice = 'auto', options: InitB
   tf.env().set('PROD', true);
   const kernels = options.wasmKernels ?? WASM_TRAINING_KERNELS;
   let info: BackendInfo | null = null;
-  if (choice === 'auto') info = (await tryTensorflow()) ?? (await tryWebgpu(options, false)) ?? (await tryWasm(kernels)) ?? (await useCpu());
-  else if (choice === 'tensorflow') info = await tryTensorflow();
+  if (choice === 'auto') {
+    info = (await tryTensorflow([TENSORFLOW_GPU])) ?? (await tryWebgpu(options, false)) ?? (await tryTensorflow([TENSORFLOW_CPU]))
+      ?? (await tryWasm(kernels)) ?? (await useCpu());
+  } else if (choice === 'tensorflow') info = await tryTensorflow([TENSORFLOW_GPU, TENSORFLOW_CPU]);
   else if (choice === 'webgpu') info = await tryWebgpu(options, true);
   else if (choice === 'wasm') info = await tryWasm(kernels);
   else info = await useCpu();
   if (!info) {
-    const hint = choice === 'tensorflow' ? ': install @tensorflow/tfjs-node (or -gpu), or use TF_BACKEND=auto'
+    const hint = choice === 'tensorflow' ? `: ${tensorflowRefusal ?? "install @tensorflow/tfjs-node with 'npm run engine -- tensorflow'"}, or use TF_BACKEND=auto`
       : choice === 'webgpu' ? `: ${webgpuRefusal}` : '';
     throw new Error(`Expected TF_BACKEND=${choice} to load but it is not available on this machine${hint}`);
   }
