@@ -203,7 +203,7 @@ wait_done() { # $1 = datasets|models, $2 = id
 ds=$(curl -fsS -b "$jar" -XPOST "$HTTP/datasets/images/classification.json" -F dataset_name=mnist-subset -F folder_train=/data/mnist/train \
   -F resize_channels=1 -F resize_width=28 -F resize_height=28 -F encoding=png -F backend=lmdb | json 'v.id')
 wait_done datasets "$ds"
-curl -fsS "$HTTP/datasets/$ds.json" | json 'v.create_db_tasks.map((t) => `${t.stage} ${t.entry_count}`).join(", ")'; echo
+curl -fsS "$HTTP/datasets/$ds.json" | json 'v.CreateDbTasks.map((t) => `${t.name}: ${t.entries} entries`).join(", ")'; echo
 # two trainings at once: one worker trains one model at a time, so each replica takes one
 models=()
 for name in lenet-a lenet-b; do
