@@ -6,21 +6,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import t from 'tap';
-import type { WorkerInfo } from '@digits-ts/contracts';
 import { writeMnistPngs } from '../../scripts/mnist.ts';
 import { createDataset } from '../helpers/datasets.ts';
 import { tensorflowEngineMissing } from '../helpers/engines.ts';
 import { startWorkerProcess, waitForOutput } from '../helpers/processes.ts';
-import { login, multipart, startStack, waitForStatus, type Stack } from '../helpers/stack.ts';
+import { classifyOne, listWorkers, login, multipart, startStack, waitForStatus } from '../helpers/stack.ts';
 
-async function classifyOne(stack: Stack, modelId: string, image: string): Promise<[string, number][]> {
-  const body = multipart({ job_id: modelId }, { image_file: { filename: path.basename(image), data: await fs.readFile(image) } });
-  const res = await stack.app.inject({ method: 'POST', url: '/models/images/classification/classify_one.json', payload: body.payload, headers: body.headers });
-  if (res.statusCode !== 200) throw new Error(`classify_one answered ${res.statusCode}: ${res.body}`);
-  return (res.json() as { predictions: [string, number][] }).predictions;
-}
 
-const workers = async (stack: Stack) => ((await stack.app.inject('/workers.json')).json() as { workers: WorkerInfo[] }).workers;
 
 t.test('LeNet trains on native TensorFlow and classifies as it does on wasm', { skip: tensorflowEngineMissing() ?? false }, async (t) => {
   const stack = await startStack(t, { worker: false });
@@ -31,7 +23,7 @@ t.test('LeNet trains on native TensorFlow and classifies as it does on wasm', { 
   const version = /"tensorflow":"(2\.\d+\.\d+)"/.exec(native.output())?.[1];
   t.ok(version, `the start-up line names TensorFlow ${version}`);
   t.match(native.output(), `GPU check: TF_BACKEND=tensorflow: training on the CPU with native TensorFlow ${version} (@tensorflow/tfjs-node)`);
-  t.match((await workers(stack)).find((w) => w.pid === native.pid), { backend: { name: 'tensorflow', package: /^@tensorflow\/tfjs-node(-gpu)?$/, tensorflow: version } }, '/workers.json names it');
+  t.match((await listWorkers(stack)).find((w) => w.pid === native.pid), { backend: { name: 'tensorflow', package: /^@tensorflow\/tfjs-node(-gpu)?$/, tensorflow: version } }, '/workers.json names it');
 
   const cookie = await login(stack.app, 'alice');
   const ds = await createDataset(stack.app, cookie, { dataset_name: 'mnist', folder_train: path.join(mnistDir, 'train'), resize_channels: '1', resize_width: '28', resize_height: '28' });

@@ -6,12 +6,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import type { WorkerInfo } from '@digits-ts/contracts';
 import { writeMnistPngs } from '../../scripts/mnist.ts';
 import { createDataset } from '../helpers/datasets.ts';
 import { tensorflowEngineMissing } from '../helpers/engines.ts';
 import { startWorkerProcess } from '../helpers/processes.ts';
-import { login, multipart, startStack, waitForStatus, type Stack } from '../helpers/stack.ts';
+import { classifyOne, listWorkers, login, multipart, startStack, waitForStatus, type Stack } from '../helpers/stack.ts';
 import { lavapipeEnv, onLavapipe, useLavapipe } from '../helpers/webgpu.ts';
 
 useLavapipe();
@@ -32,14 +31,7 @@ async function trainLenet(t: Test, stack: Stack, cookie: string, name: string, d
   return { ...((await stack.app.inject(`/models/${id}.json`)).json() as Record<string, unknown>), val_outputs: training.val_outputs };
 }
 
-async function classifyOne(stack: Stack, modelId: string, image: string): Promise<[string, number][]> {
-  const body = multipart({ job_id: modelId }, { image_file: { filename: path.basename(image), data: await fs.readFile(image) } });
-  const res = await stack.app.inject({ method: 'POST', url: '/models/images/classification/classify_one.json', payload: body.payload, headers: body.headers });
-  if (res.statusCode !== 200) throw new Error(`classify_one answered ${res.statusCode}: ${res.body}`);
-  return (res.json() as { predictions: [string, number][] }).predictions;
-}
 
-const workers = async (stack: Stack) => ((await stack.app.inject('/workers.json')).json() as { workers: WorkerInfo[] }).workers;
 
 t.test('LeNet trains on webgpu and classifies as it does on wasm', async (t) => {
   const stack = await startStack(t, { env: { TF_BACKEND: 'webgpu' } });
@@ -50,7 +42,7 @@ t.test('LeNet trains on webgpu and classifies as it does on wasm', async (t) => 
   t.equal(ds.statusCode, 200, ds.body);
   const datasetId = (ds.json() as { id: string }).id;
 
-  const [gpuWorker] = await workers(stack);
+  const [gpuWorker] = await listWorkers(stack);
   const adapter = gpuWorker?.backend?.adapter;
   t.match(gpuWorker, { backend: { name: 'webgpu', package: '@tensorflow/tfjs-backend-webgpu', adapter: { software: onLavapipe } } }, '/workers.json reports webgpu and its adapter');
   if (onLavapipe) t.match(adapter, { vendor: 'mesa', device: /llvmpipe/ });
@@ -70,7 +62,7 @@ t.test('LeNet trains on webgpu and classifies as it does on wasm', async (t) => 
   const cpuEngine = tensorflowEngineMissing() === null ? 'tensorflow' : 'wasm';
   const cpu = await startWorkerProcess(t, { ...stack.env, ...lavapipeEnv(), TF_BACKEND: onLavapipe ? 'auto' : cpuEngine, TRAIN_THREADS: '1' });
   if (onLavapipe) t.match(cpu.output(), /"webgpu":"the only adapter is software \(llvmpipe/, 'auto says why it passed over webgpu');
-  const listed = await workers(stack);
+  const listed = await listWorkers(stack);
   t.match(listed.find((w) => w.pid === cpu.pid), { backend: { name: cpuEngine } }, `auto picks ${cpuEngine} on a machine without a GPU`);
 
   const accuracy = (m: ModelJson) => m.val_outputs.accuracy!.values.at(-1)!;

@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import type { JobRecord } from '@digits-ts/contracts';
+import type { JobRecord, WorkerInfo } from '@digits-ts/contracts';
 import { loadGatewayConfig, loadWorkerConfig } from '@digits-ts/config';
 import { createLogger } from '@digits-ts/logger';
 import { buildApp } from '../../apps/gateway/src/app.ts';
@@ -128,3 +128,16 @@ export function multipart(fields: Record<string, string>, files: Record<string, 
 }
 
 export type { LightMyRequestResponse };
+
+/** classify_one.json with an image file: the predictions, or an error naming the answer. */
+export async function classifyOne(stack: Stack, modelId: string, image: string): Promise<[string, number][]> {
+  const body = multipart({ job_id: modelId }, { image_file: { filename: path.basename(image), data: await fs.readFile(image) } });
+  const res = await stack.app.inject({ method: 'POST', url: '/models/images/classification/classify_one.json', payload: body.payload, headers: body.headers });
+  if (res.statusCode !== 200) throw new Error(`classify_one answered ${res.statusCode}: ${res.body}`);
+  return (res.json() as { predictions: [string, number][] }).predictions;
+}
+
+/** The workers /workers.json lists. */
+export async function listWorkers(stack: Stack): Promise<WorkerInfo[]> {
+  return ((await stack.app.inject('/workers.json')).json() as { workers: WorkerInfo[] }).workers;
+}
