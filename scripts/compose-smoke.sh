@@ -160,7 +160,7 @@ $DOCKER run --rm node:22-bookworm-slim node --version
 step project "project copy, MNIST subset in ./data, compose override"
 mkdir -p "$W/proj"
 (cd "$SRC" && git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf -) | tar -C "$W/proj" -xf -
-(cd "$SRC" && node --import tsx scripts/data.ts mnist "$W/proj/data/mnist" --per-class 40) | head -1
+(cd "$SRC" && node --import tsx scripts/data.ts mnist "$W/proj/data/mnist" --per-class 40)
 # builds on the host network (npm, apt): the only change to docker-compose.yml
 cat >"$W/compose.smoke.yml" <<EOF
 services:
