@@ -20,6 +20,8 @@
 # "compose smoke: FAILED …" (exit status 1), or "compose smoke: cannot run here: <why>" (exit
 # status 3: not root, no Docker engine installable or startable).
 set -Eeuo pipefail
+# (pipelines read their input to the end: `grep -q` or `head` closing early would kill the writer
+# with SIGPIPE, which pipefail turns into a failure)
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 # a tsconfig another run exported (scripts/test.sh does) may point into a removed checkout
@@ -186,7 +188,7 @@ json() { node -e 'const v = JSON.parse(require("fs").readFileSync(0, "utf8")); c
 for _ in $(seq 120); do [ "$(curl -fsS "$HTTP/workers.json" | json 'v.workers.length')" = 2 ] && break; sleep 1; done
 curl -fsS "$HTTP/workers.json" | json 'v.workers.map((w) => `worker ${w.id} on ${w.host}: ${w.queues.join(",")}, ${w.backend.name} ${w.backend.version}`).join("\n")'; echo
 [ "$(curl -fsS "$HTTP/workers.json" | json 'v.workers.length')" = 2 ] || die "two workers did not register"
-for c in 1 2; do $DOCKER logs "${PROJECT}_worker-cpu_$c" 2>&1 | grep -q 'GPU check: no GPU adapter found' || die "worker-cpu_$c printed no GPU check"; done
+for c in 1 2; do $DOCKER logs "${PROJECT}_worker-cpu_$c" 2>&1 | grep 'GPU check: no GPU adapter found' >/dev/null || die "worker-cpu_$c printed no GPU check"; done
 
 step walkthrough "login, dataset, LeNet 1 epoch on each replica, classify_one, download"
 jar=$W/cookie
@@ -212,11 +214,11 @@ for name in lenet-a lenet-b; do
 done
 for md in "${models[@]}"; do wait_done models "$md"; done
 md=${models[0]}
-ran_on() { local c; for c in 1 2; do $DOCKER logs "${PROJECT}_worker-cpu_$c" 2>&1 | grep '"msg":"training started"' | grep -q "\"jobId\":\"$1\"" && echo "$c"; done; return 0; }
+ran_on() { local c; for c in 1 2; do $DOCKER logs "${PROJECT}_worker-cpu_$c" 2>&1 | grep '"msg":"training started"' | grep "\" >/dev/nulljobId\":\"$1\"" && echo "$c"; done; return 0; }
 a=$(ran_on "${models[0]}"); b=$(ran_on "${models[1]}")
 echo "${models[0]} trained on worker-cpu_${a:-?}, ${models[1]} on worker-cpu_${b:-?}"
 [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ] || die "the two trainings did not run on both replicas"
-image=$(ls "$W"/proj/data/mnist/train/7/*.png | head -1)
+sevens=("$W"/proj/data/mnist/train/7/*.png); image=${sevens[0]}
 answer=$(curl -fsS -XPOST "$HTTP/models/images/classification/classify_one.json" -F job_id="$md" -F image_file=@"$image")
 echo "classify_one (a 7): $(json 'JSON.stringify(v.predictions.slice(0, 3))' <<<"$answer")"
 [ -n "$(json 'v.predictions[0][0]' <<<"$answer")" ] || die "classify_one gave no prediction"
@@ -229,16 +231,16 @@ gpu_image=${PROJECT}_worker
 net=${PROJECT}_default
 gpu_env=(-e REDIS_URL=redis://redis:6379 -e JOBS_DIR=/jobs -e WORKER_QUEUES=train)
 $DOCKER run -d --init --name smoke-gpu-auto --network "$net" "${gpu_env[@]}" -e TF_BACKEND=auto "$gpu_image" >/dev/null
-for _ in $(seq 60); do $DOCKER logs smoke-gpu-auto 2>&1 | grep -q 'GPU check' && break; sleep 1; done
+for _ in $(seq 60); do $DOCKER logs smoke-gpu-auto 2>&1 | grep 'GPU check' >/dev/null && break; sleep 1; done
 $DOCKER logs smoke-gpu-auto 2>&1 | grep -E 'gpu-entrypoint|GPU check' | sed 's/^/  /' | cut -c1-400
-$DOCKER logs smoke-gpu-auto 2>&1 | grep -q 'gpu-entrypoint: no GPU adapter' || die "the GPU entrypoint did not say there is no GPU"
-$DOCKER logs smoke-gpu-auto 2>&1 | grep -q 'GPU check: no GPU adapter found.*training on wasm' || die "the GPU image's worker did not fall back to wasm"
+$DOCKER logs smoke-gpu-auto 2>&1 | grep 'gpu-entrypoint: no GPU adapter' >/dev/null || die "the GPU entrypoint did not say there is no GPU"
+$DOCKER logs smoke-gpu-auto 2>&1 | grep 'GPU check: no GPU adapter found.*training on wasm' >/dev/null || die "the GPU image's worker did not fall back to wasm"
 $DOCKER stop -t 20 smoke-gpu-auto >/dev/null && $DOCKER rm smoke-gpu-auto >/dev/null
 set +e
 refused=$($DOCKER run --rm --init --network "$net" "${gpu_env[@]}" -e TF_BACKEND=webgpu "$gpu_image" 2>&1)
 status=$?
 set -e
-echo "TF_BACKEND=webgpu: exit status $status"; grep -o 'Expected TF_BACKEND=webgpu[^"]*' <<<"$refused" | head -1 | sed 's/^/  /'
+echo "TF_BACKEND=webgpu: exit status $status"; grep -o -m1 'Expected TF_BACKEND=webgpu[^"]*' <<<"$refused" | sed 's/^/  /' || true
 [ "$status" -ne 0 ] && grep -q 'Expected TF_BACKEND=webgpu to load but it is not available' <<<"$refused" || die "TF_BACKEND=webgpu without a GPU did not stop with a clear error"
 
 step stop "docker-compose stop (SIGTERM through init; workers' grace ${GRACE_S} s)"
