@@ -214,7 +214,7 @@ for name in lenet-a lenet-b; do
 done
 for md in "${models[@]}"; do wait_done models "$md"; done
 md=${models[0]}
-ran_on() { local c; for c in 1 2; do $DOCKER logs "${PROJECT}_worker-cpu_$c" 2>&1 | grep '"msg":"training started"' | grep "\" >/dev/nulljobId\":\"$1\"" && echo "$c"; done; return 0; }
+ran_on() { local c; for c in 1 2; do $DOCKER logs "${PROJECT}_worker-cpu_$c" 2>&1 | grep '"msg":"training started"' | grep -F "\"jobId\":\"$1\"" >/dev/null && echo "$c"; done; return 0; }
 a=$(ran_on "${models[0]}"); b=$(ran_on "${models[1]}")
 echo "${models[0]} trained on worker-cpu_${a:-?}, ${models[1]} on worker-cpu_${b:-?}"
 [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ] || die "the two trainings did not run on both replicas"
