@@ -97,7 +97,9 @@ function engineOf(record: JobRecord): Record<string, unknown> {
   const gpu = engine.adapter ? { gpu: `${engine.adapter.device} (${engine.adapter.description})`, 'tfjs adapter': engine.adapter } : {};
   const tensorflow = engine.tensorflow ? { 'tensorflow version': engine.tensorflow } : {};
   const library = engine.tensorflow ? `, TensorFlow ${engine.tensorflow}` : '';
-  return { engine: `TensorFlow.js (${engine.name} backend${library})`, 'tfjs backend': engine.name, 'tfjs backend package': engine.package, 'tfjs version': engine.version, ...tensorflow, ...gpu };
+  // the GPUs that shared the batches (several: data-parallel), each with its device
+  const gpus = record.model?.gpus?.length ? { gpus: record.model.gpus } : {};
+  return { engine: `TensorFlow.js (${engine.name} backend${library})`, 'tfjs backend': engine.name, 'tfjs backend package': engine.package, 'tfjs version': engine.version, ...tensorflow, ...gpu, ...gpus };
 }
 
 /**

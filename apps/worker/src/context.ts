@@ -4,6 +4,8 @@ import type { Logger } from '@digits-ts/logger';
 import type { JobStore, QueueProducer, Redis } from '@digits-ts/queue';
 import type { ImagePool } from './dataset-build/image-pool.ts';
 import type { ModelCache } from './inference/model-cache.ts';
+import type { WorkerInfo } from '@digits-ts/contracts';
+import type { HostGpu } from './gpus.ts';
 
 export interface WorkerContext {
   /** This process in the worker registry (`host:pid:key`); recorded with the snapshots it writes. */
@@ -22,6 +24,8 @@ export interface WorkerContext {
   models: ModelCache;
   /** Where the gateway stores uploaded images for inference (JOBS_DIR/.uploads). */
   uploadsDir: string;
+  /** The GPUs this worker may use (CUDA_VISIBLE_DEVICES) and every GPU nvidia-smi lists. */
+  gpus: { visible: WorkerInfo['gpus']; host: HostGpu[] };
   /** Abort controllers of the jobs this process is running, by job id. */
   running: Map<string, AbortController>;
 }

@@ -1,11 +1,13 @@
 /**
- * The GPUs a worker may use, for the registry and for choosing its WebGPU adapter:
- * CUDA_VISIBLE_DEVICES, named (and located on the PCI bus) by nvidia-smi when it runs.
+ * The GPUs a worker may use, for the registry and for choosing its WebGPU adapters:
+ * CUDA_VISIBLE_DEVICES, named (and located on the PCI bus) by nvidia-smi when it runs. A webgpu
+ * worker's own device drives the first; a training that asks for several GPUs also runs on the
+ * others (`trainingGpus`).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { WorkerInfo } from '@digits-ts/contracts';
-import type { BackendInfo, GpuTarget } from '@digits-ts/ml';
+import type { TrainModelOptions, WorkerInfo } from '@digits-ts/contracts';
+import { gpuSelection, type BackendInfo, type GpuSelection, type GpuTarget } from '@digits-ts/ml';
 
 const run = promisify(execFile);
 
@@ -53,4 +55,26 @@ export function gpuCheck(backend: BackendInfo, visible: WorkerInfo['gpus'], webg
   if (webgpuReason === null) return { warn: false, message: `GPU check: TF_BACKEND=${backend.name}: training on the CPU${native ? ` with ${native}` : ''}${listed ? `; nvidia-smi lists ${listed}` : ''}` };
   if (listed) return { warn: true, message: `GPU check: nvidia-smi lists ${listed} but no GPU adapter is usable (${webgpuReason}): training on ${engine} (CPU)` };
   return { warn: false, message: `GPU check: no GPU adapter found (${webgpuReason}): training on ${engine} (CPU)` };
+}
+
+/** The GPUs one training runs on: the trainer thread's, then one replica thread's each. */
+export interface TrainingGpus {
+  gpus: WorkerInfo['gpus'];
+  /** How each replica thread's Dawn device finds its GPU (`gpus[1..]`). */
+  replicaGpus: GpuSelection[];
+}
+
+/**
+ * The GPUs a training asking for `wanted` (its named list, else a count) runs on here: the
+ * worker's first GPU, which its own webgpu device drives (the trainer thread), then the other
+ * named ones, then any others, up to the count. Several GPUs train data-parallel, a replica
+ * thread per further GPU with its own device; a CPU engine trains on none.
+ */
+export function trainingGpus(wanted: TrainModelOptions['gpus'], backend: BackendInfo | null, visible: WorkerInfo['gpus'], host: readonly HostGpu[]): TrainingGpus {
+  if (backend?.name !== 'webgpu' || visible.length === 0) return { gpus: [], replicaGpus: [] };
+  const count = Math.min(Math.max(wanted.list.length, wanted.count), visible.length);
+  const named = wanted.list.map((i) => visible.find((g) => g.index === i)).filter((g) => g !== undefined);
+  const order = [visible[0]!, ...named, ...visible].filter((g, i, all) => all.findIndex((o) => o.index === g.index) === i);
+  const gpus = order.slice(0, count);
+  return { gpus, replicaGpus: gpus.slice(1).map((g) => gpuSelection(host.find((h) => h.index === g.index) ?? null, host)) };
 }

@@ -61,6 +61,8 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Wo
   let pool: ImagePool | null = null;
   const key = randomBytes(3).toString('hex');
   const id = `${os.hostname()}:${process.pid}:${key}`;
+  const host = await hostGpus();
+  const gpus = visibleGpus(config.visibleGpus, host);
   const ctx: WorkerContext = {
     workerId: id,
     config, log, redis,
@@ -71,17 +73,17 @@ export async function startWorker(config: WorkerConfig, log: Logger): Promise<Wo
     running: new Map(),
     models: new ModelCache(config.inferCacheModels),
     uploadsDir: path.join(config.jobsDir, UPLOADS_DIR),
+    gpus: { visible: gpus, host },
   };
   if (config.queues.includes('ingest')) ctx.imagePool(); // start the image threads now, not in the first build
-  const host = await hostGpus();
-  const gpus = visibleGpus(config.visibleGpus, host);
-  // one GPU per worker process: a webgpu backend drives the first GPU it may use, and no other
+  // the process's webgpu backend drives the first GPU it may use; a training asking for several
+  // GPUs runs a replica thread with its own device on each further one (gpus.ts trainingGpus)
   const gpu = gpuSelection(webgpuTarget(gpus, host), host);
   const backend = config.queues.includes('train') || config.queues.includes('infer') ? await initBackend(config.tfBackend, { gpu }) : null;
   // nothing runs on a lost device: leave at once, so the job's lock runs out and another worker
   // continues from its checkpoint (a graceful stop would checkpoint from the dead device)
   if (backend?.name === 'webgpu') onGpuLost((reason) => { log.fatal({ reason }, 'GPU device lost: exiting'); process.exit(1); });
-  if (backend?.name === 'webgpu' && gpus.length > 1) log.warn({ gpus, used: gpus[0] }, 'a webgpu worker drives one GPU: start one worker per GPU (CUDA_VISIBLE_DEVICES=N)');
+  if (backend?.name === 'webgpu' && gpus.length > 1) log.info({ gpus }, 'a training that asks for several GPUs trains data-parallel across them; others run on the first');
   await subscribeAborts(subscriber, config.redis.prefix, (jobId) => ctx.running.get(jobId)?.abort());
   await warnUnlessNoeviction(redis, log);
   // a trainer also serves its own queue, for jobs placed on its GPUs; one training at a time across both

@@ -89,6 +89,8 @@ export const ModelState = Type.Object({
   batchSize: Nullable(Type.Integer()),
   /** Threads that shared each training batch (1 + data-parallel replicas kept after tuning). */
   replicas: Nullable(Type.Integer()),
+  /** The GPUs that shared each batch (webgpu; the trainer thread's first), with the adapter each device ran on. */
+  gpus: Type.Optional(Type.Array(Type.Object({ index: Type.Integer({ minimum: 0 }), name: Type.String(), device: Type.Optional(Type.String()) }))),
 });
 export type ModelState = Static<typeof ModelState>;
 

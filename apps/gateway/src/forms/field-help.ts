@@ -150,7 +150,7 @@ export const FIELD_HELP: Readonly<Record<string, FieldHelp>> = {
   select_gpu: { label: 'GPU', help: '"next" (default) takes whichever GPU is free next, or a GPU index asks for that one. With no GPU a worker trains on its CPU.' },
   select_gpus: { label: 'GPUs', help: 'The GPU indices to train on. The job waits until all of them are free, and a live training worker must have them.' },
   select_gpus_list: { label: 'GPU List', help: 'The GPU indices to train on as a comma-separated list, e.g. 0,1; overrides the GPUs selected above.' },
-  select_gpu_count: { label: 'Number of GPUs', help: 'How many GPUs to train on when none are named. At least 1, default 1.' },
+  select_gpu_count: { label: 'Number of GPUs', help: 'How many GPUs to train on when none are named: 2 or more train data-parallel on one worker that has that many. At least 1, default 1.' },
   crop_size: { label: 'Crop Size', help: 'If set, training takes a random square crop of this many pixels from each image (inference uses the whole image scaled to it). Optional, at least 1 and not above the dataset\'s image height or width.' },
   use_mean: { label: 'Subtract Mean', help: 'Subtract the dataset\'s mean image ("image", default) or its mean pixel ("pixel") from every input, or nothing ("none").' },
   aug_flip: { label: 'Flipping', help: 'Randomly flip each training image: horizontally, vertically, either, or not at all (default). DIGITS-TS applies every augmentation whatever the framework.' },

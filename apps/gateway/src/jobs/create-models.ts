@@ -3,9 +3,9 @@
  * record per sweep combination, and each job either queued (dataset Done) or left Waiting
  * until its dataset build ends.
  */
-import { isRunningStatus, JOB_TYPES, newJobRecord, snapshotOf, type JobRecord } from '@digits-ts/contracts';
+import { isRunningStatus, JOB_TYPES, newJobRecord, snapshotOf, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
 import { addFormError, type FormErrors, type ModelJobSpec, type ModelTask, type ParsedModelForm } from '../forms/index.ts';
-import { addDatasetWaiter, enqueueTraining, listWorkers, settleDatasetWaiters, trainersWithGpus, type PlacementDeps } from '@digits-ts/queue';
+import { addDatasetWaiter, enqueueTraining, listWorkers, settleDatasetWaiters, trainersWithGpuCount, trainersWithGpus, type PlacementDeps } from '@digits-ts/queue';
 import { FormError } from '../plugins/errors.ts';
 import type { Services } from '../services.ts';
 
@@ -42,21 +42,29 @@ async function checkReferences(services: Services, form: ParsedModelForm, task: 
       }
     }
   }
-  await checkGpus(services, form.jobs[0]!.options.gpus.list, errors);
+  await checkGpus(services, form.jobs[0]!.options.gpus, errors);
   if (Object.keys(errors).length > 0) throw new FormError(errors);
   return dataset!;
 }
 
 /**
  * GPUs named explicitly (`select_gpus`, `select_gpus_list`, `select_gpu=<index>`) must be on a
- * live worker that trains; a count alone runs anywhere (on CPU where no worker has GPUs, §8.1).
+ * live worker that trains; a count alone runs anywhere (on CPU where no worker has GPUs, §8.1),
+ * but one job trains on one worker, so a count of 2 or more is 1..the most GPUs a live training
+ * worker has (DIGITS: 1..the configured GPUs, 1 with none).
  */
-async function checkGpus(services: Services, wanted: readonly number[], errors: FormErrors): Promise<void> {
-  if (wanted.length === 0) return;
+async function checkGpus(services: Services, wanted: TrainModelOptions['gpus'], errors: FormErrors): Promise<void> {
+  if (wanted.list.length === 0 && wanted.count <= 1) return;
   const workers = await listWorkers(services.redis, services.config.redis.prefix);
-  if (trainersWithGpus(workers, wanted).length > 0) return;
+  if (wanted.list.length === 0) {
+    if (trainersWithGpuCount(workers, wanted.count).length > 0) return;
+    const most = Math.max(1, ...trainersWithGpus(workers, []).map((w) => w.gpus.length));
+    addFormError(errors, 'select_gpu_count', `Number must be between 1 and ${most}.`);
+    return;
+  }
+  if (trainersWithGpus(workers, wanted.list).length > 0) return;
   const have = trainersWithGpus(workers, []).filter((w) => w.gpus.length > 0).map((w) => `${w.host} has ${w.gpus.map((g) => g.index).join(', ')}`);
-  addFormError(errors, 'select_gpus', `No live training worker has GPU${wanted.length > 1 ? 's' : ''} ${wanted.join(', ')}; ${have.length > 0 ? have.join('; ') : 'no live training worker has any GPU'}`);
+  addFormError(errors, 'select_gpus', `No live training worker has GPU${wanted.list.length > 1 ? 's' : ''} ${wanted.list.join(', ')}; ${have.length > 0 ? have.join('; ') : 'no live training worker has any GPU'}`);
 }
 
 function newModelRecord(id: string, username: string, form: ParsedModelForm, job: ModelJobSpec, waiting: boolean): JobRecord {

@@ -52,7 +52,7 @@ export function createTrainModelProcessor(ctx: WorkerContext) {
     try {
       const dataset = await ctx.store.get(datasetId);
       if (!dataset || dataset.status !== 'D') throw Errors.DATASET_NOT_READY(`dataset ${datasetId} is not Done`);
-      const { setup, description } = await prepareTraining(ctx, record, datasetId, options, signal);
+      const { setup, description, gpus } = await prepareTraining(ctx, record, datasetId, options, signal);
       dispose = () => {
         setup.network.model.dispose();
         releaseCachedBuffers();
@@ -71,8 +71,9 @@ export function createTrainModelProcessor(ctx: WorkerContext) {
       // the mean as plain JSON (HWC, RGB), so a downloaded model runs without a protobuf reader
       if (setup.mean) await fs.writeFile(path.join(ctx.store.jobDir(jobId), 'mean.json'), JSON.stringify({ mode: options.useMean, shape: inputShapeOfDataset(setup), layout: 'HWC', channels: 'RGB', values: Array.from(setup.mean, (v) => Math.round(v * 1e4) / 1e4) }));
       await ctx.store.update(jobId, (r) => ({ ...r, model: checkpoint && r.model ? resumedState(r.model, checkpoint, ctx.workerId) : initialState(inputShape, setup.batchSize) }));
+      if (gpus.length > 0) await updateModel(ctx, jobId, (m) => ({ ...m, gpus }));
       if (checkpoint) log.info({ iteration: checkpoint.iteration, epoch: checkpoint.epoch }, 'training resumes from its checkpoint');
-      log.info({ network: description, backend: backendInfo(), train: setup.train.count, val: setup.val?.count ?? 0, streamed: isStreamed(setup.train), batchSize: setup.batchSize, threads: setup.threads }, 'training started');
+      log.info({ network: description, backend: backendInfo(), train: setup.train.count, val: setup.val?.count ?? 0, streamed: isStreamed(setup.train), batchSize: setup.batchSize, threads: setup.threads, gpus }, 'training started');
       let lastProgress = 0;
       let epochStarted = performance.now();
       let wholeEpochs = 0;
@@ -96,7 +97,10 @@ export function createTrainModelProcessor(ctx: WorkerContext) {
         onSnapshot: (epoch, dir) => updateModel(ctx, jobId, (m) => ({ ...m, snapshots: [...m.snapshots.filter((s) => s.epoch !== epoch), { epoch, dir: path.basename(dir), worker: ctx.workerId }] })),
         onCheckpoint: ({ iteration, epoch }) => updateModel(ctx, jobId, (m) => ({ ...m, checkpoint: { iteration, epoch } })),
       });
-      await updateModel(ctx, jobId, (m) => ({ ...m, imagesPerSecond: Math.round(result.imagesPerSecond), replicas: result.threads }));
+      // the GPUs that shared the batches, each with the adapter its device ran on
+      const adapters = [backendInfo()?.adapter, ...result.replicaAdapters];
+      const trainedOn = gpus.slice(0, result.threads).map((g, i) => ({ ...g, ...(adapters[i] ? { device: adapters[i].device } : {}) }));
+      await updateModel(ctx, jobId, (m) => ({ ...m, imagesPerSecond: Math.round(result.imagesPerSecond), replicas: result.threads, ...(trainedOn.length > 0 ? { gpus: trainedOn } : {}) }));
       trainingImagesPerSecond.set(result.imagesPerSecond);
       // free the network before saying Done: Redis shows Done while job.json is still being
       // written, and whoever reads it (the next job on this GPU, a test) expects the memory back

@@ -5,11 +5,14 @@ import { createRandom, stageDbPath } from '@digits-ts/dataset';
 import { backendInfo, inMemoryBytes, inputShapeOf, loadSamples, streamedSplit, type BuiltNetwork, type Split, type SplitInfo, type TrainSetup } from '@digits-ts/ml';
 import type { WorkerContext } from '../context.ts';
 import { readDatasetInputs } from './dataset-inputs.ts';
+import { trainingGpus } from '../gpus.ts';
 import { datumDecoder, decoderModule } from './decode.ts';
 import { resolveNetwork } from './network.ts';
 
 export interface PreparedTraining {
   setup: TrainSetup;
+  /** The GPUs it trains on (webgpu): the trainer thread's first, then each replica thread's. */
+  gpus: WorkerContext['gpus']['visible'];
   description: string;
   labels: string[];
 }
@@ -59,8 +62,11 @@ export async function prepareTraining(ctx: WorkerContext, record: JobRecord, dat
   checkTargets(network, trainSamples);
   const defaults = network.defaults;
   const crop = options.cropSize;
+  const devices = trainingGpus(options.gpus, backendInfo(), ctx.gpus.visible, ctx.gpus.host);
+  const engine = backendInfo()?.name ?? 'cpu';
   return {
     description,
+    gpus: devices.gpus,
     labels: manifest.labels,
     setup: {
       network, train: trainSamples, val, options,
@@ -74,8 +80,10 @@ export async function prepareTraining(ctx: WorkerContext, record: JobRecord, dat
         preprocessing: { imageDims: manifest.imageDims, crop, useMean: options.useMean, meanFile: manifest.mean, whitening: options.augmentation.whitening },
       },
       random: createRandom(options.randomSeed ?? Date.now() >>> 0),
-      // native TensorFlow already uses every core (or the GPU), webgpu the GPU; replicas help wasm and cpu only
-      threads: ['wasm', 'cpu'].includes(backendInfo()?.name ?? 'cpu') ? ctx.config.trainThreads : 1,
+      // native TensorFlow already uses every core (or the GPU); replicas help wasm and cpu, and
+      // on webgpu carry the batch to the further GPUs the job asked for (kept: it asked for them)
+      threads: ['wasm', 'cpu'].includes(engine) ? ctx.config.trainThreads : 1 + devices.replicaGpus.length,
+      ...(devices.replicaGpus.length > 0 ? { replicaGpus: devices.replicaGpus, keepThreads: true } : {}),
     },
   };
 }

@@ -1,11 +1,14 @@
-/** Messages between the trainer and its replica threads (data-parallel training on CPU cores). */
+/** Messages between the trainer and its replica threads (data-parallel training on CPU cores, or on several GPUs). */
 import type { Augmentation } from '@digits-ts/contracts';
 import type { HeadInfo } from '../networks/index.ts';
 import type { BackendChoice } from '../tf.ts';
+import type { GpuAdapter, GpuSelection } from '../webgpu/dawn.ts';
 
 /** What a replica needs once: the model, the shared samples and the shared exchange buffers. */
 export interface ReplicaInit {
   backend: BackendChoice;
+  /** webgpu: the GPU this replica's own device runs on (default: the first adapter Vulkan lists). */
+  gpu?: GpuSelection;
   /** `model.toJSON()` of the training graph (all heads). */
   topology: string;
   heads: HeadInfo[];
@@ -25,5 +28,5 @@ export interface ReplicaInit {
 /** Compute the gradients of the samples at `indices`; `fresh`: load the weights now in the buffer first. */
 export interface ReplicaStep { indices: number[]; scale: number; fresh: boolean }
 
-/** Gradients are in the buffer; `losses` are this half's per-head mean losses. */
-export type ReplicaReply = { ok: true; losses: number[] } | { ok: false; message: string };
+/** Gradients are in the buffer; `losses` are this share's per-head mean losses. The ready reply carries the replica's GPU on webgpu. */
+export type ReplicaReply = { ok: true; losses: number[]; adapter?: GpuAdapter } | { ok: false; message: string };

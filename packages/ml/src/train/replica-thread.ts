@@ -1,7 +1,9 @@
 /**
  * Replica thread entry: holds a copy of the training graph on its own backend, and for each
  * step reads the trainer's weights, computes the gradients of its share of the batch and writes
- * them back. The trainer applies the update, so replicas keep no optimizer state.
+ * them back. The trainer applies the update, so replicas keep no optimizer state. On webgpu each
+ * replica thread opens its own Dawn instance and device (one GPU each); it reads tensors with
+ * `data()`, as webgpu in Node cannot read synchronously.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createRandom } from '@digits-ts/dataset';
@@ -13,7 +15,7 @@ import type { ReplicaInit, ReplicaReply, ReplicaStep } from './replica-protocol.
 import type { Samples } from '../batches/samples.ts';
 
 const init = workerData as ReplicaInit;
-await initBackend(init.backend);
+const backend = await initBackend(init.backend, init.gpu ? { gpu: init.gpu } : {});
 const model = await tfl.models.modelFromJSON(JSON.parse(init.topology) as never);
 const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
 const weights = new Float32Array(init.weights);
@@ -40,11 +42,11 @@ function loadWeights(): void {
   }
 }
 
-function step({ indices, scale, fresh }: ReplicaStep): number[] {
+async function step({ indices, scale, fresh }: ReplicaStep): Promise<number[]> {
   if (fresh) loadWeights();
   const n = indices.length;
   fillBatch(samples, indices, batch, x, y, t ?? undefined);
-  return tf.tidy(() => {
+  const { grads, losses } = tf.tidy(() => {
     const input = tf.tensor4d(x.subarray(0, n * h * w * c), [n, h, w, c]);
     const labels = labelTensors(y, t, n, samples.targetSize ?? 1);
     let losses: tf.Scalar[] = [];
@@ -52,18 +54,22 @@ function step({ indices, scale, fresh }: ReplicaStep): number[] {
       losses = headLosses(model, init.heads, input, labels, batch.random).map((l) => tf.keep(l));
       return tf.addN(losses.map((l, i) => tf.mul(l, init.heads[i]!.weight * scale))) as tf.Scalar;
     }, vars);
-    let offset = 0;
-    for (const v of vars) {
-      gradients.set(grads[v.name]!.dataSync() as Float32Array, offset);
-      offset += v.size;
-    }
-    const values = losses.map((l) => l.dataSync()[0]!);
-    tf.dispose(losses);
-    return values;
+    return { grads, losses };
   });
+  try {
+    const read = await Promise.all(vars.map((v) => grads[v.name]!.data() as Promise<Float32Array>));
+    let offset = 0;
+    read.forEach((values, i) => {
+      gradients.set(values, offset);
+      offset += vars[i]!.size;
+    });
+    return (await Promise.all(losses.map((l) => l.data()))).map((v) => v[0]!);
+  } finally {
+    tf.dispose([grads, losses]);
+  }
 }
 
-parentPort!.on('message', (message: ReplicaStep | 'close') => {
+parentPort!.on('message', async (message: ReplicaStep | 'close') => {
   if (message === 'close') {
     model.dispose();
     parentPort!.close();
@@ -71,10 +77,10 @@ parentPort!.on('message', (message: ReplicaStep | 'close') => {
   }
   let reply: ReplicaReply;
   try {
-    reply = { ok: true, losses: step(message) };
+    reply = { ok: true, losses: await step(message) };
   } catch (err) {
     reply = { ok: false, message: (err as Error).message };
   }
   parentPort!.postMessage(reply);
 });
-parentPort!.postMessage({ ok: true, losses: [] } satisfies ReplicaReply);
+parentPort!.postMessage({ ok: true, losses: [], ...(backend.adapter ? { adapter: backend.adapter } : {}) } satisfies ReplicaReply);

@@ -1,13 +1,15 @@
 /**
- * The trainer's side of data-parallel training: one replica thread per extra CPU core. Each
- * step the trainer publishes its weights, hands a replica its share of the batch, computes its
- * own share meanwhile, then averages the gradients — one update, as if one thread ran the batch.
+ * The trainer's side of data-parallel training: one replica thread per extra CPU core, or on
+ * webgpu per extra GPU (each thread its own device). Each step the trainer publishes its weights,
+ * hands a replica its share of the batch, computes its own share meanwhile, then averages the
+ * gradients — one update, as if one thread ran the batch.
  */
 import { Worker } from 'node:worker_threads';
 import { Errors } from '@digits-ts/contracts';
 import { backendInfo, tf, type BackendChoice } from '../tf.ts';
 import type { ReplicaInit, ReplicaReply, ReplicaStep } from './replica-protocol.ts';
 import type { Samples } from '../batches/samples.ts';
+import type { GpuAdapter, GpuSelection } from '../webgpu/dawn.ts';
 import type { TrainSetup } from './trainer.ts';
 
 /** `view` in shared memory (copied once unless it is already), so every replica reads the same bytes. */
@@ -23,6 +25,8 @@ export class Replica {
   private failure: Error | null = null;
   private readonly weights: Float32Array;
   private readonly gradients: Float32Array;
+  /** The GPU the replica's device runs on (webgpu). */
+  adapter: GpuAdapter | null = null;
 
   private constructor(private readonly worker: Worker, weights: SharedArrayBuffer, gradients: SharedArrayBuffer, private readonly vars: tf.Variable[]) {
     this.weights = new Float32Array(weights);
@@ -47,13 +51,15 @@ export class Replica {
   /**
    * Starts a replica of `setup.network.model` that reads its batches' positions in `samples`
    * (the training split in memory, or a streamed split's ring); resolves when it is ready for its first step.
+   * `gpu`: on webgpu, the GPU its device runs on.
    */
-  static async start(setup: TrainSetup, samples: Samples, vars: tf.Variable[], seed: number, maxBatch: number): Promise<Replica> {
+  static async start(setup: TrainSetup, samples: Samples, vars: tf.Variable[], seed: number, maxBatch: number, gpu?: GpuSelection): Promise<Replica> {
     const total = vars.reduce((n, v) => n + v.size, 0);
     const weights = new SharedArrayBuffer(total * 4);
     const gradients = new SharedArrayBuffer(total * 4);
     const init: ReplicaInit = {
       backend: (backendInfo()?.name ?? 'cpu') as BackendChoice,
+      ...(gpu ? { gpu } : {}),
       topology: JSON.stringify(setup.network.model.toJSON(null, false)),
       heads: setup.network.heads,
       weights, gradients,
@@ -64,11 +70,26 @@ export class Replica {
       },
       crop: setup.crop, mirror: setup.mirror, mean: setup.mean, augmentation: setup.options.augmentation, seed, maxBatch,
     };
-    const worker = new Worker(new URL('./replica-bootstrap.mjs', import.meta.url), { workerData: { ...init, entry: new URL('./replica-thread.ts', import.meta.url).href } });
-    const replica = new Replica(worker, weights, gradients, vars);
-    const ready = await replica.next();
-    if (!ready.ok) throw Errors.INTERNAL(`a training replica did not start: ${ready.message}`);
-    return replica;
+    // the Vulkan loader reads the process's real environment, which only the main thread writes:
+    // set the replica's GPU choice while its Dawn instance starts, one replica at a time
+    const saved = Object.keys(gpu?.env ?? {}).map((k) => [k, process.env[k]] as const);
+    Object.assign(process.env, gpu?.env ?? {});
+    try {
+      const worker = new Worker(new URL('./replica-bootstrap.mjs', import.meta.url), { workerData: { ...init, entry: new URL('./replica-thread.ts', import.meta.url).href } });
+      const replica = new Replica(worker, weights, gradients, vars);
+      const ready = await replica.next();
+      if (!ready.ok) {
+        await replica.close();
+        throw Errors.INTERNAL(`a training replica did not start: ${ready.message}`);
+      }
+      replica.adapter = ready.adapter ?? null;
+      return replica;
+    } finally {
+      for (const [k, v] of saved) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   }
 
   /**
@@ -76,14 +97,30 @@ export class Replica {
    * unchanged since the last call (the later batches of one accumulated iteration).
    */
   begin(indices: number[], scale: number, publish: boolean): Promise<ReplicaReply> {
-    let offset = 0;
-    for (const v of publish ? this.vars : []) {
-      this.weights.set(v.dataSync() as Float32Array, offset);
-      offset += v.size;
-    }
     const reply = this.next();
-    this.worker.postMessage({ indices, scale, fresh: publish } satisfies ReplicaStep);
+    const post = () => this.worker.postMessage({ indices, scale, fresh: publish } satisfies ReplicaStep);
+    if (!publish) post();
+    else if (tf.getBackend() === 'webgpu') {
+      // webgpu reads only asynchronously (the reads are queued before this thread's own share)
+      return Promise.all(this.vars.map((v) => v.data() as Promise<Float32Array>)).then((read) => {
+        this.publish(read);
+        post();
+        return reply;
+      });
+    } else {
+      // the CPU backends read at once, so the replica starts before this thread's share blocks it
+      this.publish(this.vars.map((v) => v.dataSync() as Float32Array));
+      post();
+    }
     return reply;
+  }
+
+  private publish(values: Float32Array[]): void {
+    let offset = 0;
+    values.forEach((v) => {
+      this.weights.set(v, offset);
+      offset += v.length;
+    });
   }
 
   /** The replica's gradients as tensors keyed like `tf.variableGrads`' result. */

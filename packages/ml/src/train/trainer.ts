@@ -19,6 +19,7 @@ import { Replica } from './replicas.ts';
 import { Solver } from './solver.ts';
 import { ReplicaTuner } from './replica-tuner.ts';
 import { StepClock } from '../webgpu/queue.ts';
+import type { GpuAdapter, GpuSelection } from '../webgpu/dawn.ts';
 
 export interface TrainSetup {
   network: BuiltNetwork;
@@ -36,8 +37,10 @@ export interface TrainSetup {
   /** Stored in each snapshot's model.json (labels, preprocessing). */
   metadata: Record<string, unknown>;
   random: RandomSource;
-  /** Threads sharing each batch (data-parallel replicas on CPU backends); default 1. */
+  /** Threads sharing each batch (data-parallel replicas on CPU cores, or one per GPU on webgpu); default 1. */
   threads?: number;
+  /** webgpu: the GPU of each replica thread (replica r on `replicaGpus[r - 1]`), the trainer keeping its own. */
+  replicaGpus?: GpuSelection[];
   /** Keep the replicas even when timing says one thread is as fast (tests); default false. */
   keepThreads?: boolean;
   /** Continue from `<jobDir>/checkpoint/` instead of iteration 1. */
@@ -66,6 +69,8 @@ export interface TrainResult {
   snapshots: { epoch: number; dir: string }[];
   /** Threads that shared each batch. */
   threads: number;
+  /** webgpu: the GPU of each replica thread that shared the batches (the trainer's own is `backendInfo()`'s). */
+  replicaAdapters: GpuAdapter[];
   /** The checkpoint this run continued from, if any. */
   resumedFrom: CheckpointInfo | null;
 }
@@ -103,6 +108,7 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
   // training time: the stretches of steps, reports, validation and snapshots left out
   const clock = new StepClock();
   let threadsUsed = 1;
+  let replicaAdapters: GpuAdapter[] = [];
   let resumedFrom: CheckpointInfo | null = null;
   // solver iterations applied so far, and where the newest checkpoint stands
   let done = 0;
@@ -125,7 +131,7 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
     const first = done + 1;
     // a replica needs at least one sample of every batch
     const threads = Math.min(setup.threads ?? 1, setup.batchSize);
-    for (let r = 1; r < threads; r++) solver.replicas.push(await Replica.start(setup, trainData.samples, solver.vars, Math.floor(setup.random() * 2 ** 31) + r, setup.batchSize));
+    for (let r = 1; r < threads; r++) solver.replicas.push(await Replica.start(setup, trainData.samples, solver.vars, Math.floor(setup.random() * 2 ** 31) + r, setup.batchSize, setup.replicaGpus?.[r - 1]));
     const tuner = new ReplicaTuner(first, solver.replicas.length > 0 && !setup.keepThreads);
     clock.resume();
     for (let iter = first; iter <= schedule.maxIter; iter++) {
@@ -139,6 +145,7 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
       done = iter;
       if (tuner.took(iter, performance.now() - started)) await solver.dropReplicas();
       threadsUsed = 1 + solver.replicas.length;
+      replicaAdapters = solver.replicas.flatMap((r) => (r.adapter ? [r.adapter] : []));
       const last = iter === schedule.maxIter;
       const epoch = epochOf(iter, schedule.itersPerEpoch);
       const display = iter % schedule.display === 0 || last;
@@ -176,5 +183,5 @@ export async function train(setup: TrainSetup, hooks: TrainHooks = {}): Promise<
     await valData?.close();
   }
   const images = (schedule.maxIter - (resumedFrom?.iteration ?? 0)) * setup.batchSize * iterSize;
-  return { schedule, imagesPerSecond: images / (clock.ms / 1000), snapshots, threads: threadsUsed, resumedFrom };
+  return { schedule, imagesPerSecond: images / (clock.ms / 1000), snapshots, threads: threadsUsed, replicaAdapters, resumedFrom };
 }

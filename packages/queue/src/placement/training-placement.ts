@@ -1,7 +1,8 @@
 /**
- * Where a model's training runs: a job that names GPUs (`select_gpus`) goes to the own queue of
- * a live training worker that has them (an idle one first); any other job to the shared `train`
- * queue. Models waiting for their dataset are placed when it finishes.
+ * Where a model's training runs: a job that names GPUs (`select_gpus`), or asks for several
+ * (`select_gpu_count` ≥ 2, trained data-parallel on one worker), goes to the own queue of a live
+ * training worker that has them (an idle one first); any other job to the shared `train` queue.
+ * Models waiting for their dataset are placed when it finishes.
  */
 import { isRunningStatus, trainPayloadOf, type JobRecord, type QueueRef, type TrainModelOptions, type WorkerInfo } from '@digits-ts/contracts';
 import type { JobStore } from '../store/job-store.ts';
@@ -17,10 +18,16 @@ export function trainersWithGpus(workers: readonly WorkerInfo[], gpus: readonly 
   return workers.filter((w) => w.trainQueue !== null && gpus.every((i) => w.gpus.some((g) => g.index === i)));
 }
 
-/** The queue for a training that asks for GPU indices `gpus` (empty: any worker). */
-export async function trainingQueueFor(redis: Redis, prefix: string, gpus: readonly number[]): Promise<QueueRef> {
-  if (gpus.length === 0) return 'train';
-  const fits = trainersWithGpus(await listWorkers(redis, prefix), gpus);
+/** The training workers among `workers` that have at least `count` GPUs. */
+export function trainersWithGpuCount(workers: readonly WorkerInfo[], count: number): WorkerInfo[] {
+  return workers.filter((w) => w.trainQueue !== null && w.gpus.length >= count);
+}
+
+/** The queue for a training that asks for `gpus`: its named indices, else a count (1: any worker). */
+export async function trainingQueueFor(redis: Redis, prefix: string, gpus: TrainModelOptions['gpus']): Promise<QueueRef> {
+  if (gpus.list.length === 0 && gpus.count <= 1) return 'train';
+  const workers = await listWorkers(redis, prefix);
+  const fits = gpus.list.length > 0 ? trainersWithGpus(workers, gpus.list) : trainersWithGpuCount(workers, gpus.count);
   // none left (it stopped since the form was checked): the shared queue still trains it somewhere
   if (fits.length === 0) return 'train';
   fits.sort((a, b) => a.jobs.length - b.jobs.length);
@@ -29,7 +36,7 @@ export async function trainingQueueFor(redis: Redis, prefix: string, gpus: reado
 
 /** Enqueues `record`'s training where it is placed, and records that queue in the job record. */
 export async function enqueueTraining(deps: PlacementDeps, record: JobRecord): Promise<void> {
-  const queue = await trainingQueueFor(deps.redis, deps.prefix, (record.params as TrainModelOptions).gpus.list);
+  const queue = await trainingQueueFor(deps.redis, deps.prefix, (record.params as TrainModelOptions).gpus);
   if (record.queueJob && record.queueJob.queue !== queue) {
     const queueJob = { ...record.queueJob, queue };
     await deps.store.update(record.id, (r) => ({ ...r, queueJob }));
