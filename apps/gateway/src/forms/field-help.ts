@@ -26,7 +26,7 @@ export const FIELD_HELP: Readonly<Record<string, FieldHelp>> = {
   group_name: { label: 'Group Name', help: 'An optional group name; jobs with the same group are shown together on the home page.' },
   method: {
     label: 'Type',
-    help: 'Where the job\'s input comes from. For an image-classification dataset: "folder" (default, one subfolder per class) or "textfile" (image lists); a prebuilt dataset is always "prebuilt"; for a model it names the network: "standard" (default), "previous" (fine-tune another model) or "custom". DIGITS\' "s3" datasets and "pretrained" networks are not supported.',
+    help: 'Where the job\'s input comes from. For an image-classification dataset: "folder" (default, one subfolder per class) or "textfile" (image lists); a prebuilt dataset is always "prebuilt"; for a model it names the network: "standard" (default), "previous" (fine-tune another model), "custom" or "pretrained" (start from an imported pretrained model). DIGITS\' "s3" datasets are not supported.',
   },
 
   // ---- image-classification dataset (contract §6.1)
@@ -116,7 +116,7 @@ export const FIELD_HELP: Readonly<Record<string, FieldHelp>> = {
   },
   standard_networks: { label: 'Standard Networks', help: 'A built-in network: LeNet (28×28 grayscale, e.g. MNIST), AlexNet or GoogLeNet (256×256 color). Required when the network type is standard; generic models have none.' },
   previous_networks: { label: 'Previous Networks', help: 'An existing model of the same kind to start from; its network is reused and its weights are loaded from the snapshot chosen beside it (0: no weights, −1: newest). Required when the network type is previous.' },
-  pretrained_networks: { label: 'Pretrained Networks', help: 'A pretrained-model job to start from. DIGITS-TS does not support pretrained networks; fine-tune a previous model instead.' },
+  pretrained_networks: { label: 'Pretrained Networks', help: 'A pretrained-model job (imported with /pretrained_models/new or upload_archive) whose weights the training starts from; layers whose shapes differ (a classifier for another number of classes) start fresh.' },
   custom_network: {
     label: 'Custom Network',
     help: 'The network definition as text: a TensorFlow.js/Keras layers model as JSON, or a Caffe prototxt. Lua (Torch) and Python (TensorFlow) definitions are code and are refused. Required when the network type is custom.',

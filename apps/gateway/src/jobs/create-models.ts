@@ -42,6 +42,10 @@ async function checkReferences(services: Services, form: ParsedModelForm, task: 
       }
     }
   }
+  if (network.method === 'pretrained') {
+    const pretrained = await services.store.get(network.jobId);
+    if (!pretrained || pretrained.kind !== 'pretrained' || pretrained.status !== 'D') addFormError(errors, 'pretrained_networks', STALE_JOB);
+  }
   await checkGpus(services, form.jobs[0]!.options.gpus.list, errors);
   if (Object.keys(errors).length > 0) throw new FormError(errors);
   return dataset!;

@@ -48,6 +48,8 @@ export function extensionDatasetLayout(extensionId: string): FormLayout | null {
 export interface ModelLayoutChoices {
   datasets: Choice[];
   previousModels: Choice[];
+  /** Imported pretrained-model jobs (Done). */
+  pretrainedModels?: Choice[];
   /** Classification models offer the standard networks; generic ones only custom networks. */
   standard: boolean;
 }
@@ -79,7 +81,7 @@ export function modelLayout(choices: ModelLayoutChoices): FormLayout {
       method: { control: 'radio', choices: methods },
       standard_networks: { control: 'radio', choices: networks },
       previous_networks: { control: 'select', choices: [{ value: '', label: 'None' }, ...choices.previousModels] },
-      pretrained_networks: { control: 'select', choices: [{ value: '', label: 'None available' }] },
+      pretrained_networks: { control: 'select', choices: [{ value: '', label: (choices.pretrainedModels ?? []).length > 0 ? 'None' : 'None available' }, ...(choices.pretrainedModels ?? [])] },
       custom_network: { control: 'textarea' },
     },
     checkedByDefault: ['shuffle'],

@@ -13,7 +13,7 @@ import { wantsJson } from '../plugins/negotiation.ts';
 import type { Services } from '../services.ts';
 import { baseDict, DIGITS_VERSION, IndexSchema, indexOrder, modelDict } from '../job-json.ts';
 
-const KIND_PREFIX = { dataset: '/datasets', model: '/models' } as const;
+const KIND_PREFIX = { dataset: '/datasets', model: '/models', pretrained: '/pretrained_models' } as const;
 
 /** A job's status, or `{error}` for an unknown one (§4.1). */
 const StatusSchema = Type.Object({ error: Type.Union([Type.String(), Type.Null()]), status: Type.Optional(Type.String()), name: Type.Optional(Type.String()), type: Type.Optional(Type.String()) });
@@ -35,7 +35,7 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
     const byId = new Map(records.map((r) => [r.id, r]));
     if (!json) {
       const rows = (kind: JobRecord['kind']) => records.filter((r) => r.kind === kind).map((r) => jobRow(r, byId.get(r.datasetId ?? '') ?? null));
-      return reply.page('home', { title: PAGE_TITLES.home, datasets: rows('dataset'), models: rows('model') });
+      return reply.page('home', { title: PAGE_TITLES.home, datasets: rows('dataset'), models: rows('model'), pretrained: rows('pretrained') });
     }
     const body = Buffer.from(JSON.stringify({
       version: DIGITS_VERSION,

@@ -1,9 +1,10 @@
 /**
  * Turns a model form's network choice into a built network: a standard one, a custom layers
- * JSON, or (method=previous) the previous model's architecture with its snapshot's weights.
+ * JSON, (method=previous) the previous model's architecture with its snapshot's weights, or
+ * (method=pretrained) a pretrained-model job's network with its imported weights.
  */
 import path from 'node:path';
-import { Errors, snapshotOf, type JobRecord, type NetworkChoice, type TrainModelOptions } from '@digits-ts/contracts';
+import { Errors, snapshotOf, type JobRecord, type NetworkChoice, type PretrainedParams, type TrainModelOptions } from '@digits-ts/contracts';
 import type { JobStore } from '@digits-ts/queue';
 import { buildCustomNetwork, buildStandardNetwork, loadPreviousWeights, type BuiltNetwork } from '@digits-ts/ml';
 
@@ -13,11 +14,23 @@ export interface ResolvedNetwork {
   description: string;
 }
 
-/** Follows method=previous back to the standard or custom network at the start of the chain. */
-async function rootChoice(store: JobStore, choice: NetworkChoice): Promise<Exclude<NetworkChoice, { method: 'previous' }>> {
+type RootChoice = Extract<NetworkChoice, { method: 'standard' | 'custom' }>;
+
+/** The pretrained-model job `jobId`, imported (Done). */
+async function pretrainedJob(store: JobStore, jobId: string): Promise<JobRecord & { params: PretrainedParams }> {
+  const record = await store.get(jobId);
+  if (!record || record.kind !== 'pretrained') throw Errors.JOB_NOT_FOUND(`pretrained model ${jobId} no longer exists`);
+  const { network } = record.params as PretrainedParams;
+  if (record.status !== 'D' || !network) throw Errors.MODEL_NOT_READY(`pretrained model ${jobId} has not been imported`);
+  return record as JobRecord & { params: PretrainedParams };
+}
+
+/** Follows method=previous back to the standard, custom or pretrained network at the start of the chain. */
+async function rootChoice(store: JobStore, choice: NetworkChoice): Promise<RootChoice> {
   let current: NetworkChoice = choice;
   const seen = new Set<string>();
-  while (current.method === 'previous') {
+  while (current.method === 'previous' || current.method === 'pretrained') {
+    if (current.method === 'pretrained') return (await pretrainedJob(store, current.jobId)).params.network!;
     if (seen.has(current.jobId)) throw Errors.NETWORK_INVALID('previous models form a cycle');
     seen.add(current.jobId);
     const record = await store.get(current.jobId);
@@ -27,7 +40,7 @@ async function rootChoice(store: JobStore, choice: NetworkChoice): Promise<Exclu
   return current;
 }
 
-async function buildChoice(choice: Exclude<NetworkChoice, { method: 'previous' }>, inputShape: [number, number, number], classes: number | null, seed: number | undefined): Promise<BuiltNetwork> {
+async function buildChoice(choice: RootChoice, inputShape: [number, number, number], classes: number | null, seed: number | undefined): Promise<BuiltNetwork> {
   if (choice.method === 'custom') return buildCustomNetwork(choice.definition, inputShape, classes, seed);
   if (classes === null) throw Errors.NETWORK_INVALID('generic models have no standard networks; use method=custom');
   try {
@@ -48,10 +61,14 @@ export async function resolveNetwork(store: JobStore, options: TrainModelOptions
   const network = await buildChoice(root, inputShape, classes, seed);
   const name = root.method === 'custom' ? 'custom' : root.name;
   const choice = options.network;
-  if (choice.method !== 'previous' || choice.epoch === 0) return { network, description: name };
+  if (choice.method === 'standard' || choice.method === 'custom' || (choice.method === 'previous' && choice.epoch === 0)) return { network, description: name };
   try {
-    const previous = (await store.get(choice.jobId)) as JobRecord;
-    const snapshot = snapshotOf(previous, choice.epoch);
+    const previous = choice.method === 'pretrained' ? await pretrainedJob(store, choice.jobId) : (await store.get(choice.jobId)) as JobRecord;
+    const snapshot = snapshotOf(previous, choice.method === 'pretrained' ? -1 : choice.epoch);
+    if (choice.method === 'pretrained') {
+      const { copied } = await loadPreviousWeights(network, path.join(store.jobDir(previous.id), snapshot.dir));
+      return { network, description: `${name} (from pretrained ${previous.id}: ${copied.length} layers)` };
+    }
     await loadPreviousWeights(network, path.join(store.jobDir(previous.id), snapshot.dir));
     return { network, description: `${name} (from ${previous.id} epoch ${snapshot.epoch})` };
   } catch (err) {
