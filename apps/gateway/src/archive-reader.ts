@@ -44,53 +44,58 @@ class Collector {
 
 const tooLarge = (maxBytes: number) => Errors.UPLOAD_TOO_LARGE(`the archive unpacks to more than ${maxBytes} bytes (UPLOAD_MAX_BYTES)`);
 
+/**
+ * Reads every member; the first problem is kept and thrown once the tar has been read through
+ * (the members after it are drained unread), so no stream is left erroring with no listener.
+ */
 async function readTar(data: Buffer, out: Collector): Promise<void> {
   const extract = tar.extract();
+  let failure: unknown = null;
   const done = new Promise<void>((resolve, reject) => {
     extract.on('entry', (header, stream, next) => {
       const chunks: Buffer[] = [];
       let size = 0;
-      let failed = false;
-      const fail = (err: unknown) => {
-        failed = true;
-        stream.resume();
-        extract.destroy(err as Error);
-      };
-      if (header.type !== 'file' && header.type !== 'directory') {
-        // contiguous-file and the like hold bytes too; links and devices never belong in a model
-        if (header.type !== 'contiguous-file') return fail(invalid(`the archive member ${JSON.stringify(header.name)} is a ${header.type}; only files are imported`));
+      stream.on('error', () => {}); // the extract's own error reports it
+      if (failure === null) {
+        // contiguous-file holds bytes too; links and devices never belong in a model
+        if (!['file', 'contiguous-file', 'directory'].includes(header.type ?? 'file')) failure = invalid(`the archive member ${JSON.stringify(header.name)} is a ${header.type}; only files are imported`);
+        else {
+          try {
+            memberPath(header.name);
+          } catch (err) {
+            failure = err;
+          }
+        }
       }
-      try {
-        memberPath(header.name);
-      } catch (err) {
-        return fail(err);
-      }
-      stream.on('data', (data: unknown) => {
-        const chunk = data as Buffer;
+      stream.on('data', (piece: unknown) => {
+        if (failure !== null) return;
+        const chunk = piece as Buffer;
         size += chunk.length;
-        if (size > out.room()) return fail(tooLarge(out.room() + size - chunk.length));
-        chunks.push(chunk);
+        if (size > out.room()) failure = tooLarge(out.room());
+        else chunks.push(chunk);
       });
       stream.on('end', () => {
-        if (failed) return;
-        try {
-          if (header.type !== 'directory') out.add(header.name, Buffer.concat(chunks));
-          next();
-        } catch (err) {
-          fail(err);
+        if (failure === null && header.type !== 'directory') {
+          try {
+            out.add(header.name, Buffer.concat(chunks));
+          } catch (err) {
+            failure = err;
+          }
         }
+        next();
       });
+      stream.resume();
     });
     extract.on('finish', resolve);
     extract.on('error', reject);
   });
-  Readable.from([data]).pipe(extract as unknown as NodeJS.WritableStream);
+  extract.end(data);
   try {
     await done;
   } catch (err) {
-    if ((err as { code?: unknown }).code === Errors.ARCHIVE_INVALID.code || (err as { code?: unknown }).code === Errors.UPLOAD_TOO_LARGE.code) throw err;
     throw invalid(`the archive could not be read as tar: ${(err as Error).message}`);
   }
+  if (failure !== null) throw failure;
 }
 
 /** The system's bzip2 (as for downloads), its output capped at `maxBytes`. */

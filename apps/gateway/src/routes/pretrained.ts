@@ -5,14 +5,14 @@
  * converts them (`import-pretrained`), and a bad weights file ends that job in Error.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Errors, PRETRAINED_FILES } from '@digits-ts/contracts';
+import { Errors, isAppError, PRETRAINED_FILES } from '@digits-ts/contracts';
 import { readArchive } from '../archive-reader.ts';
 import { parsePretrainedForm, planArchive, PRETRAINED_FORM, PRETRAINED_UPLOADS } from '../forms/index.ts';
 import { createPretrained } from '../jobs/create-pretrained.ts';
 import { loadJob } from '../jobs/load.ts';
 import { pretrainedDict } from '../job-json.ts';
 import { formBody } from '../openapi.ts';
-import { FormError } from '../plugins/errors.ts';
+import { FormError, sendError } from '../plugins/errors.ts';
 import { readForm } from '../plugins/form.ts';
 import { requireUsername } from '../plugins/identity.ts';
 import { wantsJson } from '../plugins/negotiation.ts';
@@ -40,7 +40,17 @@ export async function pretrainedRoutes(app: FastifyInstance): Promise<void> {
   app.post('/pretrained_models/new', { schema: newSchema }, create);
   app.post('/pretrained_models/new.json', { schema: newSchema }, create);
 
-  const upload = async (request: FastifyRequest) => {
+  const upload = async (request: FastifyRequest, reply: FastifyReply) => {
+    try {
+      return await uploadArchive(request);
+    } catch (err) {
+      // DIGITS' route answers JSON only (its failures a 500 {"status": …}): ours in the JSON envelope
+      if (!isAppError(err)) throw err;
+      request.log.info({ code: err.code, msg: err.message }, 'archive refused');
+      return sendError(request, reply, err, true);
+    }
+  };
+  const uploadArchive = async (request: FastifyRequest) => {
     const form = await readForm(request);
     const username = requireUsername(request, form);
     const archive = form.files.get('archive');
