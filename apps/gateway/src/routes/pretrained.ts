@@ -36,7 +36,7 @@ export async function pretrainedRoutes(app: FastifyInstance): Promise<void> {
     if (wantsJson(request)) return pretrainedDict(record, services.config.jobsDir);
     return reply.redirect(PRETRAINED_TAB, 302);
   };
-  const newSchema = { summary: 'Import a Caffe model: deploy.prototxt + .caffemodel (+ labels) (§4.4)', tags: ['pretrained'], form: formBody(PRETRAINED_FORM, [...PRETRAINED_UPLOADS]) };
+  const newSchema = { summary: 'Import a Caffe model: deploy.prototxt + .caffemodel (+ labels) (§4.4)', tags: ['models'], form: formBody(PRETRAINED_FORM, [...PRETRAINED_UPLOADS]) };
   app.post('/pretrained_models/new', { schema: newSchema }, create);
   app.post('/pretrained_models/new.json', { schema: newSchema }, create);
 
@@ -63,9 +63,9 @@ export async function pretrainedRoutes(app: FastifyInstance): Promise<void> {
     // DIGITS answers {"status": "success"}; the job id is ours, for API clients to follow the import
     return { status: 'success', job_id: record.id };
   };
-  app.post('/pretrained_models/upload_archive', { schema: { summary: 'Import a model archive (tar, tar.gz, tar.bz2, zip with info.json, §11.4)', tags: ['pretrained'], form: formBody({}, ['archive']) } }, upload);
+  app.post('/pretrained_models/upload_archive', { schema: { summary: 'Import a model archive (tar, tar.gz, tar.bz2, zip with info.json, §11.4)', tags: ['models'], form: formBody({}, ['archive']) } }, upload);
 
-  app.get('/pretrained_models/:id', { schema: { summary: 'A pretrained model as JSON', tags: ['pretrained'] } }, async (request: FastifyRequest<{ Params: { id: string } }>) => {
+  app.get('/pretrained_models/:id', { schema: { summary: 'A pretrained model as JSON', tags: ['models'] } }, async (request: FastifyRequest<{ Params: { id: string } }>) => {
     return pretrainedDict(await loadJob(services, request.params.id, 'pretrained'), services.config.jobsDir);
   });
 }
