@@ -84,6 +84,16 @@ t.test('pretrained models: Caffe import, archive round trip, fine-tuning, bad in
     t.ok(worst <= 0.0051, `every confidence is the reference's, rounded to 2 decimals (worst gap ${worst.toFixed(4)})`);
     t.ok(classes.size >= 2, `the weights spread the digits over ${classes.size} classes`);
 
+    // the browser's side: the form page, DIGITS' redirect to the pretrained tab, the home page's list
+    const page = await stack.app.inject({ url: '/pretrained_models/new', headers: { cookie } });
+    t.equal(page.statusCode, 200);
+    t.match(page.body, /name="weights_file"[\s\S]*name="model_def_file"|name="model_def_file"[\s\S]*name="weights_file"/);
+    const browser = await post('/pretrained_models/new', { job_name: 'from the page', image_type: '1', width: '28', height: '28' }, caffeFiles());
+    t.equal(browser.statusCode, 302);
+    t.equal(browser.headers.location, '/?tab=3');
+    const home = await stack.app.inject({ url: '/', headers: { cookie } });
+    t.match(home.body, new RegExp(`data-job="${caffeId}"[\\s\\S]*caffe lenet`));
+
     // the same net declared with an Input layer imports the same
     const inputLayerId = await importCaffe('caffe lenet (Input layer)', caffeFiles(lenetFile(), lenetDeployPrototxt(true)));
     t.equal(await waitForStatus(stack.app, inputLayerId, 120_000), 'Done');

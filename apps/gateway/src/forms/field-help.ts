@@ -165,6 +165,16 @@ export const FIELD_HELP: Readonly<Record<string, FieldHelp>> = {
   aug_hsv_s: { label: 'Saturation', help: `Standard deviation ${HSV_SHIFT}, default 0.04.` },
   aug_hsv_v: { label: 'Value', help: `Standard deviation ${HSV_SHIFT}, default 0.06.` },
 
+  // ---- pretrained models (§4.4)
+  job_name: { label: 'Model Name', help: 'A name for the imported model, shown in the pretrained-model list and in the model forms. Required.' },
+  image_type: { label: 'Image Type', help: 'The images the network takes: "3" color (default) or "1" grayscale. A deploy.prototxt that declares its input shape decides this itself.' },
+  width: { label: 'Width', help: 'Width in pixels images are resized to before the network sees them, 1 to 4096, default 224. A deploy.prototxt that declares its input shape decides this itself.' },
+  height: { label: 'Height', help: 'Height in pixels images are resized to before the network sees them, 1 to 4096, default 224. A deploy.prototxt that declares its input shape decides this itself.' },
+  weights_file: { label: 'Weights (.caffemodel)', help: 'The trained weights: a Caffe .caffemodel (binary NetParameter, V1 or V2). Its layers are matched to the network by name. Required.' },
+  model_def_file: { label: 'Model Definition (deploy.prototxt)', help: 'The network as Caffe prototxt, usually the deploy.prototxt that came with the weights (an input declaration, no data or loss layers). Required.' },
+  labels_file: { label: 'Labels File (optional)', help: 'A text file with one class name per line, in the order of the network\'s outputs. Without it the model still classifies, by index.' },
+  archive: { label: 'Model Archive', help: 'A model archive as downloaded from a model page (tar, tar.gz, tar.bz2 or zip holding info.json), or a Caffe archive whose info.json names its .caffemodel and prototxt.' },
+
   // ---- inference forms (§10)
   job_id: { label: 'Model', help: 'The id of the model to run. Required.' },
   snapshot_epoch: { label: 'Select Model', help: 'Which snapshot of the model to use, by its epoch. Blank or −1 uses the newest one.' },

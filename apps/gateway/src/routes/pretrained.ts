@@ -16,9 +16,17 @@ import { FormError, sendError } from '../plugins/errors.ts';
 import { readForm } from '../plugins/form.ts';
 import { requireUsername } from '../plugins/identity.ts';
 import { wantsJson } from '../plugins/negotiation.ts';
+import { PRETRAINED_LAYOUT } from '../pages/form-layouts.ts';
+import { pageLogin, reshowOnFormError, sendFormPage, type FormPage } from '../pages/form-pages.ts';
+import { PAGE_TITLES } from '../pages/titles.ts';
 
 /** The pretrained tab of the home page (§4.4). */
 const PRETRAINED_TAB = '/?tab=3';
+
+const newPretrainedPage = async (): Promise<FormPage> => ({
+  title: PAGE_TITLES.newPretrainedModel, action: '/pretrained_models/new', layout: PRETRAINED_LAYOUT,
+  intro: 'Imports a Caffe model (deploy.prototxt and .caffemodel) for classification and as the start of new trainings. A model archive downloaded from a model page is imported with POST /pretrained_models/upload_archive (file field "archive").',
+});
 
 export async function pretrainedRoutes(app: FastifyInstance): Promise<void> {
   const services = app.services;
@@ -37,8 +45,12 @@ export async function pretrainedRoutes(app: FastifyInstance): Promise<void> {
     return reply.redirect(PRETRAINED_TAB, 302);
   };
   const newSchema = { summary: 'Import a Caffe model: deploy.prototxt + .caffemodel (+ labels) (§4.4)', tags: ['models'], form: formBody(PRETRAINED_FORM, [...PRETRAINED_UPLOADS]) };
-  app.post('/pretrained_models/new', { schema: newSchema }, create);
+  app.post('/pretrained_models/new', { schema: newSchema }, reshowOnFormError(newPretrainedPage, create));
   app.post('/pretrained_models/new.json', { schema: newSchema }, create);
+  app.get('/pretrained_models/new', { schema: { summary: 'New pretrained model form (HTML)', tags: ['pages'] } }, async (request, reply) => {
+    if (!pageLogin(request, reply)) return reply;
+    return sendFormPage(reply, await newPretrainedPage());
+  });
 
   const upload = async (request: FastifyRequest, reply: FastifyReply) => {
     try {
