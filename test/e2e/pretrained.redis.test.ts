@@ -94,6 +94,11 @@ t.test('pretrained models: Caffe import, archive round trip, fine-tuning, bad in
     const home = await stack.app.inject({ url: '/', headers: { cookie } });
     t.match(home.body, new RegExp(`data-job="${caffeId}"[\\s\\S]*caffe lenet`));
 
+    // customize answers the network a training from it builds: the deploy net with its loss added
+    const customize = await post(`/models/customize?network=${caffeId}&framework=caffe`, {});
+    t.equal(customize.statusCode, 200, customize.body);
+    t.match((customize.json() as { network: string }).network, /name: "prob"[\s\S]*type: "SoftmaxWithLoss" bottom: "ip2"/);
+
     // the same net declared with an Input layer imports the same
     const inputLayerId = await importCaffe('caffe lenet (Input layer)', caffeFiles(lenetFile(), lenetDeployPrototxt(true)));
     t.equal(await waitForStatus(stack.app, inputLayerId, 120_000), 'Done');
