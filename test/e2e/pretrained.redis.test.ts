@@ -7,6 +7,7 @@ import path from 'node:path';
 import tar from 'tar-stream';
 import t from 'tap';
 import { encodeImage } from '@digits-ts/imaging';
+import { loadModel, type tfl } from '@digits-ts/ml';
 import { mnistImage, readMnist, writeMnistPngs } from '../../scripts/mnist.ts';
 import { writeCaffeModel } from '../helpers/caffemodel-writer.ts';
 import { createDataset } from '../helpers/datasets.ts';
@@ -107,6 +108,7 @@ t.test('pretrained models: Caffe import, archive round trip, fine-tuning, bad in
 
   let trainedId = '';
   let datasetId = '';
+  const archiveIds: string[] = [];
   await t.test('a trained model\'s download archive re-imports and classifies identically, in every format', async (t) => {
     const mnistDir = path.join(stack.dataDir, 'mnist');
     await writeMnistPngs(mnistDir, { splits: ['train'], perClass: 30 });
@@ -125,6 +127,7 @@ t.test('pretrained models: Caffe import, archive round trip, fine-tuning, bad in
       t.equal(res.statusCode, 200, res.body);
       t.match(res.json(), { status: 'success' });
       const id = (res.json() as { job_id: string }).job_id;
+      archiveIds.push(id);
       t.equal(await waitForStatus(stack.app, id, 120_000), 'Done', `the .${ext} import`);
       t.match((await stack.app.inject(`/pretrained_models/${id}.json`)).json(), { name: 'lenet', framework: 'tensorflow', 'mean subtraction': 'image' });
       const again = await Promise.all(images.slice(0, 4).map((i) => classifyOne(stack, id, i.file)));
@@ -143,6 +146,37 @@ t.test('pretrained models: Caffe import, archive round trip, fine-tuning, bad in
       // the dataset's labels are "0".."9", the pretrained job's "digit-0".."digit-9"
       t.same(tuned, pretrained.map(([label, pct]) => [label.slice(6), pct]), `${path.basename(image.file)}: the pretrained model's scores`);
     }
+    // the new-model page offers the imported models
+    const page = await stack.app.inject({ url: '/models/images/classification/new', headers: { cookie } });
+    t.match(page.body, new RegExp(`<option value="${caffeId}"`));
+
+    // another number of classes: the classifier starts fresh, every other layer is the pretrained one's
+    const threeDir = path.join(stack.dataDir, 'three');
+    for (const d of ['0', '1', '2']) await fs.cp(path.join(stack.dataDir, 'mnist', 'train', d), path.join(threeDir, d), { recursive: true });
+    const ds = await createDataset(stack.app, cookie, { dataset_name: 'three', folder_train: threeDir, resize_channels: '1', resize_width: '28', resize_height: '28' });
+    const threeId = (ds.json() as { id: string }).id;
+    t.equal(await waitForStatus(stack.app, threeId, 120_000), 'Done');
+    for (const [what, pretrainedId] of [['caffe', caffeId], ['archive', archiveIds[0]!]] as const) {
+      const tuned = await post('/models/images/classification.json', { model_name: `3 from ${what}`, dataset: threeId, framework: 'caffe', method: 'pretrained', pretrained_networks: pretrainedId, train_epochs: '1', learning_rate: '0', use_mean: 'none' });
+      t.equal(tuned.statusCode, 200, tuned.body);
+      const tunedId = (tuned.json() as { id: string }).id;
+      t.equal(await waitForStatus(stack.app, tunedId, 300_000), 'Done', `${what}: trained on 3 classes`);
+      const snapshotOf = async (id: string) => {
+        const record = (await stack.app.services.store.get(id))!;
+        return loadModel(path.join(stack.jobsDir, id, record.model!.snapshots.at(-1)!.dir));
+      };
+      const [from, to] = [await snapshotOf(pretrainedId), await snapshotOf(tunedId)];
+      const weighted = (m: tfl.LayersModel) => m.layers.filter((l) => l.weights.length > 0);
+      const last = weighted(to).at(-1)!;
+      t.same(last.getWeights()[0]!.shape.at(-1), 3, `${what}: the classifier has 3 outputs`);
+      for (const layer of weighted(to).slice(0, -1)) {
+        t.same(layer.getWeights().map((w) => Array.from(w.dataSync())), from.getLayer(layer.name).getWeights().map((w) => Array.from(w.dataSync())), `${what}: ${layer.name} is the pretrained one's`);
+      }
+      from.dispose();
+      to.dispose();
+      t.match((await classifyOne(stack, tunedId, images[0]!.file)).map(([label]) => label).sort(), ['0', '1', '2']);
+    }
+
     const unknown = await post('/models/images/classification.json', { model_name: 'x', dataset: datasetId, framework: 'caffe', method: 'pretrained', pretrained_networks: trainedId, train_epochs: '1' });
     t.equal(unknown.statusCode, 400);
     t.match(unknown.json(), { errors: { pretrained_networks: [/doesn't exist/] } });

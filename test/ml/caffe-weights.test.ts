@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { declaredInputShape, trainableCaffeText } from '@digits-ts/caffe';
+import { declaredInputShape, trainableCaffeText, withClassifierWidth } from '@digits-ts/caffe';
 import { buildCustomNetwork, readCaffeModel } from '@digits-ts/ml';
 import { tf } from '../../packages/ml/src/tf.ts';
 import { buildStandardNetwork, loadCaffeWeights, type BuiltNetwork } from '../../packages/ml/src/networks/index.ts';
@@ -57,6 +57,15 @@ test('a deploy.prototxt (input_shape or an Input layer) made trainable takes the
     dispose(net);
   }
   t.equal(trainableCaffeText(lenetPrototxt), lenetPrototxt, 'a net with a loss is left as it is');
+  // fine-tuning on 3 classes: the classifier (ip2, what the loss reads) gets 3 outputs, nothing else changes
+  const trainable = trainableCaffeText(lenetDeployPrototxt());
+  const three = withClassifierWidth(trainable, 3);
+  t.equal(three, trainable.replace('num_output: 10', 'num_output: 3'));
+  t.equal(withClassifierWidth(trainable, 10), trainable, 'already 10 wide');
+  const net = await buildCustomNetwork(three, [28, 28, 1], 3);
+  t.same(net.model.getLayer('ip2').getWeights()[0]!.shape, [500, 3]);
+  t.same(net.model.getLayer('ip1').getWeights()[0]!.shape, [800, 500], 'ip1 keeps its 500 outputs');
+  dispose(net);
   t.equal(declaredInputShape(lenetPrototxt), null, 'a train_val net declares no input');
 });
 

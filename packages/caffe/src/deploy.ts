@@ -44,3 +44,24 @@ export function declaredInputShape(text: string): [number, number, number] | nul
   const inputShape = input?.param('input_param', FIELDS.input).messages('shape', FIELDS.blobShape)[0];
   return inputShape ? fromDims(inputShape.ints('dim', 0)) : null;
 }
+
+/**
+ * `text` whose classifier — the InnerProduct producing what the SoftmaxWithLoss reads — gives
+ * `classes` outputs: fine-tuning a pretrained net on a dataset with another number of classes
+ * (its weights for that layer then no longer fit and start fresh, as DIGITS' renamed layer).
+ * The number is replaced where it is written; a classifier without num_output already takes the
+ * dataset's class count. Unchanged when there is no such layer.
+ */
+export function withClassifierWidth(text: string, classes: number): string {
+  const net = parseCaffeNet(text);
+  const loss = net.layers.find((l) => l.type === 'SoftmaxWithLoss');
+  const logits = loss?.bottom[0];
+  const classifier = [...net.layers].reverse().find((l) => l.type === 'InnerProduct' && l.top[0] === logits);
+  const param = classifier?.message.fields.get('inner_product_param')?.[0];
+  const width = param?.kind === 'message' ? param.fields.get('num_output')?.[0] : undefined;
+  if (width?.kind !== 'number' || width.value === classes) return text;
+  const lines = text.split('\n');
+  const offset = lines.slice(0, width.at.line - 1).reduce((n, l) => n + l.length + 1, 0) + width.at.column - 1;
+  if (text.slice(offset, offset + width.text.length) !== width.text) return text;
+  return `${text.slice(0, offset)}${classes}${text.slice(offset + width.text.length)}`;
+}

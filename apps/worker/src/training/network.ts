@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { Errors, snapshotOf, type JobRecord, type NetworkChoice, type PretrainedParams, type TrainModelOptions } from '@digits-ts/contracts';
 import type { JobStore } from '@digits-ts/queue';
+import { detectNetworkFormat, readLayersTopology, withClassifierWidth } from '@digits-ts/caffe';
 import { buildCustomNetwork, buildStandardNetwork, loadPreviousWeights, type BuiltNetwork } from '@digits-ts/ml';
 
 export interface ResolvedNetwork {
@@ -25,12 +26,31 @@ async function pretrainedJob(store: JobStore, jobId: string): Promise<JobRecord 
   return record as JobRecord & { params: PretrainedParams };
 }
 
-/** Follows method=previous back to the standard, custom or pretrained network at the start of the chain. */
-async function rootChoice(store: JobStore, choice: NetworkChoice): Promise<RootChoice> {
+/**
+ * A pretrained network sized for the dataset's classes: its classifier (the prototxt's last
+ * InnerProduct, the layers JSON's last Dense) gets `classes` outputs, so a pretrained model
+ * fine-tunes on a dataset with another number of classes; that layer then starts fresh.
+ */
+function forClasses(choice: RootChoice, classes: number | null): RootChoice {
+  if (choice.method !== 'custom' || classes === null) return choice;
+  const detected = detectNetworkFormat(choice.definition);
+  if ('refused' in detected) return choice;
+  if (detected.format === 'prototxt') return { method: 'custom', definition: withClassifierWidth(choice.definition, classes) };
+  const read = readLayersTopology(choice.definition);
+  if ('problem' in read) return choice;
+  const layers = (read.topology.config as { layers?: { class_name?: string; config?: { units?: number } }[] }).layers ?? [];
+  const dense = [...layers].reverse().find((l) => l.class_name === 'Dense');
+  if (!dense?.config || dense.config.units === classes) return choice;
+  dense.config.units = classes;
+  return { method: 'custom', definition: JSON.stringify(read.topology) };
+}
+
+/** Follows method=previous back to the standard, custom or pretrained network (sized for `classes`) at the start of the chain. */
+async function rootChoice(store: JobStore, choice: NetworkChoice, classes: number | null): Promise<RootChoice> {
   let current: NetworkChoice = choice;
   const seen = new Set<string>();
   while (current.method === 'previous' || current.method === 'pretrained') {
-    if (current.method === 'pretrained') return (await pretrainedJob(store, current.jobId)).params.network!;
+    if (current.method === 'pretrained') return forClasses((await pretrainedJob(store, current.jobId)).params.network!, classes);
     if (seen.has(current.jobId)) throw Errors.NETWORK_INVALID('previous models form a cycle');
     seen.add(current.jobId);
     const record = await store.get(current.jobId);
@@ -57,7 +77,7 @@ async function buildChoice(choice: RootChoice, inputShape: [number, number, numb
  */
 export async function resolveNetwork(store: JobStore, options: TrainModelOptions, inputShape: [number, number, number], classes: number | null): Promise<ResolvedNetwork> {
   const seed = options.randomSeed ?? undefined;
-  const root = await rootChoice(store, options.network);
+  const root = await rootChoice(store, options.network, classes);
   const network = await buildChoice(root, inputShape, classes, seed);
   const name = root.method === 'custom' ? 'custom' : root.name;
   const choice = options.network;
