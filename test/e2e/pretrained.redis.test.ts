@@ -9,6 +9,7 @@ import t from 'tap';
 import { encodeImage } from '@digits-ts/imaging';
 import { loadModel, type tfl } from '@digits-ts/ml';
 import { mnistImage, readMnist, writeMnistPngs } from '../../scripts/mnist.ts';
+import { readArchive } from '../../apps/gateway/src/archive-reader.ts';
 import { writeCaffeModel } from '../helpers/caffemodel-writer.ts';
 import { createDataset } from '../helpers/datasets.ts';
 import { LENET, lenetDeployPrototxt, lenetFile, lenetRef } from '../helpers/lenet-reference.ts';
@@ -226,6 +227,18 @@ t.test('pretrained models: Caffe import, archive round trip, fine-tuning, bad in
       t.match(res.json(), { error: { code, description: message } }, what);
     }
     t.rejects(fs.access(outside), 'nothing was written outside the jobs folder');
+
+    // our own archive with its weights cut short, or its mean not of its images: the import job says why
+    const members = await readArchive((await stack.app.inject(`/models/${trainedId}/download.tar`)).rawPayload, 1e8);
+    const ours = Object.fromEntries(members);
+    const cut = await uploadArchive(await tarOf({ ...ours, 'weights.bin': members.get('weights.bin')!.subarray(0, 1000) }), 'cut.tar');
+    const badMean = await uploadArchive(await tarOf({ ...ours, 'mean.binaryproto': Buffer.from('not a blob') }), 'mean.tar');
+    for (const [res, message] of [[cut, /Bad snapshot in the archive/], [badMean, /Bad mean file in the archive/]] as const) {
+      t.equal(res.statusCode, 200, res.body);
+      const id = (res.json() as { job_id: string }).job_id;
+      t.equal(await waitForStatus(stack.app, id, 120_000), 'Error');
+      t.match((await stack.app.inject(`/pretrained_models/${id}.json`)).json(), { error: { code: 'CHECKPOINT_INVALID', message } });
+    }
 
     // a Caffe archive (info.json naming its files) imports like the form
     const caffeArchive = await tarOf({ 'info.json': JSON.stringify({ name: 'caffe archive', framework: 'caffe', 'snapshot file': 'w.caffemodel', 'model file': 'deploy.prototxt', 'labels file': 'labels.txt' }), 'w.caffemodel': Buffer.from(lenetFile()), 'deploy.prototxt': lenetDeployPrototxt(), 'labels.txt': LABELS });

@@ -77,7 +77,7 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
     if (name !== undefined && name.trim() === '') throw Errors.BAD_REQUEST('name cannot be blank');
     await services.store.update(record.id, (r) => ({
       ...r,
-      ...(name !== undefined ? { name: name.trim(), form: { ...r.form, [r.kind === 'dataset' ? 'form.dataset_name.data' : 'form.model_name.data']: name.trim() } } : {}),
+      ...(name !== undefined ? { name: name.trim(), form: { ...r.form, [r.kind === 'dataset' ? 'form.dataset_name.data' : r.kind === 'pretrained' ? 'form.job_name.data' : 'form.model_name.data']: name.trim() } } : {}),
       ...(notes !== undefined ? { notes: notes.trim() === '' ? null : notes.trim() } : {}),
     }));
     return reply.type('text/plain').send(`${record.type} updated.`);

@@ -12,7 +12,7 @@ import { declaredInputShape, trainableCaffeText } from '@digits-ts/caffe';
 import {
   Errors, payloadChecker, PRETRAINED_FILES, PRETRAINED_SNAPSHOT_DIR, type ModelState, type PretrainedOptions, type PretrainedParams, type ResultOf,
 } from '@digits-ts/contracts';
-import { backendInfo, buildCustomNetwork, loadCaffeWeights, loadModel, MODEL_FILE, readCaffeModel, saveModel, WEIGHTS_FILE, type tfl } from '@digits-ts/ml';
+import { backendInfo, buildCustomNetwork, loadCaffeWeights, loadMean, loadModel, MODEL_FILE, readCaffeModel, saveModel, WEIGHTS_FILE, type tfl } from '@digits-ts/ml';
 import type { WorkerContext } from '../context.ts';
 import { recordFailure, startJob } from './job-lifecycle.ts';
 
@@ -71,6 +71,12 @@ async function importSnapshot(dir: string, options: PretrainedOptions, snapshotD
     const { image } = options;
     if (model.inputs.length !== 1 || inputShape.length !== 3 || inputShape[2] !== image.channels || inputShape[0]! > image.height || inputShape[1]! > image.width) {
       throw Errors.MODEL_SHAPE_MISMATCH(`the archive's model takes ${JSON.stringify(inputShape)} but its images are ${image.height}×${image.width}×${image.channels}`);
+    }
+    // the mean must fit the images now, not at the first classification
+    if (options.useMean !== 'none') {
+      await loadMean(path.join(dir, PRETRAINED_FILES.mean), { height: image.height, width: image.width, channels: image.channels }, options.useMean).catch((err: unknown) => {
+        throw Errors.CHECKPOINT_INVALID(`Bad mean file in the archive: ${(err as Error).message}`, { cause: err });
+      });
     }
     const topology = JSON.parse(await fs.readFile(path.join(snapshotDir, MODEL_FILE), 'utf8')) as { modelTopology: unknown };
     return { network: { method: 'custom', definition: JSON.stringify(topology.modelTopology) }, image, inputShape, layers: model.layers.filter((l) => l.weights.length > 0).map((l) => l.name) };
