@@ -30,6 +30,10 @@ async function checkReferences(services: Services, form: ParsedModelForm, task: 
   const usable = dataset && dataset.kind === 'dataset' && datasetFits(dataset, task, extension) && (isRunningStatus(dataset.status) || dataset.status === 'D');
   if (!usable) addFormError(errors, 'dataset', 'Not a valid choice');
   const network = form.jobs[0]!.options.network;
+  if (network.method === 'pretrained') {
+    const pretrained = await services.store.get(network.jobId);
+    if (!pretrained || pretrained.kind !== 'pretrained' || pretrained.status !== 'D') addFormError(errors, 'pretrained_networks', STALE_JOB);
+  }
   if (network.method === 'previous') {
     const previous = await services.store.get(network.jobId);
     if (!previous || previous.kind !== 'model' || previous.type !== KINDS[task].model) addFormError(errors, 'previous_networks', STALE_JOB);
@@ -41,10 +45,6 @@ async function checkReferences(services: Services, form: ParsedModelForm, task: 
         addFormError(errors, 'previous_networks', `${network.jobId}-snapshot: ${(err as Error).message}`);
       }
     }
-  }
-  if (network.method === 'pretrained') {
-    const pretrained = await services.store.get(network.jobId);
-    if (!pretrained || pretrained.kind !== 'pretrained' || pretrained.status !== 'D') addFormError(errors, 'pretrained_networks', STALE_JOB);
   }
   await checkGpus(services, form.jobs[0]!.options.gpus.list, errors);
   if (Object.keys(errors).length > 0) throw new FormError(errors);

@@ -83,12 +83,13 @@ export async function resolveNetwork(store: JobStore, options: TrainModelOptions
   const choice = options.network;
   if (choice.method === 'standard' || choice.method === 'custom' || (choice.method === 'previous' && choice.epoch === 0)) return { network, description: name };
   try {
-    const previous = choice.method === 'pretrained' ? await pretrainedJob(store, choice.jobId) : (await store.get(choice.jobId)) as JobRecord;
-    const snapshot = snapshotOf(previous, choice.method === 'pretrained' ? -1 : choice.epoch);
     if (choice.method === 'pretrained') {
-      const { copied } = await loadPreviousWeights(network, path.join(store.jobDir(previous.id), snapshot.dir));
-      return { network, description: `${name} (from pretrained ${previous.id}: ${copied.length} layers)` };
+      const pretrained = await pretrainedJob(store, choice.jobId);
+      const { copied } = await loadPreviousWeights(network, path.join(store.jobDir(pretrained.id), snapshotOf(pretrained, -1).dir));
+      return { network, description: `${name} (from pretrained ${pretrained.id}: ${copied.length} layers)` };
     }
+    const previous = (await store.get(choice.jobId)) as JobRecord;
+    const snapshot = snapshotOf(previous, choice.epoch);
     await loadPreviousWeights(network, path.join(store.jobDir(previous.id), snapshot.dir));
     return { network, description: `${name} (from ${previous.id} epoch ${snapshot.epoch})` };
   } catch (err) {
