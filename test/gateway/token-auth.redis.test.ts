@@ -77,6 +77,9 @@ function protectedRoutes(stack: Stack, ids: { dataset: string; model: string }, 
     { method: 'POST', url: '/models/images/generic.json', fields: model },
     { method: 'POST', url: '/models/images/genericimage-gradients.json', fields: model },
     { method: 'POST', url: '/models/images/generic/image-gradients.json', fields: model },
+    { method: 'POST', url: '/pretrained_models/new', fields: { job_name: 'x' } },
+    { method: 'POST', url: '/pretrained_models/new.json', fields: { job_name: 'x' } },
+    { method: 'POST', url: '/pretrained_models/upload_archive' },
   ];
   // added beside this work: protected too whenever the gateway has it
   if (stack.app.routeTable.some((r) => r.url === '/models/:id/resume')) routes.push({ method: 'POST', url: `/models/${ids.model}/resume` });
@@ -93,6 +96,7 @@ const PROTECTED_PATTERNS = new Set([
   '/jobs/:id', '/datasets/:id', '/models/:id', '/jobs/:id/abort', '/datasets/:id/abort', '/models/:id/abort', '/clone/:id', '/models/:id/resume',
   '/datasets/images/classification', '/datasets/images/classification.json', '/datasets/generic/create/:extension', '/datasets/images/generic', '/datasets/images/generic.json',
   '/models/images/classification', '/models/images/classification.json', '/models/images/generic', '/models/images/generic.json', '/models/images/generic:extension', '/models/images/generic/:extension',
+  '/pretrained_models/new', '/pretrained_models/new.json', '/pretrained_models/upload_archive',
 ]);
 
 const jobJson = async (stack: Stack, id: string) => (await stack.app.inject(`/jobs/${id}/status`)).json() as { status?: string; name?: string; error?: string | null };

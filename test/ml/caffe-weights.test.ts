@@ -4,86 +4,16 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { createRandom } from '@digits-ts/dataset';
-import { readCaffeModel } from '@digits-ts/ml';
+import { declaredInputShape, trainableCaffeText, withClassifierWidth } from '@digits-ts/caffe';
+import { buildCustomNetwork, readCaffeModel } from '@digits-ts/ml';
 import { tf } from '../../packages/ml/src/tf.ts';
 import { buildStandardNetwork, loadCaffeWeights, type BuiltNetwork } from '../../packages/ml/src/networks/index.ts';
 import { buildCaffeNetwork } from '../../packages/ml/src/networks/caffe/index.ts';
 import { standardNetworkText } from '../../apps/gateway/src/standard-networks.ts';
-import { writeCaffeModel, type TestBlob } from '../helpers/caffemodel-writer.ts';
+import { writeCaffeModel } from '../helpers/caffemodel-writer.ts';
+import { blob, LENET, lenetDeployPrototxt, lenetFile, lenetRef, toTest, W, type Blob } from '../helpers/lenet-reference.ts';
 import { close, dispose, flat, probe, test, weightsOf } from './caffe-helpers.ts';
 import { mnistSamples } from './train-helpers.ts';
-
-type Blob = { shape: number[]; data: Float64Array };
-
-/** Uniform ±`bound` values, rounded to float32 so the reference uses exactly the stored weights. */
-function blob(shape: number[], bound: number, seed: number): Blob {
-  const random = createRandom(seed);
-  const n = shape.reduce((a, d) => a * d, 1);
-  return { shape, data: Float64Array.from(Float32Array.from({ length: n }, () => (random() * 2 - 1) * bound)) };
-}
-
-const LENET: [string, string, Blob, Blob][] = [
-  ['conv1', 'Convolution', blob([20, 1, 5, 5], 0.4, 1), blob([20], 0.1, 2)],
-  ['conv2', 'Convolution', blob([50, 20, 5, 5], 0.06, 3), blob([50], 0.1, 4)],
-  ['ip1', 'InnerProduct', blob([500, 800], 0.05, 5), blob([500], 0.1, 6)],
-  ['ip2', 'InnerProduct', blob([10, 500], 0.15, 7), blob([10], 0.1, 8)],
-];
-const W = Object.fromEntries(LENET.map(([name, , w, b]) => [name, { w, b }]));
-const toTest = (b: Blob): TestBlob => ({ shape: b.shape, data: b.data });
-const lenetFile = (layers = LENET) => writeCaffeModel('LeNet', [
-  { name: 'data', type: 'Input' }, { name: 'scale', type: 'Power' },
-  ...layers.map(([name, type, w, b]) => ({ name, type, blobs: [toTest(w), toTest(b)] })),
-  { name: 'loss', type: 'SoftmaxWithLoss' },
-]);
-
-// --- the reference: Caffe's own layouts (N×C×H×W maps, [out, in, kh, kw] kernels), float64 ---
-type Map3 = { c: number; h: number; w: number; v: Float64Array };
-
-function conv(x: Map3, { w, b }: { w: Blob; b: Blob }): Map3 {
-  const [out, cin, k] = w.shape as [number, number, number, number];
-  const [h, wd] = [x.h - k + 1, x.w - k + 1];
-  const v = new Float64Array(out * h * wd);
-  for (let o = 0; o < out; o++) for (let y = 0; y < h; y++) for (let xx = 0; xx < wd; xx++) {
-    let s = b.data[o]!;
-    for (let c = 0; c < cin; c++) for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) {
-      s += x.v[(c * x.h + y + i) * x.w + xx + j]! * w.data[((o * cin + c) * k + i) * k + j]!;
-    }
-    v[(o * h + y) * wd + xx] = s;
-  }
-  return { c: out, h, w: wd, v };
-}
-
-/** Max pooling 2×2 stride 2, Caffe's ceil-mode output size (clipped windows). */
-function pool(x: Map3): Map3 {
-  const [h, w] = [Math.ceil((x.h - 2) / 2) + 1, Math.ceil((x.w - 2) / 2) + 1];
-  const v = new Float64Array(x.c * h * w);
-  for (let c = 0; c < x.c; c++) for (let y = 0; y < h; y++) for (let xx = 0; xx < w; xx++) {
-    let m = -Infinity;
-    for (let i = 2 * y; i < Math.min(2 * y + 2, x.h); i++) for (let j = 2 * xx; j < Math.min(2 * xx + 2, x.w); j++) m = Math.max(m, x.v[(c * x.h + i) * x.w + j]!);
-    v[(c * h + y) * w + xx] = m;
-  }
-  return { c: x.c, h, w, v };
-}
-
-function ip(x: Float64Array, { w, b }: { w: Blob; b: Blob }): Float64Array {
-  const [out, n] = w.shape as [number, number];
-  return Float64Array.from({ length: out }, (_, o) => x.reduce((s, v, i) => s + v * w.data[o * n + i]!, b.data[o]!));
-}
-
-/** LeNet's deploy output for one 28×28 gray image; `hwcFlatten` flattens pool2 the TF.js way (a wrong import). */
-function lenetRef(pixels: Uint8Array, hwcFlatten = false): number[] {
-  const x: Map3 = { c: 1, h: 28, w: 28, v: Float64Array.from(pixels, (p) => p * 0.0125) };
-  const p2 = pool(conv(pool(conv(x, W['conv1']!)), W['conv2']!));
-  const features = hwcFlatten
-    ? Float64Array.from({ length: p2.v.length }, (_, i) => p2.v[(i % p2.c) * p2.h * p2.w + Math.floor(i / p2.c)]!)
-    : p2.v;
-  const logits = ip(ip(features, W['ip1']!).map((v) => Math.max(v, 0)), W['ip2']!);
-  const top = Math.max(...logits);
-  const e = logits.map((v) => Math.exp(v - top));
-  const sum = e.reduce((a, v) => a + v, 0);
-  return Array.from(e, (v) => v / sum);
-}
 
 const digits = await mnistSamples(0, 16);
 const image = (i: number) => digits.pixels.subarray(i * 784, (i + 1) * 784);
@@ -113,6 +43,30 @@ test('a LeNet .caffemodel on LeNet from DIGITS\' prototxt classifies MNIST digit
   const k = weightsOf(net, 'conv1')[0] as number[][][][];
   t.equal(k[1]![3]![0]![7], W['conv1']!.w.data[7 * 25 + 1 * 5 + 3]);
   dispose(net);
+});
+
+test('a deploy.prototxt (input_shape or an Input layer) made trainable takes the file and classifies as the weights do', async (t) => {
+  for (const inputLayer of [false, true]) {
+    const text = lenetDeployPrototxt(inputLayer);
+    t.same(declaredInputShape(text), [1, 28, 28], 'the declared input: 1×28×28');
+    const net = await buildCustomNetwork(trainableCaffeText(text), [28, 28, 1], 10);
+    t.same(net.heads.map((h) => h.loss), ['loss'], 'trains on a SoftmaxWithLoss added on ip2');
+    t.same(net.outputs, ['prob'], 'deploys the prototxt\'s own Softmax');
+    loadCaffeWeights(net.model, readCaffeModel(lenetFile()));
+    close(t, classify(net), expected, `softmax outputs equal the reference (${inputLayer ? 'Input layer' : 'input_shape'})`, 1e-5);
+    dispose(net);
+  }
+  t.equal(trainableCaffeText(lenetPrototxt), lenetPrototxt, 'a net with a loss is left as it is');
+  // fine-tuning on 3 classes: the classifier (ip2, what the loss reads) gets 3 outputs, nothing else changes
+  const trainable = trainableCaffeText(lenetDeployPrototxt());
+  const three = withClassifierWidth(trainable, 3);
+  t.equal(three, trainable.replace('num_output: 10', 'num_output: 3'));
+  t.equal(withClassifierWidth(trainable, 10), trainable, 'already 10 wide');
+  const net = await buildCustomNetwork(three, [28, 28, 1], 3);
+  t.same(net.model.getLayer('ip2').getWeights()[0]!.shape, [500, 3]);
+  t.same(net.model.getLayer('ip1').getWeights()[0]!.shape, [800, 500], 'ip1 keeps its 500 outputs');
+  dispose(net);
+  t.equal(declaredInputShape(lenetPrototxt), null, 'a train_val net declares no input');
 });
 
 test('the hand-built standard LeNet takes the same file and gives the same outputs', async (t) => {

@@ -25,6 +25,7 @@ import { metricsRoutes } from './metrics.ts';
 import { openApi } from './openapi.ts';
 import { inferenceRoutes } from './routes/inference.ts';
 import { modelDownloadRoutes } from './routes/model-download.ts';
+import { pretrainedRoutes } from './routes/pretrained.ts';
 import { fileRoutes } from './routes/files.ts';
 import { autocompleteRoutes } from './routes/autocomplete.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -93,6 +94,7 @@ export async function buildApp({ config, logger }: BuildOptions): Promise<Fastif
   await app.register(metricsRoutes);
   await app.register(inferenceRoutes);
   await app.register(modelDownloadRoutes);
+  await app.register(pretrainedRoutes);
   await app.register(fileRoutes);
   await app.register(autocompleteRoutes);
 

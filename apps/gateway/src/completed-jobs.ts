@@ -51,8 +51,8 @@ export function completedJobsBody(listed: readonly JobRecord[], now: number): Co
   list('running', [...entries.filter(running('dataset')), ...entries.filter(running('model'))]);
   list('datasets', entries.filter(finished('dataset')));
   list('models', entries.filter(finished('model')));
-  // DIGITS-TS has no pretrained-model jobs (model forms refuse method=pretrained)
-  list('pretrained_models', []);
+  // a pretrained job still being imported appears nowhere (§5.2)
+  list('pretrained_models', entries.filter(finished('pretrained')));
   text(`"model_output_fields":${JSON.stringify([...fields].sort())}}`);
 
   if (pieces.length === 1) {

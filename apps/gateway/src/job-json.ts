@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { Type } from 'typebox';
-import { isRunningStatus, JOB_TYPES, Outputs, statusName, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
+import { isRunningStatus, JOB_TYPES, Outputs, statusName, type JobRecord, type PretrainedParams, type TrainModelOptions } from '@digits-ts/contracts';
 
 /** `{id, name, status}`. */
 export const BaseDictSchema = Type.Object({ id: Type.String(), name: Type.String(), status: Type.String() });
@@ -184,4 +184,23 @@ export function modelTraining(record: JobRecord) {
 export function indexOrder(records: JobRecord[]): JobRecord[] {
   const byNewest = [...records].sort((a, b) => b.created - a.created);
   return [...byNewest.filter((r) => isRunningStatus(r.status)), ...byNewest.filter((r) => !isRunningStatus(r.status))];
+}
+
+/** A pretrained-model job's dict (ours; DIGITS has no JSON for them): the facts its import took and made. */
+export function pretrainedDict(record: JobRecord, jobsDir: string) {
+  const params = record.params as Partial<PretrainedParams> | null;
+  const options = params?.options;
+  return {
+    ...baseDict(record),
+    'job id': record.id,
+    type: record.type,
+    'creation time': creationTime(record.created),
+    username: record.username,
+    framework: options?.framework ?? null,
+    'has labels': options?.hasLabels ?? false,
+    ...(options ? { 'image dimensions': [options.image.height, options.image.width, options.image.channels], 'image resize mode': options.image.resizeMode, 'mean subtraction': options.useMean } : {}),
+    'snapshot file': snapshotFile(record),
+    directory: path.join(jobsDir, record.id),
+    ...(record.error ? { error: record.error } : {}),
+  };
 }

@@ -9,7 +9,7 @@
  * entry (to now while none), 0 if it never ran; `progress` is the record's live progress.
  */
 import { Type } from 'typebox';
-import { JOB_TYPES, STATUS, statusName, type JobRecord, type OutputSeries, type Outputs, type StatusCode, type TrainModelOptions } from '@digits-ts/contracts';
+import { isRunningStatus, JOB_TYPES, STATUS, statusName, type JobRecord, type OutputSeries, type Outputs, type StatusCode, type PretrainedParams, type TrainModelOptions } from '@digits-ts/contracts';
 
 /** One table dict: the keys every job has, in DIGITS' order, then those of its kind (§5.2). */
 export const TableDictSchema = Type.Object({
@@ -113,12 +113,19 @@ export function tableDict(record: JobRecord, dataset: JobRecord | null, fields: 
     submitted: submittedOf(record),
     elapsed: span ? (span.stop ?? now) - span.start : 0,
     progress: Math.round(100 * record.progress),
-    type: record.kind,
+    type: record.kind === 'pretrained' ? 'pretrained_model' : record.kind,
   };
   if (record.type === JOB_TYPES.imageClassificationDataset) dict.backend = (record.params as { backend?: string } | null)?.backend ?? 'lmdb';
   if (record.kind === 'model') dict.dataset_id = record.datasetId;
   const extension = extensionOf(record) ?? (record.kind === 'model' ? extensionOf(dataset) : null);
   if (extension !== null) dict.extension = extension;
+  if (record.kind === 'pretrained') {
+    // §5.2: pretrained entries add framework, username and has_labels (and name the last two in model_output_fields)
+    const options = (record.params as Partial<PretrainedParams> | null)?.options;
+    Object.assign(dict, { framework: options?.framework ?? null, username: record.username, has_labels: options?.hasLabels ?? false });
+    // only listed (finished) pretrained jobs name these fields
+    if (!isRunningStatus(record.status)) fields.add('has_labels').add('username');
+  }
   if (record.kind === 'model') {
     dict.framework = (record.params as Partial<TrainModelOptions> | null)?.framework ?? null;
     const model = record.model;

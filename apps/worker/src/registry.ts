@@ -7,6 +7,7 @@ import { createBuildDatasetProcessor } from './processors/build-dataset.ts';
 import { createAnalyzePrebuiltDatasetProcessor } from './processors/analyze-prebuilt-dataset.ts';
 import { createBuildGenericDatasetProcessor } from './processors/build-generic-dataset.ts';
 import { createTrainModelProcessor } from './processors/train-model.ts';
+import { createImportPretrainedProcessor } from './processors/import-pretrained.ts';
 import { createClassifyImagesProcessor } from './processors/classify-images.ts';
 import { createDrawNetworkProcessor } from './processors/draw-network.ts';
 import { createResizeExampleProcessor } from './processors/resize-example.ts';
@@ -19,6 +20,7 @@ const FACTORIES: { [N in JobName]: (ctx: WorkerContext) => JobProcessor<N> } = {
   'build-generic-dataset': createBuildGenericDatasetProcessor,
   'analyze-prebuilt-dataset': createAnalyzePrebuiltDatasetProcessor,
   'train-model': createTrainModelProcessor,
+  'import-pretrained': createImportPretrainedProcessor,
   'classify-images': createClassifyImagesProcessor,
   'draw-network': createDrawNetworkProcessor,
   'resize-example': createResizeExampleProcessor,

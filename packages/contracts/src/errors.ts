@@ -75,6 +75,8 @@ export const Errors = {
   /** The queue gave up on a job whose workers kept dying while running it. */
   JOB_STALLED: define('JOB_STALLED', 500),
   CHECKPOINT_INVALID: define('CHECKPOINT_INVALID', 422),
+  /** An uploaded model archive that cannot be imported (no info.json, unsafe member names, missing files). */
+  ARCHIVE_INVALID: define('ARCHIVE_INVALID', 400),
   // datasets and images
   DATASET_NOT_FOUND: define('DATASET_NOT_FOUND', 404),
   DATASET_NOT_READY: define('DATASET_NOT_READY', 409),

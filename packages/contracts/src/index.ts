@@ -17,3 +17,4 @@ export * from './inference.ts';
 export * from './dataset-tools.ts';
 export * from './data-extensions.ts';
 export * from './workers.ts';
+export * from './pretrained.ts';

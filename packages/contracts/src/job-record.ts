@@ -94,7 +94,8 @@ export const ModelState = Type.Object({
 });
 export type ModelState = Static<typeof ModelState>;
 
-export const JobKind = Type.Union([Type.Literal('dataset'), Type.Literal('model')]);
+/** `pretrained`: a model imported from files (§4.4), with one snapshot and no dataset. */
+export const JobKind = Type.Union([Type.Literal('dataset'), Type.Literal('model'), Type.Literal('pretrained')]);
 export type JobKind = Static<typeof JobKind>;
 
 /** Every job id: `YYYYMMDD-HHMMSS-xxxx` (server local time, 4 hex digits; contract §3.1). */
@@ -144,4 +145,5 @@ export const JOB_TYPES = {
   genericDataset: 'Generic Dataset',
   genericImageDataset: 'Generic Image Dataset',
   genericImageModel: 'Generic Image Model',
+  pretrainedModel: 'Pretrained Model',
 } as const;

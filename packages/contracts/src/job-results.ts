@@ -36,6 +36,8 @@ export type BuildGenericDatasetResult = Static<typeof BuildGenericDatasetResult>
 export const AnalyzePrebuiltDatasetResult = recordResult(Type.Object({ tasks: Type.Array(AnalyzeDbTask) }));
 export type AnalyzePrebuiltDatasetResult = Static<typeof AnalyzePrebuiltDatasetResult>;
 
+export const ImportPretrainedResult = recordResult(Type.Object({ layers: Type.Array(Type.String()) }));
+export type ImportPretrainedResult = Static<typeof ImportPretrainedResult>;
 export const TrainModelResult = recordResult(Type.Object({ iterations: Type.Integer(), snapshots: Type.Array(Type.Number()) }));
 export type TrainModelResult = Static<typeof TrainModelResult>;
 

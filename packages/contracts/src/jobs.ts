@@ -11,7 +11,8 @@ import { ExploreDatasetPayload, ResizeExamplePayload } from './dataset-tools.ts'
 import { GenericDatasetOptions } from './data-extensions.ts';
 import { PrebuiltDatasetOptions } from './prebuilt-dataset.ts';
 import type { JobKind } from './job-record.ts';
-import { AnalyzePrebuiltDatasetResult, BuildDatasetResult, BuildGenericDatasetResult, ClassifyImagesResult, DrawNetworkResult, ExploreDatasetResult, FractionDone, ResizeExampleResult, TrainModelResult } from './job-results.ts';
+import { ImportPretrainedPayload } from './pretrained.ts';
+import { AnalyzePrebuiltDatasetResult, BuildDatasetResult, ImportPretrainedResult, BuildGenericDatasetResult, ClassifyImagesResult, DrawNetworkResult, ExploreDatasetResult, FractionDone, ResizeExampleResult, TrainModelResult } from './job-results.ts';
 
 /** Queues follow resource profiles, not job names. */
 export const QUEUES = ['ingest', 'train', 'infer'] as const;
@@ -120,6 +121,15 @@ export const JOBS = {
     progress: FractionDone,
     // continuing from the last checkpoint is the user's decision (POST /models/<id>/resume):
     // an automatic retry could fail the same way after hours of training
+    retry: NEVER_RETRIED_RECORD,
+  },
+  'import-pretrained': {
+    // converting a model is TF.js work of seconds, beside inference rather than behind training
+    queue: 'infer',
+    record: 'pretrained',
+    payload: ImportPretrainedPayload,
+    result: ImportPretrainedResult,
+    progress: null,
     retry: NEVER_RETRIED_RECORD,
   },
   'classify-images': {

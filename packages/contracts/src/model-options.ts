@@ -36,6 +36,8 @@ export const NetworkChoice = Type.Union([
   Type.Object({ method: Type.Literal('standard'), name: literals([...STANDARD_NETWORK_NAMES]) }, { additionalProperties: false }),
   /** Fine-tune: start from another model's snapshot (`epoch` −1 or 0 as DIGITS: newest / no weights). */
   Type.Object({ method: Type.Literal('previous'), jobId: Type.String(), epoch: Type.Number() }, { additionalProperties: false }),
+  /** Fine-tune from a pretrained-model job's weights (§4.4). */
+  Type.Object({ method: Type.Literal('pretrained'), jobId: Type.String() }, { additionalProperties: false }),
   /** A TF.js / Keras layers model topology (JSON text). */
   Type.Object({ method: Type.Literal('custom'), definition: Type.String() }, { additionalProperties: false }),
 ]);

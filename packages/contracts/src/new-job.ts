@@ -55,7 +55,7 @@ export function newJobRecord(spec: NewJobRecord): JobRecord {
     status, statusHistory: [[status, created]], progress: 0, error: null, form: spec.form,
     queueJob: { queue: JOBS[job].queue, id: queueJobIdOf(job, id) },
     datasetId: spec.datasetId ?? null, dataset: null,
-    ...(kind === 'model' ? { model: null } : {}),
+    ...(kind === 'model' || kind === 'pretrained' ? { model: null } : {}),
     ...spec.state,
     params: spec.params,
   };

@@ -1,7 +1,7 @@
 // FIELD_HELP / fieldHelp: a label and help text for every field of every form the pages show.
 import t from 'tap';
 import { CLASSIFY_MANY_FORM, CLASSIFY_ONE_FORM, IMAGE_LIST_UPLOADS, INFER_DB_FORM, INFER_EXTENSION_FORM, INFER_MANY_FORM, INFER_ONE_FORM, ONE_IMAGE_UPLOADS, TOP_N_FORM } from '../../../apps/gateway/src/forms/inference-form.ts';
-import { DATA_EXTENSIONS, DATASET_FORM, DATASET_UPLOAD_FIELDS, FIELD_HELP, fieldHelp, GENERIC_DATASET_FORM, MODEL_FORM, PREBUILT_DATASET_FORM } from '../../../apps/gateway/src/forms/index.ts';
+import { DATA_EXTENSIONS, DATASET_FORM, DATASET_UPLOAD_FIELDS, FIELD_HELP, fieldHelp, GENERIC_DATASET_FORM, MODEL_FORM, PREBUILT_DATASET_FORM, PRETRAINED_FORM, PRETRAINED_UPLOADS } from '../../../apps/gateway/src/forms/index.ts';
 
 /** Fields the model parser reads outside MODEL_FORM: the repeated `select_gpus` and the `python_layer_client_file` upload. */
 const MODEL_EXTRA_FIELDS = ['select_gpus', 'python_layer_client_file'];
@@ -19,6 +19,7 @@ const FORMS: Record<string, readonly string[]> = {
   'MODEL_FORM extras': MODEL_EXTRA_FIELDS,
   PREBUILT_DATASET_FORM: Object.keys(PREBUILT_DATASET_FORM),
   GENERIC_DATASET_FORM: Object.keys(GENERIC_DATASET_FORM),
+  PRETRAINED_FORM: [...Object.keys(PRETRAINED_FORM), ...PRETRAINED_UPLOADS, 'archive'],
   ...Object.fromEntries(Object.entries(DATA_EXTENSIONS).flatMap(([id, ext]) => [
     [`DATA_EXTENSIONS['${id}'].form`, Object.keys(ext.form)],
     // image-processing has no inference form (§7.5)

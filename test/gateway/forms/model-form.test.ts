@@ -163,8 +163,11 @@ t.test('selects reject values outside their choices', async (t) => {
   for (const [fields, errors] of cases) t.same(errorsOf(t, { ...BASE, ...fields }), errors, JSON.stringify(fields));
 });
 
-t.test('pretrained models are refused with a message that says so', async (t) => {
-  t.same(errorsOf(t, { ...BASE, method: 'pretrained', pretrained_networks: 'p1' }), { method: ['pretrained-model jobs are not supported by DIGITS-TS; use previous or custom'] });
+t.test('method=pretrained requires pretrained_networks and names that job', async (t) => {
+  t.same(errorsOf(t, { ...BASE, method: 'pretrained' }), { pretrained_networks: ['This field is required.'] });
+  const parsed = parseModelForm({ ...BASE, method: 'pretrained', pretrained_networks: 'p1' }, {}, new Set());
+  t.ok('form' in parsed && parsed.form.jobs[0]!.options.network.method === 'pretrained');
+  t.same('form' in parsed && parsed.form.jobs[0]!.options.network, { method: 'pretrained', jobId: 'p1' });
 });
 
 t.test('numbers: type and range messages', async (t) => {

@@ -26,7 +26,7 @@ export const FIELD_HELP: Readonly<Record<string, FieldHelp>> = {
   group_name: { label: 'Group Name', help: 'An optional group name; jobs with the same group are shown together on the home page.' },
   method: {
     label: 'Type',
-    help: 'Where the job\'s input comes from. For an image-classification dataset: "folder" (default, one subfolder per class) or "textfile" (image lists); a prebuilt dataset is always "prebuilt"; for a model it names the network: "standard" (default), "previous" (fine-tune another model) or "custom". DIGITS\' "s3" datasets and "pretrained" networks are not supported.',
+    help: 'Where the job\'s input comes from. For an image-classification dataset: "folder" (default, one subfolder per class) or "textfile" (image lists); a prebuilt dataset is always "prebuilt"; for a model it names the network: "standard" (default), "previous" (fine-tune another model), "custom" or "pretrained" (start from an imported pretrained model). DIGITS\' "s3" datasets are not supported.',
   },
 
   // ---- image-classification dataset (contract §6.1)
@@ -116,7 +116,7 @@ export const FIELD_HELP: Readonly<Record<string, FieldHelp>> = {
   },
   standard_networks: { label: 'Standard Networks', help: 'A built-in network: LeNet (28×28 grayscale, e.g. MNIST), AlexNet or GoogLeNet (256×256 color). Required when the network type is standard; generic models have none.' },
   previous_networks: { label: 'Previous Networks', help: 'An existing model of the same kind to start from; its network is reused and its weights are loaded from the snapshot chosen beside it (0: no weights, −1: newest). Required when the network type is previous.' },
-  pretrained_networks: { label: 'Pretrained Networks', help: 'A pretrained-model job to start from. DIGITS-TS does not support pretrained networks; fine-tune a previous model instead.' },
+  pretrained_networks: { label: 'Pretrained Networks', help: 'A pretrained-model job (imported with /pretrained_models/new or upload_archive) whose weights the training starts from; layers whose shapes differ (a classifier for another number of classes) start fresh.' },
   custom_network: {
     label: 'Custom Network',
     help: 'The network definition as text: a TensorFlow.js/Keras layers model as JSON, or a Caffe prototxt. Lua (Torch) and Python (TensorFlow) definitions are code and are refused. Required when the network type is custom.',
@@ -164,6 +164,16 @@ export const FIELD_HELP: Readonly<Record<string, FieldHelp>> = {
   aug_hsv_h: { label: 'Hue', help: `Standard deviation ${HSV_SHIFT}, default 0.02.` },
   aug_hsv_s: { label: 'Saturation', help: `Standard deviation ${HSV_SHIFT}, default 0.04.` },
   aug_hsv_v: { label: 'Value', help: `Standard deviation ${HSV_SHIFT}, default 0.06.` },
+
+  // ---- pretrained models (§4.4)
+  job_name: { label: 'Model Name', help: 'A name for the imported model, shown in the pretrained-model list and in the model forms. Required.' },
+  image_type: { label: 'Image Type', help: 'The images the network takes: "3" color (default) or "1" grayscale. A deploy.prototxt that declares its input shape decides this itself.' },
+  width: { label: 'Width', help: 'Width in pixels images are resized to before the network sees them, 1 to 4096, default 224. A deploy.prototxt that declares its input shape decides this itself.' },
+  height: { label: 'Height', help: 'Height in pixels images are resized to before the network sees them, 1 to 4096, default 224. A deploy.prototxt that declares its input shape decides this itself.' },
+  weights_file: { label: 'Weights (.caffemodel)', help: 'The trained weights: a Caffe .caffemodel (binary NetParameter, V1 or V2). Its layers are matched to the network by name. Required.' },
+  model_def_file: { label: 'Model Definition (deploy.prototxt)', help: 'The network as Caffe prototxt, usually the deploy.prototxt that came with the weights (an input declaration, no data or loss layers). Required.' },
+  labels_file: { label: 'Labels File (optional)', help: 'A text file with one class name per line, in the order of the network\'s outputs. Without it the model still classifies, by index.' },
+  archive: { label: 'Model Archive', help: 'A model archive as downloaded from a model page (tar, tar.gz, tar.bz2 or zip holding info.json), or a Caffe archive whose info.json names its .caffemodel and prototxt.' },
 
   // ---- inference forms (§10)
   job_id: { label: 'Model', help: 'The id of the model to run. Required.' },

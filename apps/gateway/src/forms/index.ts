@@ -11,3 +11,4 @@ export * from './model-form.ts';
 export * from './field-help.ts';
 export * from './inference-list.ts';
 export * from './inference-form.ts';
+export * from './pretrained-form.ts';

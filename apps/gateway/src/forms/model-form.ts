@@ -145,9 +145,10 @@ function networkOf(values: Values, fields: FormFields, errors: FormErrors, opts:
       if (problem !== null) addFormError(errors, 'custom_network', problem.startsWith('Bad network') ? problem : `Bad network: ${problem}`);
       return definition === null ? null : { method: 'custom', definition };
     }
-    case 'pretrained':
-      addFormError(errors, 'method', 'pretrained-model jobs are not supported by DIGITS-TS; use previous or custom');
-      return null;
+    case 'pretrained': {
+      const jobId = requireField('pretrained_networks');
+      return jobId === null ? null : { method: 'pretrained', jobId };
+    }
     default: // the select already said "Not a valid choice"
       return null;
   }

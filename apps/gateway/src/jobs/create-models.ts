@@ -30,6 +30,10 @@ async function checkReferences(services: Services, form: ParsedModelForm, task: 
   const usable = dataset && dataset.kind === 'dataset' && datasetFits(dataset, task, extension) && (isRunningStatus(dataset.status) || dataset.status === 'D');
   if (!usable) addFormError(errors, 'dataset', 'Not a valid choice');
   const network = form.jobs[0]!.options.network;
+  if (network.method === 'pretrained') {
+    const pretrained = await services.store.get(network.jobId);
+    if (!pretrained || pretrained.kind !== 'pretrained' || pretrained.status !== 'D') addFormError(errors, 'pretrained_networks', STALE_JOB);
+  }
   if (network.method === 'previous') {
     const previous = await services.store.get(network.jobId);
     if (!previous || previous.kind !== 'model' || previous.type !== KINDS[task].model) addFormError(errors, 'previous_networks', STALE_JOB);

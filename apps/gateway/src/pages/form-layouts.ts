@@ -1,6 +1,6 @@
 /** How each create form is laid out on its page: DIGITS' sections, over the parsers' FormSpecs. */
 import { FRAMEWORKS, STANDARD_NETWORK_NAMES } from '@digits-ts/contracts';
-import { DATA_EXTENSIONS, DATASET_FORM, DATASET_UPLOAD_FIELDS, GENERIC_DATASET_FORM, MODEL_FORM, PREBUILT_DATASET_FORM } from '../forms/index.ts';
+import { DATA_EXTENSIONS, DATASET_FORM, DATASET_UPLOAD_FIELDS, GENERIC_DATASET_FORM, MODEL_FORM, PREBUILT_DATASET_FORM, PRETRAINED_FORM, PRETRAINED_UPLOADS } from '../forms/index.ts';
 import type { Choice, FormLayout } from './form-view.ts';
 
 export const DATASET_LAYOUT: FormLayout = {
@@ -32,6 +32,21 @@ export const PREBUILT_DATASET_LAYOUT: FormLayout = {
   overrides: { method: { control: 'select', choices: [{ value: 'prebuilt', label: 'Prebuilt LMDB' }] } },
 };
 
+/** The new-pretrained-model form (§4.4): Caffe files, the images they take, a name. */
+export const PRETRAINED_LAYOUT: FormLayout = {
+  spec: PRETRAINED_FORM,
+  uploads: [...PRETRAINED_UPLOADS],
+  sections: [
+    { legend: 'Model files', fields: ['framework', 'model_def_file', 'weights_file', 'labels_file'] },
+    { legend: 'Images', fields: ['image_type', 'resize_mode', 'width', 'height'] },
+    { legend: 'Name', fields: ['job_name'] },
+  ],
+  overrides: {
+    framework: { control: 'select', choices: [{ value: 'caffe', label: 'Caffe' }] },
+    image_type: { choices: [{ value: '3', label: 'Color' }, { value: '1', label: 'Grayscale' }] },
+  },
+};
+
 /** A data extension's dataset form (§7.2), e.g. image-gradients; null for an unknown id. */
 export function extensionDatasetLayout(extensionId: string): FormLayout | null {
   const extension = Object.hasOwn(DATA_EXTENSIONS, extensionId) ? DATA_EXTENSIONS[extensionId]! : null;
@@ -48,6 +63,8 @@ export function extensionDatasetLayout(extensionId: string): FormLayout | null {
 export interface ModelLayoutChoices {
   datasets: Choice[];
   previousModels: Choice[];
+  /** Imported pretrained-model jobs (Done). */
+  pretrainedModels?: Choice[];
   /** Classification models offer the standard networks; generic ones only custom networks. */
   standard: boolean;
 }
@@ -79,7 +96,7 @@ export function modelLayout(choices: ModelLayoutChoices): FormLayout {
       method: { control: 'radio', choices: methods },
       standard_networks: { control: 'radio', choices: networks },
       previous_networks: { control: 'select', choices: [{ value: '', label: 'None' }, ...choices.previousModels] },
-      pretrained_networks: { control: 'select', choices: [{ value: '', label: 'None available' }] },
+      pretrained_networks: { control: 'select', choices: [{ value: '', label: (choices.pretrainedModels ?? []).length > 0 ? 'None' : 'None available' }, ...(choices.pretrainedModels ?? [])] },
       custom_network: { control: 'textarea' },
     },
     checkedByDefault: ['shuffle'],

@@ -1,5 +1,5 @@
 /** What the home page's tables show of a job, also sent live over `GET /jobs/events`. */
-import { isRunningStatus, statusName, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
+import { isRunningStatus, statusName, type JobRecord, type PretrainedParams, type TrainModelOptions } from '@digits-ts/contracts';
 
 export interface JobRow {
   id: string;
@@ -45,7 +45,8 @@ export function jobRow(record: JobRecord, dataset: JobRecord | null, now = Date.
     progress: Math.round(record.progress * 100),
     created: record.created,
     elapsed: Math.max(0, ended - record.created),
-    framework: record.kind === 'model' ? ((record.params as Partial<TrainModelOptions> | null)?.framework ?? null) : null,
+    framework: record.kind === 'model' ? ((record.params as Partial<TrainModelOptions> | null)?.framework ?? null)
+      : record.kind === 'pretrained' ? ((record.params as Partial<PretrainedParams> | null)?.options?.framework ?? null) : null,
     datasetId: record.datasetId,
     datasetName: dataset?.name ?? null,
     bestAccuracy: bestAccuracy(record),

@@ -29,7 +29,9 @@ export async function modelFormPage(services: Services, task: ModelTask, extensi
   const datasets = records.filter((r) => r.kind === 'dataset' && DATASET_TYPES[task].includes(r.type) && usable(r)
     && (extension === null || (r.params as Partial<GenericDatasetOptions> | null)?.extension === extension));
   const previous = records.filter((r) => r.kind === 'model' && r.type === MODEL_TYPE[task] && (r.model?.snapshots.length ?? 0) > 0);
+  const pretrained = records.filter((r) => r.kind === 'pretrained' && r.status === 'D');
   const layout = modelLayout({
+    pretrainedModels: pretrained.map((r) => ({ value: r.id, label: `${r.name} (${r.id})` })),
     standard: task === 'classification',
     datasets: datasets.map((r) => ({ value: r.id, label: `${r.name} (${r.status === 'D' ? 'done' : 'running'}, ${r.id})` })),
     previousModels: previous.map((r) => ({ value: r.id, label: `${r.name} (${r.id})` })),
@@ -85,7 +87,7 @@ export async function modelView(services: Services, record: JobRecord) {
   const dataset = record.datasetId ? await services.store.get(record.datasetId) : null;
   const task = taskOf(record);
   const options = record.params as TrainModelOptions;
-  const network = options.network.method === 'standard' ? options.network.name : options.network.method === 'previous' ? `fine-tuned from ${options.network.jobId}` : 'custom';
+  const network = options.network.method === 'standard' ? options.network.name : options.network.method === 'previous' ? `fine-tuned from ${options.network.jobId}` : options.network.method === 'pretrained' ? `fine-tuned from pretrained ${options.network.jobId}` : 'custom';
   return {
     record, dataset, task, options, network,
     row: jobRow(record, dataset),

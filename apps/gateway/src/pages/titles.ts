@@ -26,6 +26,7 @@ export const PAGE_TITLES = {
   /** The prebuilt-LMDB dataset form. */
   newImageDataset: 'New Image Dataset',
   newClassificationModel: 'New Image Classification Model',
+  newPretrainedModel: 'Upload Pretrained Model',
 } as const;
 
 /** `GET /datasets/generic/new/<extension>`. */

@@ -60,10 +60,10 @@ function toAppError(err: FastifyError): AppError {
   }
 }
 
-/** Sends `err` in the envelope the request wants. */
-export function sendError(request: FastifyRequest, reply: FastifyReply, err: AppError): FastifyReply | Promise<FastifyReply> {
+/** Sends `err` in the envelope the request wants (`alwaysJson`: a route that answers only JSON). */
+export function sendError(request: FastifyRequest, reply: FastifyReply, err: AppError, alwaysJson = false): FastifyReply | Promise<FastifyReply> {
   // the replies of Fastify's frameworkErrors lack our decorators: no page to render, so JSON
-  const json = wantsJson(request) || typeof reply.page !== 'function';
+  const json = alwaysJson || wantsJson(request) || typeof reply.page !== 'function';
   if (err instanceof FormError) {
     if (json) return reply.code(400).send({ errors: err.errors, code: err.code });
     const description = Object.entries(err.errors).map(([f, m]) => `${f}: ${m.join(' ')}`).join('; ');

@@ -48,7 +48,9 @@ async function inferenceForm(request: FastifyRequest, spec: FormSpec): Promise<{
 
 /** The model named by `job_id`, with at least one snapshot, and the epoch asked for (−1 newest). */
 async function modelAndEpoch(services: Services, args: InferenceArgs): Promise<{ record: JobRecord; epoch: number }> {
-  const record = await loadJob(services, args.jobId, 'model');
+  // a pretrained-model job classifies like a model (§4.4)
+  const record = await loadJob(services, args.jobId);
+  if (record.kind !== 'model' && record.kind !== 'pretrained') throw Errors.JOB_NOT_FOUND('Job not found');
   const snapshots = record.model?.snapshots ?? [];
   if (snapshots.length === 0) throw Errors.MODEL_NOT_READY(`model ${record.id} has no snapshot yet; wait for its first epoch`);
   snapshotOf(record, args.epoch, false); // an unknown epoch is refused here, before the queue

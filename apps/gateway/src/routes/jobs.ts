@@ -13,7 +13,7 @@ import { wantsJson } from '../plugins/negotiation.ts';
 import type { Services } from '../services.ts';
 import { baseDict, DIGITS_VERSION, IndexSchema, indexOrder, modelDict } from '../job-json.ts';
 
-const KIND_PREFIX = { dataset: '/datasets', model: '/models' } as const;
+const KIND_PREFIX = { dataset: '/datasets', model: '/models', pretrained: '/pretrained_models' } as const;
 
 /** A job's status, or `{error}` for an unknown one (§4.1). */
 const StatusSchema = Type.Object({ error: Type.Union([Type.String(), Type.Null()]), status: Type.Optional(Type.String()), name: Type.Optional(Type.String()), type: Type.Optional(Type.String()) });
@@ -35,7 +35,7 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
     const byId = new Map(records.map((r) => [r.id, r]));
     if (!json) {
       const rows = (kind: JobRecord['kind']) => records.filter((r) => r.kind === kind).map((r) => jobRow(r, byId.get(r.datasetId ?? '') ?? null));
-      return reply.page('home', { title: PAGE_TITLES.home, datasets: rows('dataset'), models: rows('model') });
+      return reply.page('home', { title: PAGE_TITLES.home, datasets: rows('dataset'), models: rows('model'), pretrained: rows('pretrained') });
     }
     const body = Buffer.from(JSON.stringify({
       version: DIGITS_VERSION,
@@ -77,7 +77,7 @@ export async function jobRoutes(app: FastifyInstance): Promise<void> {
     if (name !== undefined && name.trim() === '') throw Errors.BAD_REQUEST('name cannot be blank');
     await services.store.update(record.id, (r) => ({
       ...r,
-      ...(name !== undefined ? { name: name.trim(), form: { ...r.form, [r.kind === 'dataset' ? 'form.dataset_name.data' : 'form.model_name.data']: name.trim() } } : {}),
+      ...(name !== undefined ? { name: name.trim(), form: { ...r.form, [r.kind === 'dataset' ? 'form.dataset_name.data' : r.kind === 'pretrained' ? 'form.job_name.data' : 'form.model_name.data']: name.trim() } } : {}),
       ...(notes !== undefined ? { notes: notes.trim() === '' ? null : notes.trim() } : {}),
     }));
     return reply.type('text/plain').send(`${record.type} updated.`);

@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { Errors, FRAMEWORKS, isStandardNetworkName, snapshotOf, type DrawNetworkResult, type JobRecord, type TrainModelOptions } from '@digits-ts/contracts';
+import { Errors, FRAMEWORKS, isStandardNetworkName, snapshotOf, type DrawNetworkResult, type JobRecord, type PretrainedParams, type TrainModelOptions } from '@digits-ts/contracts';
 import { standardNetworkText } from '../standard-networks.ts';
 import { RequestClient } from '@digits-ts/queue';
 import { arg, readForm, type RequestForm } from '../plugins/form.ts';
@@ -52,7 +52,14 @@ export async function networkToolRoutes(app: FastifyInstance): Promise<void> {
       // Torch's standard networks are Lua; we serve the same network as a layers JSON instead
       return { network: await standardNetworkText(network, framework === 'caffe' ? 'caffe' : 'tensorflow') };
     }
-    const record = await loadJob(services, network, 'model');
+    const record = await loadJob(services, network);
+    if (record.kind === 'pretrained') {
+      // a pretrained model's network as training builds it (a deploy.prototxt gets its loss layer)
+      const pretrained = (record.params as PretrainedParams).network;
+      if (!pretrained) throw Errors.MODEL_NOT_READY(`pretrained model ${record.id} has not been imported`);
+      return { network: pretrained.definition, snapshot: snapshotUrl(record, arg(request, form, 'snapshot_epoch')), python_layer: null };
+    }
+    if (record.kind !== 'model') throw Errors.JOB_NOT_FOUND('Job not found');
     return { network: await jobNetworkText(services, record, framework), snapshot: snapshotUrl(record, arg(request, form, 'snapshot_epoch')), python_layer: null };
   });
 

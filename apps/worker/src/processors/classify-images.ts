@@ -18,7 +18,7 @@ export const name = 'classify-images';
 /** The model snapshot the request names, from the cache or loaded (then `loadMs` says how long that took). */
 async function requestedModel(ctx: WorkerContext, payload: ClassifyImagesPayload): Promise<{ loaded: LoadedModel; epoch: number; loadMs: number }> {
   const record = await ctx.store.get(payload.modelId);
-  if (!record || record.kind !== 'model') throw Errors.JOB_NOT_FOUND('Job not found');
+  if (!record || (record.kind !== 'model' && record.kind !== 'pretrained')) throw Errors.JOB_NOT_FOUND('Job not found');
   // inference looks epoch 0 up literally (§9.2)
   const epoch = snapshotOf(record, payload.epoch, false).epoch;
   const started = performance.now();

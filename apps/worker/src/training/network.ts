@@ -1,10 +1,12 @@
 /**
  * Turns a model form's network choice into a built network: a standard one, a custom layers
- * JSON, or (method=previous) the previous model's architecture with its snapshot's weights.
+ * JSON, (method=previous) the previous model's architecture with its snapshot's weights, or
+ * (method=pretrained) a pretrained-model job's network with its imported weights.
  */
 import path from 'node:path';
-import { Errors, snapshotOf, type JobRecord, type NetworkChoice, type TrainModelOptions } from '@digits-ts/contracts';
+import { Errors, snapshotOf, type JobRecord, type NetworkChoice, type PretrainedParams, type TrainModelOptions } from '@digits-ts/contracts';
 import type { JobStore } from '@digits-ts/queue';
+import { detectNetworkFormat, readLayersTopology, withClassifierWidth } from '@digits-ts/caffe';
 import { buildCustomNetwork, buildStandardNetwork, loadPreviousWeights, type BuiltNetwork } from '@digits-ts/ml';
 
 export interface ResolvedNetwork {
@@ -13,11 +15,42 @@ export interface ResolvedNetwork {
   description: string;
 }
 
-/** Follows method=previous back to the standard or custom network at the start of the chain. */
-async function rootChoice(store: JobStore, choice: NetworkChoice): Promise<Exclude<NetworkChoice, { method: 'previous' }>> {
+type RootChoice = Extract<NetworkChoice, { method: 'standard' | 'custom' }>;
+
+/** The pretrained-model job `jobId`, imported (Done). */
+async function pretrainedJob(store: JobStore, jobId: string): Promise<JobRecord & { params: PretrainedParams }> {
+  const record = await store.get(jobId);
+  if (!record || record.kind !== 'pretrained') throw Errors.JOB_NOT_FOUND(`pretrained model ${jobId} no longer exists`);
+  const { network } = record.params as PretrainedParams;
+  if (record.status !== 'D' || !network) throw Errors.MODEL_NOT_READY(`pretrained model ${jobId} has not been imported`);
+  return record as JobRecord & { params: PretrainedParams };
+}
+
+/**
+ * A pretrained network sized for the dataset's classes: its classifier (the prototxt's last
+ * InnerProduct, the layers JSON's last Dense) gets `classes` outputs, so a pretrained model
+ * fine-tunes on a dataset with another number of classes; that layer then starts fresh.
+ */
+function forClasses(choice: RootChoice, classes: number | null): RootChoice {
+  if (choice.method !== 'custom' || classes === null) return choice;
+  const detected = detectNetworkFormat(choice.definition);
+  if ('refused' in detected) return choice;
+  if (detected.format === 'prototxt') return { method: 'custom', definition: withClassifierWidth(choice.definition, classes) };
+  const read = readLayersTopology(choice.definition);
+  if ('problem' in read) return choice;
+  const layers = (read.topology.config as { layers?: { class_name?: string; config?: { units?: number } }[] }).layers ?? [];
+  const dense = [...layers].reverse().find((l) => l.class_name === 'Dense');
+  if (!dense?.config || dense.config.units === classes) return choice;
+  dense.config.units = classes;
+  return { method: 'custom', definition: JSON.stringify(read.topology) };
+}
+
+/** Follows method=previous back to the standard, custom or pretrained network (sized for `classes`) at the start of the chain. */
+async function rootChoice(store: JobStore, choice: NetworkChoice, classes: number | null): Promise<RootChoice> {
   let current: NetworkChoice = choice;
   const seen = new Set<string>();
-  while (current.method === 'previous') {
+  while (current.method === 'previous' || current.method === 'pretrained') {
+    if (current.method === 'pretrained') return forClasses((await pretrainedJob(store, current.jobId)).params.network!, classes);
     if (seen.has(current.jobId)) throw Errors.NETWORK_INVALID('previous models form a cycle');
     seen.add(current.jobId);
     const record = await store.get(current.jobId);
@@ -27,7 +60,7 @@ async function rootChoice(store: JobStore, choice: NetworkChoice): Promise<Exclu
   return current;
 }
 
-async function buildChoice(choice: Exclude<NetworkChoice, { method: 'previous' }>, inputShape: [number, number, number], classes: number | null, seed: number | undefined): Promise<BuiltNetwork> {
+async function buildChoice(choice: RootChoice, inputShape: [number, number, number], classes: number | null, seed: number | undefined): Promise<BuiltNetwork> {
   if (choice.method === 'custom') return buildCustomNetwork(choice.definition, inputShape, classes, seed);
   if (classes === null) throw Errors.NETWORK_INVALID('generic models have no standard networks; use method=custom');
   try {
@@ -44,12 +77,17 @@ async function buildChoice(choice: Exclude<NetworkChoice, { method: 'previous' }
  */
 export async function resolveNetwork(store: JobStore, options: TrainModelOptions, inputShape: [number, number, number], classes: number | null): Promise<ResolvedNetwork> {
   const seed = options.randomSeed ?? undefined;
-  const root = await rootChoice(store, options.network);
+  const root = await rootChoice(store, options.network, classes);
   const network = await buildChoice(root, inputShape, classes, seed);
   const name = root.method === 'custom' ? 'custom' : root.name;
   const choice = options.network;
-  if (choice.method !== 'previous' || choice.epoch === 0) return { network, description: name };
+  if (choice.method === 'standard' || choice.method === 'custom' || (choice.method === 'previous' && choice.epoch === 0)) return { network, description: name };
   try {
+    if (choice.method === 'pretrained') {
+      const pretrained = await pretrainedJob(store, choice.jobId);
+      const { copied } = await loadPreviousWeights(network, path.join(store.jobDir(pretrained.id), snapshotOf(pretrained, -1).dir));
+      return { network, description: `${name} (from pretrained ${pretrained.id}: ${copied.length} layers)` };
+    }
     const previous = (await store.get(choice.jobId)) as JobRecord;
     const snapshot = snapshotOf(previous, choice.epoch);
     await loadPreviousWeights(network, path.join(store.jobDir(previous.id), snapshot.dir));

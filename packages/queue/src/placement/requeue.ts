@@ -29,6 +29,10 @@ export async function requeueJob(deps: PlacementDeps, record: JobRecord): Promis
     }
     throw Errors.DATASET_NOT_READY(`its dataset ${record.datasetId ?? '(none)'} is not Done`);
   }
+  if (record.kind === 'pretrained') {
+    const options = (record.params as { options?: unknown } | null)?.options;
+    return void (await deps.producer.enqueue('import-pretrained', payloadChecker('import-pretrained').parse({ v: 1, jobId: record.id, options }, 'import-pretrained payload')));
+  }
   const name = datasetJobOf(record);
   // the stored params are checked as the payload they become (job.json is untrusted input)
   await deps.producer.enqueue(name, payloadChecker(name).parse({ v: 1, jobId: record.id, options: record.params }, `${name} payload`));
