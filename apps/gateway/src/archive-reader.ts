@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import tar from 'tar-stream';
+import yauzl from 'yauzl';
 import { Errors } from '@digits-ts/contracts';
 
 /** Member path (normalised: no `./`, forward slashes) → bytes; folders are not members. */
@@ -133,46 +134,53 @@ function gunzip(data: Buffer, maxBytes: number): Buffer {
   }
 }
 
-/** A zip's members from its central directory: stored (as our downloads) or deflated. */
-function readZip(data: Buffer, out: Collector): void {
-  const eocd = data.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (eocd < 0 || eocd + 22 > data.length) throw invalid('the zip archive has no end-of-central-directory record');
-  const count = data.readUInt16LE(eocd + 10);
-  let at = data.readUInt32LE(eocd + 16);
-  for (let i = 0; i < count; i++) {
-    if (at + 46 > data.length || data.readUInt32LE(at) !== 0x02014b50) throw invalid('the zip central directory is damaged');
-    const method = data.readUInt16LE(at + 10);
-    const compressed = data.readUInt32LE(at + 20);
-    const size = data.readUInt32LE(at + 24);
-    const nameLength = data.readUInt16LE(at + 28);
-    const extraLength = data.readUInt16LE(at + 30);
-    const commentLength = data.readUInt16LE(at + 32);
-    const external = data.readUInt32LE(at + 38);
-    const local = data.readUInt32LE(at + 42);
-    const name = data.subarray(at + 46, at + 46 + nameLength).toString('utf8');
-    at += 46 + nameLength + extraLength + commentLength;
-    // a Unix symlink (S_IFLNK in the high bits of the external attributes) never belongs in a model
-    if (((external >>> 16) & 0o170000) === 0o120000) throw invalid(`the archive member ${JSON.stringify(name)} is a symlink; only files are imported`);
-    if (name.endsWith('/')) {
-      memberPath(name);
-      continue;
-    }
-    if (size > out.room()) throw tooLarge(out.room());
-    if (local + 30 > data.length || data.readUInt32LE(local) !== 0x04034b50) throw invalid(`the zip member ${JSON.stringify(name)} has no local header`);
-    const start = local + 30 + data.readUInt16LE(local + 26) + data.readUInt16LE(local + 28);
-    const raw = data.subarray(start, start + compressed);
-    if (raw.length !== compressed) throw invalid(`the zip member ${JSON.stringify(name)} is cut short`);
-    let bytes: Buffer;
-    if (method === 0) bytes = Buffer.from(raw);
-    else if (method === 8) {
+/** A yauzl callback as a promise. */
+function settled<T>(call: (done: (err: Error | null, value?: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => call((err, value) => (err ? reject(err) : resolve(value as T))));
+}
+
+/**
+ * A zip's members, stored (as our downloads) or deflated, read with yauzl. Names are decoded
+ * here (not by yauzl) so an unsafe one gets the same refusal as in a tar; each member's declared
+ * size is checked against the room left before it is inflated, and yauzl checks the bytes
+ * against that declaration.
+ */
+async function readZip(data: Buffer, out: Collector): Promise<void> {
+  const damaged = (err: unknown) => invalid(`the zip archive is damaged: ${(err as Error).message}`);
+  const zip = await settled<yauzl.ZipFile>((done) => yauzl.fromBuffer(data, { lazyEntries: true, decodeStrings: false }, done)).catch((err: unknown) => {
+    throw damaged(err);
+  });
+  try {
+    for (;;) {
+      const entry = await new Promise<yauzl.Entry | null>((resolve, reject) => {
+        zip.once('entry', resolve).once('end', () => resolve(null)).once('error', reject);
+        zip.readEntry();
+      }).catch((err: unknown) => {
+        throw damaged(err);
+      });
+      zip.removeAllListeners();
+      if (!entry) return;
+      const name = (entry.fileName as unknown as Buffer).toString('utf8');
+      // a Unix symlink (S_IFLNK in the high bits of the external attributes) never belongs in a model
+      if (((entry.externalFileAttributes >>> 16) & 0o170000) === 0o120000) throw invalid(`the archive member ${JSON.stringify(name)} is a symlink; only files are imported`);
+      if (name.endsWith('/')) {
+        memberPath(name);
+        continue;
+      }
+      if (entry.uncompressedSize > out.room()) throw tooLarge(out.room());
+      const stream = await settled<Readable>((done) => zip.openReadStream(entry, done)).catch((err: unknown) => {
+        throw invalid(`the zip member ${JSON.stringify(name)} cannot be read: ${(err as Error).message}`);
+      });
+      const chunks: Buffer[] = [];
       try {
-        bytes = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, out.room()) });
+        for await (const chunk of stream) chunks.push(chunk as Buffer);
       } catch (err) {
-        if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(out.room());
         throw invalid(`the zip member ${JSON.stringify(name)} does not inflate: ${(err as Error).message}`);
       }
-    } else throw invalid(`the zip member ${JSON.stringify(name)} uses compression method ${method}; stored and deflate are read`);
-    out.add(name, bytes);
+      out.add(name, Buffer.concat(chunks));
+    }
+  } finally {
+    zip.close();
   }
 }
 
@@ -180,7 +188,7 @@ function readZip(data: Buffer, out: Collector): void {
 export async function readArchive(data: Buffer, maxBytes: number): Promise<ArchiveFiles> {
   const out = new Collector(maxBytes);
   if (data.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04])) || data.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x05, 0x06]))) {
-    readZip(data, out);
+    await readZip(data, out);
   } else if (data[0] === 0x1f && data[1] === 0x8b) {
     await readTar(gunzip(data, maxBytes), out);
   } else if (data.subarray(0, 3).toString('latin1') === 'BZh') {
