@@ -5,6 +5,7 @@
 export type { ImageEncoding, PrepareOptions, PreparedImage, RawImage, ResizeMode, SniffedType } from './types.ts';
 export { configureSharp } from './sharp-config.ts';
 export { decodeImage } from './decode.ts';
+export { decodeLabelImage, type LabelImage, type LabelMode } from './label-image.ts';
 export { toChannels } from './pixels.ts';
 export { planResize, resizeImage, type ResizePlan } from './resize.ts';
 export { encodeImage, JPEG_OPTIONS } from './encode.ts';
