@@ -46,7 +46,7 @@ test('Deconvolution forward and gradients equal PyTorch conv_transpose2d (stride
       const f = () => tf.sum(tf.mul(net.model.apply(x, { training: true }) as tf.Tensor, r)) as tf.Scalar;
       const { grads } = tf.variableGrads(f, net.model.trainableWeights.map((w) => w.read() as tf.Variable));
       const dx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(net.model.apply(xx, { training: true }) as tf.Tensor, r)))(x);
-      const [gk, gb] = net.model.trainableWeights.map((w) => grads[w.read().name]!.arraySync());
+      const [gk, gb] = net.model.trainableWeights.map((w) => grads[(w.read() as tf.Variable).name]!.arraySync());
       return { x: x.arraySync(), y: y.arraySync(), r: r.arraySync(), dx: dx.arraySync(), gk, gb };
     });
     const ref = torchRef<{ y: Img[]; dx: Img[]; gk: number[][][][]; gb: number[] }>(`

@@ -9,6 +9,7 @@ export { decodeLabelImage, type LabelImage, type LabelMode } from './label-image
 export { toChannels } from './pixels.ts';
 export { planResize, resizeImage, type ResizePlan } from './resize.ts';
 export { encodeImage, JPEG_OPTIONS } from './encode.ts';
+export { encodePng } from './png-encode.ts';
 export { prepareImage } from './prepare.ts';
 export { sniffImageType } from './sniff.ts';
 export { readJpegInfo, type JpegInfo } from './jpeg-info.ts';

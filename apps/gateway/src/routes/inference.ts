@@ -100,9 +100,10 @@ function inputError(image: ClassifiedImage): Error {
  * page (`view` set) also gets the inputs' thumbnails and, for Image output, the worker's drawing
  * of each first output (§10.6); JSON answers never carry view output, so JSON skips both.
  */
-function outputsMode(args: InferenceArgs, view: ChosenView | null): InferExtras & Pick<ClassifyImagesPayload, 'outputImage'> {
+function outputsMode(args: InferenceArgs, view: ChosenView | null): InferExtras & Pick<ClassifyImagesPayload, 'outputImage' | 'segmentation'> {
   if (!view) return { mode: 'outputs', resize: args.resize };
-  return { mode: 'outputs', resize: args.resize, thumbnails: true, ...(view.id === 'image-image-output' ? { outputImage: view.config } : {}) };
+  const drawn = view.id === 'image-image-output' ? { outputImage: view.config } : view.id === 'image-segmentation' ? { segmentation: view.config } : {};
+  return { mode: 'outputs', resize: args.resize, thumbnails: true, ...drawn };
 }
 
 /** The view a page request chose (form body only, §10.6), or null for JSON; checked for both, before the work. */
