@@ -130,6 +130,13 @@ t.test('image-segmentation: shapes dataset → FCN 5 epochs → mean IoU rises �
     reader.close();
   }
 
+  // the explore page shows the label DB coloured through the palette
+  const explore = await (await fetch(`${base}/datasets/generic/explore?job_id=${datasetId}&db=val_db/labels`, { headers: { cookie } })).text();
+  const pictures = [...explore.matchAll(/src="data:image\/png;base64,([^"]+)"/g)].map((m) => decodePng(Buffer.from(m[1]!, 'base64')));
+  t.equal(pictures.length, 24, 'every val label is shown');
+  const colours = new Set(pictures.flatMap((p) => Array.from({ length: p.width * p.height }, (_, i) => [...p.data.subarray(i * p.channels, i * p.channels + 3)].join(','))));
+  t.same([...colours].sort(), PALETTE.map((c) => c.join(',')).sort(), 'in the palette\'s colours: black background, red rectangles, green discs');
+
   // the FCN, 5 epochs
   const prototxt = await fs.readFile(new URL('segmentation-fcn.prototxt', FIXTURES), 'utf8');
   const model = await post('/models/images/generic.json', {
