@@ -7,62 +7,17 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import t from 'tap';
-import { decode as decodePng, encode as encodePng } from 'fast-png';
+import { decode as decodePng } from 'fast-png';
 import { decodeDatum, openDbReader } from '@digits-ts/dataset';
-import { encodeImage } from '@digits-ts/imaging';
+import { SHAPE_PALETTE, shapesRgbPng, shapesSample, writeShapesDataset } from '../helpers/segmentation-shapes.ts';
 import { login, startStack, waitForStatus } from '../helpers/stack.ts';
 
 const FIXTURES = new URL('../fixtures/', import.meta.url);
 const SIZE = 32;
 const PAIRS = 240;
-const PALETTE: [number, number, number][] = [[0, 0, 0], [220, 40, 40], [40, 200, 60]];
-
-/** A seeded generator (mulberry32), so the dataset is the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Sample `i`: RGB pixels (noise, a bright rectangle = class 1, a dark disc = class 2) and its class mask. */
-function sample(i: number): { rgb: Buffer; mask: Uint8Array } {
-  const r = random(i + 1);
-  const mask = new Uint8Array(SIZE * SIZE);
-  const [rx, ry, rw, rh] = [Math.floor(r() * 18), Math.floor(r() * 18), 6 + Math.floor(r() * 9), 6 + Math.floor(r() * 9)];
-  const [cx, cy, radius] = [6 + r() * 20, 6 + r() * 20, 3 + r() * 4];
-  for (let y = 0; y < SIZE; y++) {
-    for (let x = 0; x < SIZE; x++) {
-      if (x >= rx && x < rx + rw && y >= ry && y < ry + rh) mask[y * SIZE + x] = 1;
-      if ((x - cx) ** 2 + (y - cy) ** 2 <= radius ** 2) mask[y * SIZE + x] = 2;
-    }
-  }
-  const rgb = Buffer.alloc(SIZE * SIZE * 3);
-  mask.forEach((k, p) => {
-    const base = k === 1 ? [230, 210, 90] : k === 2 ? [30, 40, 150] : [120, 120, 120];
-    for (let c = 0; c < 3; c++) rgb[p * 3 + c] = Math.max(0, Math.min(255, base[c]! + Math.round((r() - 0.5) * 70)));
-  });
-  return { rgb, mask };
-}
-
-const rgbPng = (rgb: Buffer) => encodeImage({ data: rgb, width: SIZE, height: SIZE, channels: 3 }, 'png');
-/** A paletted (PIL mode P) PNG whose indices are the classes. */
-const maskPng = (mask: Uint8Array) => Buffer.from(encodePng({ width: SIZE, height: SIZE, data: mask, depth: 8, channels: 1, palette: PALETTE }));
-
-async function writeDataset(dataDir: string): Promise<void> {
-  await fs.mkdir(path.join(dataDir, 'images'), { recursive: true });
-  await fs.mkdir(path.join(dataDir, 'labels'), { recursive: true });
-  for (let i = 0; i < PAIRS; i++) {
-    const { rgb, mask } = sample(i);
-    const name = String(i).padStart(4, '0');
-    await fs.writeFile(path.join(dataDir, 'images', `${name}.png`), await rgbPng(rgb));
-    await fs.writeFile(path.join(dataDir, 'labels', `${name}.png`), maskPng(mask));
-  }
-  await fs.writeFile(path.join(dataDir, 'classes.txt'), 'background\nrectangle\ndisc\n');
-}
+const PALETTE = SHAPE_PALETTE;
+const sample = (i: number) => shapesSample(i, SIZE);
+const rgbPng = (rgb: Buffer) => shapesRgbPng(rgb, SIZE);
 
 const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v as number]);
 const shapeOf = (v: unknown): number[] => (Array.isArray(v) ? [v.length, ...shapeOf(v[0])] : []);
@@ -80,7 +35,7 @@ t.test('image-segmentation: shapes dataset → FCN 5 epochs → mean IoU rises �
     return { status: res.status, text, body: (url.endsWith('.json') ? JSON.parse(text) : {}) as Record<string, unknown> };
   };
   const getJson = async (url: string) => (await fetch(`${base}${url}`)).json() as Promise<Record<string, unknown>>;
-  await writeDataset(stack.dataDir);
+  await writeShapesDataset(stack.dataDir, PAIRS, SIZE);
   const [images, labels, classes] = ['images', 'labels', 'classes.txt'].map((p) => path.join(stack.dataDir, p)) as [string, string, string];
   const create = '/datasets/generic/create/image-segmentation.json';
 
@@ -103,7 +58,7 @@ t.test('image-segmentation: shapes dataset → FCN 5 epochs → mean IoU rises �
   const wrongMode = await post(create, { dataset_name: 'rgb', feature_folder: images, label_folder: rgbLabels });
   t.equal(wrongMode.status, 200);
   t.equal(await waitForStatus(stack.app, wrongMode.body.id as string), 'Error');
-  t.match((await stack.app.services.store.get(wrongMode.body.id as string))?.error, { code: 'DATASET_BUILD_FAILED', message: /^Labels are expected to be single-channel \(paletted or grayscale\) images - .*0000\.png mode is 'RGB'\./ });
+  t.match((await stack.app.services.store.get(wrongMode.body.id as string))?.error, { code: 'DATASET_BUILD_FAILED', message: /^Labels are expected to be single-channel \(paletted or grayscale\) images - .*00000\.png mode is 'RGB'\./ });
 
   // the dataset: 10 % to val, PNG-encoded labels as the UI recommends
   const created = await post(create, { dataset_name: 'shapes', feature_folder: images, label_folder: labels, class_labels_file: classes, dsopts_label_encoding: 'png' });
