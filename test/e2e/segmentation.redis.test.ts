@@ -9,6 +9,7 @@ import path from 'node:path';
 import t from 'tap';
 import { decode as decodePng } from 'fast-png';
 import { decodeDatum, openDbReader } from '@digits-ts/dataset';
+import { axeViolations, launchBrowser, serious } from '../helpers/browser.ts';
 import { SHAPE_PALETTE, shapesRgbPng, shapesSample, writeShapesDataset } from '../helpers/segmentation-shapes.ts';
 import { login, startStack, waitForStatus } from '../helpers/stack.ts';
 
@@ -137,12 +138,48 @@ t.test('image-segmentation: shapes dataset → FCN 5 epochs → mean IoU rises �
   });
   t.equal(mismatched.length, 0, 'each pixel is clear for background, else its class\'s palette colour');
   const found = [...new Set(argmax)].filter((k) => k !== 0).sort();
-  for (const k of found) t.match(page.text, new RegExp(`<li data-class="${k}"><span class="swatch" style="[^"]*background:#${PALETTE[k]!.map((v) => v.toString(16).padStart(2, '0')).join('')}"[^>]*></span> ${['background', 'rectangle', 'disc'][k]}</li>`), `legend entry for class ${k}`);
+  for (const k of found) t.match(page.text, new RegExp(`<li data-class="${k}" data-hex="#[0-9a-f]{6}"><span class="swatch" style="[^"]*background:#${PALETTE[k]!.map((v) => v.toString(16).padStart(2, '0')).join('')}"[^>]*></span> ${['background', 'rectangle', 'disc'][k]}</li>`), `legend entry for class ${k}`);
   t.notMatch(page.text, /data-class="0"/, 'no legend entry for the background');
+  t.match(page.text, /<script src="\/extension-static\/view\/image-segmentation\/js\/app\.js" defer><\/script>/, 'the header loads the view\'s script');
+  t.match(page.text, /<link rel="stylesheet" href="\/extension-static\/view\/image-segmentation\/css\/app\.css">/, 'and its stylesheet');
+  const script = await fetch(`${base}/extension-static/view/image-segmentation/js/app.js`);
+  t.equal(script.status, 200);
+  t.match(script.headers.get('content-type'), /^text\/javascript/);
+  t.match(await script.text(), /segmentation-legend/);
+  t.equal((await fetch(`${base}/extension-static/view/image-segmentation/css/app.css`)).status, 200);
+  for (const other of ['view/image-gradients/js/app.js', 'data/image-segmentation/js/app.js', 'view/image-segmentation/js/..%2F..%2F..%2Fsrc%2Fserver.ts']) {
+    t.equal((await fetch(`${base}/extension-static/${other}`)).status, 404, `${other}: no such static file`);
+  }
   const paired = await post('/models/images/generic/infer_one', { job_id: modelId, view_extension_id: 'image-segmentation', colormap: 'paired' }, { image_file: { name: 'probe.png', data: await rgbPng(probe.rgb) } });
   t.match(paired.text, found.includes(1) ? /background:#1f78b4/ : /background:#33a02c/, 'paired: matplotlib\'s Paired colours');
   const badColormap = await post('/models/images/generic/infer_one.json', { job_id: modelId, view_extension_id: 'image-segmentation', colormap: 'jet' });
   t.equal(badColormap.status, 400, 'an unknown colormap is refused');
   const config = await (await fetch(`${base}/models/view-config/image-segmentation`)).text();
   t.match(config, /<select[^>]*name="colormap"/, 'the view\'s config form has the colormap select');
+
+  await t.test('in a browser: the model page posts the view, pointing at a class highlights it in the legend', async (t) => {
+    const probeFile = path.join(stack.dataDir, 'probe.png');
+    await fs.writeFile(probeFile, await rgbPng(probe.rgb));
+    const browser = await launchBrowser(t);
+    const tab = await browser.newPage();
+    const pageErrors: string[] = [];
+    tab.on('pageerror', (err) => pageErrors.push(err.message));
+    await tab.goto(`${base}/models/${modelId}`);
+    const form = tab.locator('#infer-one');
+    await form.getByLabel('Visualization').selectOption('image-segmentation');
+    await form.locator('[name="colormap"]').waitFor();
+    await form.locator('input[type="file"][name="image_file"]').setInputFiles(probeFile);
+    await Promise.all([tab.waitForURL(/infer_one$/), form.getByRole('button', { name: 'Infer one' }).click()]);
+    t.equal(await tab.locator('.segmentation-legend li').count(), found.length, 'one legend entry per class found');
+    // point at a pixel of the first class found, in the middle of its own 3×3 block (not an edge)
+    const k = found[0]!;
+    const p = argmax.findIndex((c, i) => c === k && [-1, 0, 1].every((dy) => [-1, 0, 1].every((dx) => argmax[i + dy * SIZE + dx] === k)));
+    const box = (await tab.locator('.segmentation-view svg').boundingBox())!;
+    await tab.locator('.segmentation-view[data-ready="true"]').waitFor();
+    await tab.mouse.move(box.x + ((p % SIZE) + 0.5) * (box.width / SIZE), box.y + (Math.floor(p / SIZE) + 0.5) * (box.height / SIZE));
+    await tab.locator(`.segmentation-legend li[data-class="${k}"].highlight`).waitFor({ timeout: 5000 });
+    t.equal(await tab.locator('.segmentation-legend li.highlight').count(), 1, `class ${k} is highlighted, alone`);
+    t.same(serious(await axeViolations(tab)), [], 'result page: no serious accessibility violations');
+    t.same(pageErrors, [], 'no script errors');
+  });
 });
