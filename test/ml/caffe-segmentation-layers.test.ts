@@ -1,13 +1,16 @@
 // The layers an FCN needs (issue #21), built from prototxt on the wasm backend and checked against
 // PyTorch in float64 (NCHW, /usr/bin/python3): Deconvolution forward and gradients (kernel, bias,
-// input), the bilinear filler, Crop, per-pixel SoftmaxWithLoss (ignore_label, normalization) with
+// input) and its .caffemodel weights, the bilinear filler, Crop, per-pixel SoftmaxWithLoss (ignore_label, normalization) with
 // its gradient, and the pixel accuracy / mean IoU of a confusion matrix.
 import { spawnSync } from 'node:child_process';
 import t from 'tap';
 import { tf } from '../../packages/ml/src/tf.ts';
 import { buildCaffeNetwork } from '../../packages/ml/src/networks/caffe/index.ts';
 import { bilinearKernel } from '../../packages/ml/src/networks/caffe/layers.ts';
+import { loadCaffeWeights, readCaffeModel } from '../../packages/ml/src/networks/index.ts';
 import { lossOf } from '../../packages/ml/src/train/losses.ts';
+import { createRandom } from '@digits-ts/dataset';
+import { writeCaffeModel } from '../helpers/caffemodel-writer.ts';
 import { pixelMetrics } from '../../packages/ml/src/train/evaluate.ts';
 import { type Img, type Shape3, close, dispose, probe, test, weightsOf } from './caffe-helpers.ts';
 
@@ -66,6 +69,32 @@ print(json.dumps({'y': y.permute(0, 2, 3, 1).tolist(), 'dx': x.grad.permute(0, 2
     t.same(net.decayed, ['up'], 'the kernel gets weight decay like a Convolution');
     dispose(net);
   }
+});
+
+test('Deconvolution takes a .caffemodel\'s [in, out/group, kh, kw] blob as PyTorch\'s conv_transpose2d reads it', async (t) => {
+  const shape: Shape3 = [3, 3, 4];
+  const random = createRandom(5);
+  const weights = { shape: [4, 3, 4, 4], data: Float64Array.from(Float32Array.from({ length: 4 * 3 * 16 }, () => random() * 2 - 1)) };
+  const bias = { shape: [6], data: Float64Array.from(Float32Array.from({ length: 6 }, () => random() - 0.5)) };
+  // the image feeds a scaling first, so the layer does not read the (BGR-swapped) image itself
+  const body = 'layer { name: "s" type: "Power" bottom: "data" top: "s" power_param { scale: 2 } }\n'
+    + 'layer { name: "up" type: "Deconvolution" bottom: "s" top: "up" convolution_param { num_output: 6 group: 2 kernel_size: 4 stride: 2 pad: 1 } }';
+  const net = probe(body, 'up', shape);
+  const file = writeCaffeModel('deconv', [{ name: 'data', type: 'Input' }, { name: 'up', type: 'Deconvolution', blobs: [weights, bias] }]);
+  t.same(loadCaffeWeights(net.model, readCaffeModel(file)).loaded, ['up']);
+  const { x, y } = tf.tidy(() => {
+    const input = tf.randomUniform([1, ...shape], -1, 1, 'float32', 6);
+    return { x: input.arraySync(), y: (net.model.predict(input) as tf.Tensor).arraySync() };
+  });
+  const ref = torchRef<Img[]>(`
+x = T(d['x']).permute(0, 3, 1, 2) * 2
+w = T(d['w']).reshape(4, 3, 4, 4)
+print(json.dumps(F.conv_transpose2d(x, w, T(d['b']), stride=2, padding=1, groups=2).permute(0, 2, 3, 1).tolist()))
+`, { x, w: Array.from(weights.data), b: Array.from(bias.data) });
+  close(t, y, ref, 'forward with the loaded weights');
+  const wrong = writeCaffeModel('deconv', [{ name: 'up', type: 'Deconvolution', blobs: [{ shape: [3, 4, 4, 4], data: weights.data }, bias] }]);
+  t.throws(() => loadCaffeWeights(net.model, readCaffeModel(wrong)), { message: /layer "up" blob 0 \(weights\) has shape \[3, 4, 4, 4\] but the network needs \[4, 3, 4, 4\]/ });
+  dispose(net);
 });
 
 test('bilinear filler: FCN\'s upsampling kernel, and a ×2 upsampling that interpolates', async (t) => {
