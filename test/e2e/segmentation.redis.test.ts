@@ -86,6 +86,12 @@ t.test('image-segmentation: shapes dataset → FCN 5 epochs → mean IoU rises �
     reader.close();
   }
 
+  // the new-dataset page has the extension's form; a clone fills it with this dataset's values
+  const newPage = await (await fetch(`${base}/datasets/generic/new/image-segmentation`, { headers: { cookie } })).text();
+  for (const field of ['feature_folder', 'label_folder', 'class_labels_file', 'colormap_method', 'colormap_text_file', 'channel_conversion']) t.match(newPage, new RegExp(`name="${field}"`), `the form has ${field}`);
+  const clonePage = await (await fetch(`${base}/datasets/generic/new/image-segmentation?clone=${datasetId}`, { headers: { cookie } })).text();
+  t.match(clonePage, new RegExp(`<input[^>]*name="class_labels_file"[^>]*value="${classes.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}"`), 'the clone keeps the class labels file');
+
   // the explore page shows the label DB coloured through the palette
   const explore = await (await fetch(`${base}/datasets/generic/explore?job_id=${datasetId}&db=val_db/labels`, { headers: { cookie } })).text();
   const pictures = [...explore.matchAll(/src="data:image\/png;base64,([^"]+)"/g)].map((m) => decodePng(Buffer.from(m[1]!, 'base64')));
