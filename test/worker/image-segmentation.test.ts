@@ -65,6 +65,12 @@ t.test('label method refusals: RGB labels, a different palette', async (t) => {
   const rgb = path.join(dir, 'rgb.png');
   await fs.writeFile(rgb, await encodeImage({ data: Buffer.alloc(W * H * 3, 9), width: W, height: H, channels: 3 }, 'png'));
   await t.rejects(loadLabel(rgb, data(null), how(dir)), { code: 'DATASET_BUILD_FAILED', message: `Labels are expected to be single-channel (paletted or grayscale) images - ${rgb} mode is 'RGB'. If your labels are RGB images then set the 'Color Map Specification' field to 'from text file' and provide a color map text file.` });
+  const rgba = path.join(dir, 'rgba.png');
+  await fs.writeFile(rgba, Buffer.from(encodePng({ width: W, height: H, data: new Uint8Array(W * H * 4).fill(200), depth: 8, channels: 4 })));
+  await t.rejects(loadLabel(rgba, data(null, 'textfile'), how(dir)), { message: /^Labels are expected to be RGB images - .*rgba\.png mode is 'RGBA'\./ }, 'RGBA is not RGB');
+  const la = path.join(dir, 'la.png');
+  await fs.writeFile(la, Buffer.from(encodePng({ width: W, height: H, data: new Uint8Array(W * H * 2).fill(1), depth: 8, channels: 2 })));
+  await t.rejects(loadLabel(la, data(null), how(dir)), { message: /mode is 'LA'\./ }, 'LA is not single-channel');
   const p = path.join(dir, 'p.png');
   await fs.writeFile(p, Buffer.from(encodePng({ width: W, height: H, data: indices, depth: 8, channels: 1, palette: PALETTE })));
   await t.rejects(loadLabel(p, data(new Array<number>(768).fill(1)), how(dir)), { message: 'All label images must use the same palette' });

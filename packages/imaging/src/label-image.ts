@@ -43,6 +43,7 @@ function unpack(data: Uint8Array, width: number, height: number, depth: number):
 
 /** Reads a label file's pixels as PIL would open it (PNG: raw indices and palette; other formats: decoded, mode by channels). */
 export async function decodeLabelImage(bytes: Buffer, maxPixels: number): Promise<LabelImage> {
+  let pngMode: LabelMode | null = null;
   if (sniffImageType(bytes) === 'png') {
     const info = readPngInfo(bytes, maxPixels);
     const mode: LabelMode = info.colourType === PNG_COLOUR.GREY && info.bitDepth === 1 ? '1'
@@ -59,7 +60,9 @@ export async function decodeLabelImage(bytes: Buffer, maxPixels: number): Promis
       return { mode, width: png.width, height: png.height, data, channels: 1, palette };
     }
     if (mode === 'I;16') return { mode, width: png.width, height: png.height, data: new Uint8Array(0), channels: 1, palette: null };
+    // LA and RGBA keep their mode (labels refuse them) though §6.6 decoding flattens them
+    pngMode = mode;
   }
   const image = await decodeImage(bytes, { maxPixels });
-  return { mode: image.channels === 1 ? 'L' : 'RGB', width: image.width, height: image.height, data: image.data, channels: image.channels, palette: null };
+  return { mode: pngMode ?? (image.channels === 1 ? 'L' : 'RGB'), width: image.width, height: image.height, data: image.data, channels: image.channels, palette: null };
 }
