@@ -37,6 +37,8 @@ test('Deconvolution forward and gradients equal PyTorch conv_transpose2d (stride
     ['num_output: 4 kernel_size: 3 stride: 3', [2, 3, 2], [3, 3], [0, 0], 1],
     ['num_output: 4 kernel_size: 4 stride: 2 group: 2', [3, 3, 2], [2, 2], [0, 0], 2],
     ['num_output: 2 kernel_h: 3 kernel_w: 2 stride_h: 1 stride_w: 2 pad_h: 1 pad_w: 0', [4, 3, 3], [1, 2], [1, 0], 1],
+    // past 32 groups each group runs on its own (below, one block-diagonal op)
+    ['num_output: 34 kernel_size: 3 stride: 2 pad: 1 group: 34', [2, 3, 34], [2, 2], [1, 1], 34],
   ];
   for (const [param, shape, stride, pad, group] of cases) {
     const fill = 'weight_filler { type: "gaussian" std: 0.5 } bias_filler { type: "uniform" min: -1 max: 1 }';

@@ -296,6 +296,9 @@ export function bilinearKernel(kh: number, kw: number): Float32Array {
   return out;
 }
 
+/** Up to this many groups a grouped Deconvolution runs as one block-diagonal op (group× the arithmetic, far fewer kernels). */
+const BLOCK_DIAGONAL_MAX_GROUPS = 32;
+
 /** Constructor arguments of {@link CaffeDeconvolution}. */
 export interface CaffeDeconvolutionArgs extends LayerArgs {
   filters: number;
@@ -379,13 +382,20 @@ export class CaffeDeconvolution extends tfl.layers.Layer {
       const [fullH, fullW] = [sh * (h - 1) + kh, sw * (w - 1) + kw];
       const kernel = this.kernel.read() as tf.Tensor4D;
       const [inPer, outPer] = [cin / this.group, this.filters / this.group];
-      const parts: tf.Tensor4D[] = [];
-      for (let g = 0; g < this.group; g++) {
-        const xg = this.group === 1 ? x : tf.slice(x, [0, 0, 0, g * inPer], [-1, -1, -1, inPer]);
-        const kg = this.group === 1 ? kernel : tf.slice(kernel, [0, 0, 0, g * inPer], [-1, -1, -1, inPer]);
-        parts.push(tf.conv2dTranspose(xg, kg, [n, fullH, fullW, outPer], [sh, sw], 'valid'));
+      let y: tf.Tensor4D;
+      if (this.group === 1) y = tf.conv2dTranspose(x, kernel, [n, fullH, fullW, outPer], [sh, sw], 'valid');
+      else if (this.group <= BLOCK_DIAGONAL_MAX_GROUPS) {
+        // one transposed convolution with a block-diagonal kernel: fewer ops than one per group (FCN's upsampling)
+        const mask = tf.tensor2d(Float32Array.from({ length: this.filters * cin }, (_, k) => (Math.floor(Math.floor(k / cin) / outPer) === Math.floor((k % cin) / inPer) ? 1 : 0)), [this.filters, cin]);
+        y = tf.conv2dTranspose(x, tf.mul(tf.tile(kernel, [1, 1, this.group, 1]), mask) as tf.Tensor4D, [n, fullH, fullW, this.filters], [sh, sw], 'valid');
+      } else {
+        const parts: tf.Tensor4D[] = [];
+        for (let g = 0; g < this.group; g++) {
+          const kg = tf.slice(kernel, [0, 0, 0, g * inPer], [-1, -1, -1, inPer]);
+          parts.push(tf.conv2dTranspose(tf.slice(x, [0, 0, 0, g * inPer], [-1, -1, -1, inPer]), kg, [n, fullH, fullW, outPer], [sh, sw], 'valid'));
+        }
+        y = tf.concat(parts, 3);
       }
-      let y = parts.length === 1 ? parts[0]! : tf.concat(parts, 3);
       const [ph, pw] = this.pad;
       if (ph > 0 || pw > 0) y = tf.slice(y, [0, ph, pw, 0], [-1, fullH - 2 * ph, fullW - 2 * pw, -1]);
       return this.bias ? tf.add(y, this.bias.read()) : y;
