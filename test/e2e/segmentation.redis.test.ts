@@ -158,6 +158,12 @@ t.test('image-segmentation: shapes dataset → FCN 5 epochs → mean IoU rises �
   }
   const paired = await post('/models/images/generic/infer_one', { job_id: modelId, view_extension_id: 'image-segmentation', colormap: 'paired' }, { image_file: { name: 'probe.png', data: await rgbPng(probe.rgb) } });
   t.match(paired.text, found.includes(1) ? /background:#1f78b4/ : /background:#33a02c/, 'paired: matplotlib\'s Paired colours');
+  // infer_many's page: one overlay per listed image, in a table
+  await fs.writeFile(path.join(stack.dataDir, 'probe-list.png'), await rgbPng(probe.rgb));
+  const many = await post('/models/images/generic/infer_many', { job_id: modelId, image_folder: stack.dataDir, view_extension_id: 'image-segmentation', colormap: 'none' }, { image_list: { name: 'list.txt', data: Buffer.from('probe-list.png\nimages/00001.png\n') } });
+  t.equal(many.status, 200);
+  t.equal([...many.text.matchAll(/class="segmentation-overlay"/g)].length, 2, 'two overlays');
+  t.match(many.text, /<code>images\/00001\.png<\/code>/, 'keyed by path');
   const badColormap = await post('/models/images/generic/infer_one.json', { job_id: modelId, view_extension_id: 'image-segmentation', colormap: 'jet' });
   t.equal(badColormap.status, 400, 'an unknown colormap is refused');
   const config = await (await fetch(`${base}/models/view-config/image-segmentation`)).text();
