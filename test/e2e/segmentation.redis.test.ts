@@ -101,7 +101,8 @@ t.test('image-segmentation: shapes dataset → FCN 5 epochs → mean IoU rises �
 
   // the FCN, 5 epochs
   const prototxt = await fs.readFile(new URL('segmentation-fcn.prototxt', FIXTURES), 'utf8');
-  const model = await post('/models/images/generic.json', {
+  // DIGITS' spelling of the extension's model page: its datasets only
+  const model = await post('/models/images/genericimage-segmentation.json', {
     model_name: 'fcn', dataset: datasetId, framework: 'caffe', method: 'custom', custom_network: prototxt,
     train_epochs: '5', solver_type: 'ADAM', learning_rate: '0.01', lr_policy: 'fixed', batch_size: '16', shuffle: 'true', random_seed: '11', use_mean: 'none',
   });
