@@ -175,9 +175,9 @@ t.test('view extensions on the generic inference pages', async (t) => {
     const gradients = await config('image-gradients');
     t.match(gradients, /<select [^>]*name="arrow_color"[^>]*>[\s\S]*?<option value="red" selected>/);
     t.match(gradients, /<input type="number" [^>]*name="arrow_size" value="80"/, 'arrow_size 80 (query ignored)');
-    const unknown = await stack.app.inject({ url: '/models/view-config/image-segmentation', headers: { accept: 'application/json' } });
+    const unknown = await stack.app.inject({ url: '/models/view-config/no-such-view', headers: { accept: 'application/json' } });
     t.equal(unknown.statusCode, 404);
-    t.match(unknown.json(), { error: { type: 'NotFound', description: "Unknown extension 'image-segmentation'", code: 'NOT_FOUND' } });
+    t.match(unknown.json(), { error: { type: 'NotFound', description: "Unknown extension 'no-such-view'", code: 'NOT_FOUND' } });
 
     for (const url of ['/models/images/generic/infer_one.json', '/models/images/generic/infer_one']) {
       const bad = await post(url, { job_id: pairModel, view_extension_id: 'bogus' }, await upload(0), { accept: 'application/json' });
@@ -191,7 +191,7 @@ t.test('view extensions on the generic inference pages', async (t) => {
     // the model page offers every view, sorted by id, and loads the chosen one's fields
     const modelPage = (await stack.app.inject(`/models/${pairModel}`)).body;
     const select = /<select [^>]*name="view_extension_id"[^>]*>([\s\S]*?)<\/select>/.exec(modelPage)?.[1] ?? '';
-    t.same([...select.matchAll(/<option value="([^"]+)"/g)].map((m) => m[1]), ['all-raw-data', 'image-gradients', 'image-image-output']);
+    t.same([...select.matchAll(/<option value="([^"]+)"/g)].map((m) => m[1]), ['all-raw-data', 'image-gradients', 'image-image-output', 'image-segmentation']);
     t.match(select, /<option value="all-raw-data" selected>/);
     t.match(modelPage, /<script src="\/static\/js\/inference-views\.js"/);
   });

@@ -186,7 +186,8 @@ test('bad networks fail with NETWORK_INVALID naming the problem, and free what t
     /layer "out" \(ReLU, line 3\) reads blob "t", which no earlier layer produces in the val stage/);
   bad('layer { name: "py" type: "Python" bottom: "data" top: "out" python_param { module: "evil" layer: "Run" } }',
     /^Bad network: layer "py" has type "Python", which is not supported \(supported: Data, HDF5Data, Input, Convolution, .*Accuracy\)$/);
-  bad('layer { name: "out" type: "Deconvolution" bottom: "data" top: "out" }', /layer "out" has type "Deconvolution", which is not supported/);
+  bad('layer { name: "out" type: "Deconvolution" bottom: "data" top: "out" }', /layer "out" \(Deconvolution, line 2\) needs convolution_param.num_output/);
+  bad('layer { name: "out" type: "Crop" bottom: "data" top: "out" }', /layer "out" \(Crop, line 2\) needs 2 bottoms but has 1/);
   bad('layer { name: "out" type: "LRN" bottom: "data" top: "out" lrn_param { norm_region: WITHIN_CHANNEL } }', /uses norm_region WITHIN_CHANNEL, which is not supported/);
   bad('layer { name: "out" type: "Pooling" bottom: "data" top: "out" pooling_param { pool: STOCHASTIC kernel_size: 2 } }', /STOCHASTIC pooling, which is not supported/);
   bad('layer { name: "out" type: "Convolution" bottom: "data" top: "out" convolution_param { num_output: 2 kernel_size: 9 } }', /layer "out" \(Convolution, line 2\) gives an empty/);
@@ -216,7 +217,11 @@ test('bad networks fail with NETWORK_INVALID naming the problem, and free what t
   t.throws(text('layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip" }'), { message: /the train stage has no loss layer/ });
   t.throws(text('layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip" inner_product_param { num_output: 4 } }\nlayer { name: "l" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" }'),
     { message: /layer "l" \(SoftmaxWithLoss, line 2\) reads 4 scores per image from "ip" but the dataset has 10 classes/ });
-  t.throws(text('layer { name: "l" type: "SoftmaxWithLoss" bottom: "data" bottom: "label" }'), { message: /needs a flat N×classes blob but "data" is 8×8×1/ });
+  t.throws(text('layer { name: "l" type: "SoftmaxWithLoss" bottom: "data" bottom: "label" softmax_param { axis: 2 } }'), { message: /layer "l" \(SoftmaxWithLoss, line 1\) supports only softmax over axis 1/ });
+  // a 4-D blob is a per-pixel (segmentation) head rather than an error
+  const pixel = text('layer { name: "s" type: "Convolution" bottom: "data" top: "s" convolution_param { num_output: 3 kernel_size: 1 } }\nlayer { name: "l" type: "SoftmaxWithLoss" bottom: "s" bottom: "label" }')();
+  t.same(pixel.heads, [{ loss: 'l', weight: 1, kind: 'pixel-softmax', accuracy: 'pixel_accuracy', meanIou: 'mean_iou' }], 'SoftmaxWithLoss on an image-shaped blob scores every pixel');
+  pixel.model.dispose();
   t.throws(text('layer { name: "l" type: "SoftmaxWithLoss" bottom: "data" bottom: "data" }'), { message: /needs two bottoms: the prediction and the label blob "label"/ });
   t.throws(() => buildCaffeNetwork('', { inputShape: [0, 8, 1], classes: 10 }), /Expected inputShape \[height, width, channels\] of positive integers/);
 });

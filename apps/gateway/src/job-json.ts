@@ -34,13 +34,15 @@ function creationTime(unixSeconds: number): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds() * 1000, 6)}`;
 }
 
-/** Detailed generic dataset dict (§5.3): its three create-DB tasks and the feature shape. */
+/** Detailed generic dataset dict (§5.3): its three create-DB tasks, the feature shape and any extension data. */
 function genericDatasetDetail(record: JobRecord, jobsDir: string) {
   return {
     ...baseDict(record),
     directory: path.join(jobsDir, record.id),
     create_db_tasks: record.generic?.createDbTasks ?? [],
     feature_dims: record.generic?.featureDims ?? null,
+    // ours: a segmentation dataset's palette and class labels (§7.6's extension data, seed aside)
+    ...(record.generic?.extensionData ? { extension_data: record.generic.extensionData } : {}),
     ...(record.error ? { error: record.error } : {}),
   };
 }

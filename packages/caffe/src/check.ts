@@ -13,7 +13,7 @@ export const CAFFE_LABEL_TYPES = ['SoftmaxWithLoss', 'EuclideanLoss', 'Accuracy'
 /** Layers that compute (each has a TF.js mapping in the ml package; a test holds the two lists together). */
 export const CAFFE_COMPUTE_TYPES = [
   'Convolution', 'Pooling', 'InnerProduct', 'ReLU', 'Sigmoid', 'TanH', 'Dropout', 'LRN', 'Concat', 'Flatten',
-  'Eltwise', 'BatchNorm', 'Scale', 'Power', 'Softmax',
+  'Eltwise', 'BatchNorm', 'Scale', 'Power', 'Softmax', 'Deconvolution', 'Crop',
 ] as const;
 /** Every layer type a Caffe custom network may use. */
 export const CAFFE_LAYER_TYPES: readonly string[] = [...CAFFE_FEED_TYPES, ...CAFFE_COMPUTE_TYPES, ...CAFFE_LABEL_TYPES];

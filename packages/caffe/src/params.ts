@@ -166,6 +166,7 @@ export const FIELDS = {
   dropout: ['dropout_ratio', 'scale_train'],
   lrn: ['local_size', 'alpha', 'beta', 'norm_region', 'k', 'engine'],
   concat: ['axis', 'concat_dim'],
+  crop: ['axis', 'offset'],
   flatten: ['axis', 'end_axis'],
   eltwise: ['operation', 'coeff', 'stable_prod_grad'],
   batchNorm: ['use_global_stats', 'moving_average_fraction', 'eps'],

@@ -40,6 +40,29 @@ export const ImageProcessingOptions = Type.Object({
 }, { additionalProperties: false });
 export type ImageProcessingOptions = Static<typeof ImageProcessingOptions>;
 
+/**
+ * Segmentation (§7.6): image-processing's folders, split and seed, plus how label images map to
+ * class indices. The colour map and class label files were confined to DATA_ROOTS by the gateway.
+ */
+export const ImageSegmentationOptions = Type.Object({
+  ...ImageProcessingOptions.properties,
+  /** Input images only; labels are always read as class indices. */
+  channelConversion: ImageProcessingOptions.properties.channelConversion,
+  classLabelsFile: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
+  colormapMethod: Type.Union([Type.Literal('label'), Type.Literal('textfile')]),
+  colormapTextFile: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
+}, { additionalProperties: false });
+export type ImageSegmentationOptions = Static<typeof ImageSegmentationOptions>;
+
+/** What a segmentation dataset keeps of its labels (§7.6's extension data), for the view and explore. */
+export const SegmentationExtensionData = Type.Object({
+  /** 768 palette values (R, G, B per class index), or null for grey (L) labels. */
+  color_palette: Type.Union([Type.Array(Type.Integer({ minimum: 0, maximum: 255 })), Type.Null()]),
+  class_labels: Type.Array(Type.String()),
+  colormap_method: Type.Union([Type.Literal('label'), Type.Literal('textfile')]),
+});
+export type SegmentationExtensionData = Static<typeof SegmentationExtensionData>;
+
 const Encoding = Type.Union([Type.Literal('none'), Type.Literal('png'), Type.Literal('jpg')]);
 
 /** The `dsopts_*` options every extension dataset has (§7.2). */
@@ -55,6 +78,7 @@ const DatasetOptionFields = {
 export const GenericDatasetOptions = Type.Union([
   Type.Object({ extension: Type.Literal('image-gradients'), ...DatasetOptionFields, extensionOptions: ImageGradientsOptions }, { additionalProperties: false }),
   Type.Object({ extension: Type.Literal('image-processing'), ...DatasetOptionFields, extensionOptions: ImageProcessingOptions }, { additionalProperties: false }),
+  Type.Object({ extension: Type.Literal('image-segmentation'), ...DatasetOptionFields, extensionOptions: ImageSegmentationOptions }, { additionalProperties: false }),
 ]);
 export type GenericDatasetOptions = Static<typeof GenericDatasetOptions>;
 /** The extension ids a generic dataset can have. */

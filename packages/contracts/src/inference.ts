@@ -38,6 +38,12 @@ export const OutputImageOptions = Type.Object({
 }, { additionalProperties: false });
 export type OutputImageOptions = Static<typeof OutputImageOptions>;
 
+/** The `Image Segmentation` view's colour map (§10.6): the dataset's palette, matplotlib's "Paired", or grey = class index. */
+export const SegmentationViewOptions = Type.Object({
+  colormap: Type.Union([Type.Literal('dataset'), Type.Literal('paired'), Type.Literal('none')]),
+}, { additionalProperties: false });
+export type SegmentationViewOptions = Static<typeof SegmentationViewOptions>;
+
 export const ClassifyImagesPayload = Type.Object({
   v: Type.Literal(1),
   /** The request's own id (its queue entry); the model is `modelId`. */
@@ -62,6 +68,8 @@ export const ClassifyImagesPayload = Type.Object({
   thumbnails: Type.Optional(Type.Boolean()),
   /** Mode `outputs`: the first output of each of the first {@link MAX_THUMBNAILS} inputs as a PNG (§10.6 `Image output`). */
   outputImage: Type.Optional(OutputImageOptions),
+  /** Mode `outputs`: the first output of each of the first {@link MAX_THUMBNAILS} inputs as a class overlay and legend (§10.6 `Image Segmentation`). */
+  segmentation: Type.Optional(SegmentationViewOptions),
 }, { additionalProperties: false });
 export type ClassifyImagesPayload = Static<typeof ClassifyImagesPayload>;
 

@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from 'typebox';
 import { AnalyzeDbTask } from './prebuilt-dataset.ts';
+import { SegmentationExtensionData } from './data-extensions.ts';
 import { EngineInfo } from './workers.ts';
 
 const StatusCodeSchema = Type.Union([Type.Literal('I'), Type.Literal('W'), Type.Literal('R'), Type.Literal('D'), Type.Literal('A'), Type.Literal('E')]);
@@ -58,6 +59,8 @@ export const GenericDatasetState = Type.Object({
     label_db_path: Nullable(Type.String()),
   })),
   featureDims: Nullable(Type.Array(Type.Integer())),
+  /** What the extension learned of its data (segmentation: palette and class labels, §7.6). */
+  extensionData: Type.Optional(SegmentationExtensionData),
 });
 export type GenericDatasetState = Static<typeof GenericDatasetState>;
 

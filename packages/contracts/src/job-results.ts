@@ -60,6 +60,11 @@ export const ClassifiedImage = Type.Object({
   thumbnail: Type.Optional(Type.Object({ mime: Type.Literal('image/png'), data: Type.String({ description: 'base64' }) })),
   /** The first output drawn as an image (payload `outputImage`): PNG, base64. */
   outputImage: Type.Optional(Type.Object({ mime: Type.Literal('image/png'), data: Type.String({ description: 'base64' }), width: Type.Integer(), height: Type.Integer(), channels: Type.Integer() })),
+  /** The first output's arg-max class map as an RGBA overlay PNG and its legend (payload `segmentation`, §10.6). */
+  segmentation: Type.Optional(Type.Object({
+    mime: Type.Literal('image/png'), data: Type.String({ description: 'base64' }), width: Type.Integer(), height: Type.Integer(),
+    legend: Type.Array(Type.Object({ index: Type.Integer(), text: Type.String(), hex_color: Type.String() })),
+  })),
   error: Type.Optional(CodedError),
 });
 export type ClassifiedImage = Static<typeof ClassifiedImage>;

@@ -5,9 +5,11 @@
 export type { ImageEncoding, PrepareOptions, PreparedImage, RawImage, ResizeMode, SniffedType } from './types.ts';
 export { configureSharp } from './sharp-config.ts';
 export { decodeImage } from './decode.ts';
+export { decodeLabelImage, type LabelImage, type LabelMode } from './label-image.ts';
 export { toChannels } from './pixels.ts';
 export { planResize, resizeImage, type ResizePlan } from './resize.ts';
 export { encodeImage, JPEG_OPTIONS } from './encode.ts';
+export { encodePng } from './png-encode.ts';
 export { prepareImage } from './prepare.ts';
 export { sniffImageType } from './sniff.ts';
 export { readJpegInfo, type JpegInfo } from './jpeg-info.ts';

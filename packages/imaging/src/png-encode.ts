@@ -12,8 +12,8 @@ import type { RawImage } from './types.ts';
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const FILTER = { SUB: 1, UP: 2 } as const;
-/** IHDR colour types: 8-bit gray and RGB. */
-const COLOUR_TYPE = { 1: 0, 3: 2 } as const;
+/** IHDR colour types: 8-bit gray, RGB and RGBA. */
+const COLOUR_TYPE = { 1: 0, 3: 2, 4: 6 } as const;
 /** Up to this many samples the deflate runs on the calling thread (≈ 6 ms); larger goes to libuv's pool. */
 const SYNC_DEFLATE_MAX_BYTES = 1 << 20;
 const deflateAsync = promisify(deflate);
@@ -28,7 +28,7 @@ function chunk(type: string, data: Buffer): Buffer {
 }
 
 /** The scanlines, each led by its filter type; a Uint8Array store wraps the differences mod 256. */
-function filterRows(img: RawImage): Buffer {
+function filterRows(img: Pick<RawImage, 'data' | 'width' | 'height'> & { channels: 1 | 3 | 4 }): Buffer {
   const { data, channels } = img;
   const stride = img.width * channels;
   const out = Buffer.allocUnsafe(img.height * (stride + 1));
@@ -43,8 +43,8 @@ function filterRows(img: RawImage): Buffer {
   return out;
 }
 
-/** An 8-bit gray or RGB PNG of `img` (not interlaced). */
-export async function encodePng(img: RawImage): Promise<Buffer> {
+/** An 8-bit gray, RGB or RGBA PNG of `img` (not interlaced). */
+export async function encodePng(img: Pick<RawImage, 'data' | 'width' | 'height'> & { channels: 1 | 3 | 4 }): Promise<Buffer> {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(img.width, 0);
   ihdr.writeUInt32BE(img.height, 4);

@@ -34,7 +34,7 @@ t.test('optional counts may be blank; unknown extensions are null', async (t) =>
   t.match(parsed, { form: { options: { forceSameShape: false, extensionOptions: { valCount: 0, testCount: 5 } } } });
   t.equal(parseGenericDatasetForm('no-such-extension', { dataset_name: 'g' }), null);
   t.equal(parseGenericDatasetForm('__proto__', { dataset_name: 'g' }), null);
-  t.same(Object.keys(DATA_EXTENSIONS), ['image-gradients', 'image-processing']);
+  t.same(Object.keys(DATA_EXTENSIONS), ['image-gradients', 'image-processing', 'image-segmentation']);
 });
 
 t.test('image-processing defaults (§7.5): the folders as server paths, a seed drawn in 0..1000', async (t) => {

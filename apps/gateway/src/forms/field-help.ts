@@ -105,7 +105,12 @@ export const FIELD_HELP: Readonly<Record<string, FieldHelp>> = {
   label_folder: { label: 'Label Image Folder', help: `The folder of target images, one per input image with the same base name (the extension may differ). ${IN_ROOTS} Required.` },
   validation_feature_folder: { label: 'Validation Feature Image Folder', help: `The input images of the validation set, when a separate validation folder is chosen. ${IN_ROOTS}` },
   validation_label_folder: { label: 'Validation Label Image Folder', help: `The target images of the validation set, when a separate validation folder is chosen. ${IN_ROOTS}` },
-  channel_conversion: { label: 'Channel Conversion', help: 'Converts both input and label images: RGB (3 channels), L (grayscale) or none (default: as loaded). Images are never resized.' },
+  channel_conversion: { label: 'Channel Conversion', help: 'Converts both input and label images: RGB (3 channels), L (grayscale) or none (default: as loaded). Images are never resized. A segmentation dataset converts its input images only.' },
+
+  // ---- image-segmentation extension: label images of class indices (§7.6)
+  class_labels_file: { label: 'Class Labels', help: `Optional text file of class names, one per line (line 1 names class 0); shown in the segmentation view's legend. ${IN_ROOTS}` },
+  colormap_method: { label: 'Color Map Specification', help: 'How label pixels become class indices: label (default) reads single-channel label images (paletted or grayscale) whose pixel value is the class; textfile maps RGB label images through the colour map file.' },
+  colormap_text_file: { label: 'Color Map Text File', help: `With the textfile method: one class per line as three integers "R G B" (line 1 is class 0); each label pixel takes the class of the nearest colour. ${IN_ROOTS} Required with textfile.` },
 
   // ---- model form (§8.1)
   model_name: { label: 'Model Name', help: 'A name for the new model, shown in the job lists and on its page. Required; a sweep adds the swept values to it.' },

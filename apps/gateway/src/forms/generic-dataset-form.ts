@@ -1,9 +1,9 @@
 /**
- * The forms of the data-extension datasets (contract §7.1–7.3, §7.5): the generic `dsopts_*`
+ * The forms of the data-extension datasets (contract §7.1–7.3, §7.5, §7.6): the generic `dsopts_*`
  * fields every extension dataset has, each extension's own dataset and inference fields, and the
  * parser that turns them into a generic build's options. Declarative only: nothing here runs user code.
  */
-import { MAX_GENERATED_INFER_ENTRIES, MAX_SPLIT_SEED, type DataExtensionId, type GenericDatasetOptions } from '@digits-ts/contracts';
+import { MAX_GENERATED_INFER_ENTRIES, MAX_SPLIT_SEED, type DataExtensionId, type GenericDatasetOptions, type ImageProcessingOptions } from '@digits-ts/contracts';
 import type { ServerPath } from './dataset-form.ts';
 import { addFormError, parseForm, REQUIRED, type FormErrors, type FormFields, type FormSpec } from './form.ts';
 
@@ -68,6 +68,45 @@ function imageProcessingOptions(v: Record<string, unknown>, { errors, paths, ran
   };
 }
 
+/** §7.6's message for a file field whose file is missing. */
+const MISSING_FILE = 'File does not exist or is not reachable';
+
+/**
+ * image-segmentation's options (§7.6): image-processing's folders and seed, an optional class
+ * labels file, and the colour map file iff `colormap_method=textfile`.
+ */
+function imageSegmentationOptions(v: Record<string, unknown>, parse: ExtensionParse): GenericDatasetOptions['extensionOptions'] {
+  const base = imageProcessingOptions(v, parse) as ImageProcessingOptions;
+  const file = (field: string, required: boolean): string | null => {
+    const path = String(v[field] ?? '').trim();
+    if (path === '') {
+      if (required && !parse.errors[field]) addFormError(parse.errors, field, REQUIRED);
+      return null;
+    }
+    parse.paths.push({ field, path, kind: 'file', missing: MISSING_FILE });
+    return path;
+  };
+  const colormapMethod = v.colormap_method as 'label' | 'textfile';
+  return {
+    ...base,
+    classLabelsFile: file('class_labels_file', false),
+    colormapMethod,
+    // not checked at all with the `label` method
+    colormapTextFile: colormapMethod === 'textfile' ? file('colormap_text_file', true) : null,
+  };
+}
+
+/** image-processing's own fields, which segmentation shares (§7.6). */
+const PAIRED_FOLDER_FORM: FormSpec = {
+  feature_folder: { kind: 'string', required: true },
+  label_folder: { kind: 'string', required: true },
+  folder_pct_val: { kind: 'int', default: 10, min: 0, max: 100 },
+  has_val_folder: { kind: 'bool' },
+  validation_feature_folder: { kind: 'string' },
+  validation_label_folder: { kind: 'string' },
+  channel_conversion: { kind: 'select', choices: ['RGB', 'L', 'none'], default: 'none' },
+};
+
 /** The data extensions this build knows, by id. */
 export const DATA_EXTENSIONS: Readonly<Record<string, DataExtension>> = {
   'image-gradients': {
@@ -98,16 +137,21 @@ export const DATA_EXTENSIONS: Readonly<Record<string, DataExtension>> = {
     id: 'image-processing',
     title: 'Processing',
     category: 'Images',
-    form: {
-      feature_folder: { kind: 'string', required: true },
-      label_folder: { kind: 'string', required: true },
-      folder_pct_val: { kind: 'int', default: 10, min: 0, max: 100 },
-      has_val_folder: { kind: 'bool' },
-      validation_feature_folder: { kind: 'string' },
-      validation_label_folder: { kind: 'string' },
-      channel_conversion: { kind: 'select', choices: ['RGB', 'L', 'none'], default: 'none' },
-    },
+    form: PAIRED_FOLDER_FORM,
     options: imageProcessingOptions,
+    inferenceForm: null,
+  },
+  'image-segmentation': {
+    id: 'image-segmentation',
+    title: 'Segmentation',
+    category: 'Images',
+    form: {
+      ...PAIRED_FOLDER_FORM,
+      class_labels_file: { kind: 'string' },
+      colormap_method: { kind: 'select', choices: ['label', 'textfile'], default: 'label' },
+      colormap_text_file: { kind: 'string' },
+    },
+    options: imageSegmentationOptions,
     inferenceForm: null,
   },
 };

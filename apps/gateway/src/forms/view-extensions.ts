@@ -2,7 +2,7 @@
  * View extensions (contract §10.6): how a generic model's outputs are shown on the HTML result
  * pages, chosen by the form-body field `view_extension_id`, each with its own config form.
  */
-import { Errors, type OutputImageOptions } from '@digits-ts/contracts';
+import { Errors, type OutputImageOptions, type SegmentationViewOptions } from '@digits-ts/contracts';
 import { parseForm, type FormFields, type FormSpec } from './form.ts';
 import type { FieldHelp } from './field-help.ts';
 
@@ -49,6 +49,16 @@ export const VIEW_EXTENSIONS: Readonly<Record<string, ViewExtension>> = {
       pixel_conversion: { label: 'Pixel conversion', help: 'normalize (default) stretches the values to 0..255; clip keeps them and clamps them to 0..255.' },
     },
   },
+  'image-segmentation': {
+    id: 'image-segmentation', title: 'Image Segmentation',
+    description: 'Shows the class of every pixel (the arg-max of the first output) over the input image, with a legend',
+    form: {
+      colormap: { kind: 'select', choices: ['dataset', 'paired', 'none'], default: 'dataset' },
+    },
+    help: {
+      colormap: { label: 'Color map', help: 'dataset (default): the palette of the dataset\'s label images; paired: matplotlib\'s "Paired" colours; none: grey level = class index.' },
+    },
+  },
 };
 
 /** Other spellings of a view id: the issue's `image-output` is DIGITS' `image-image-output`. */
@@ -68,7 +78,8 @@ export function viewExtension(id: string): ViewExtension {
 export type ChosenView =
   | { id: 'all-raw-data'; title: string }
   | { id: 'image-image-output'; title: string; config: OutputImageOptions }
-  | { id: 'image-gradients'; title: string; config: { arrowColor: 'red' | 'green' | 'blue'; arrowSize: number } };
+  | { id: 'image-gradients'; title: string; config: { arrowColor: 'red' | 'green' | 'blue'; arrowSize: number } }
+  | { id: 'image-segmentation'; title: string; config: SegmentationViewOptions };
 
 /**
  * The view `fields` (the form body only: a query-string value is ignored, §10.6) choose, its
@@ -92,5 +103,6 @@ export function parseViewForm(fields: FormFields): ChosenView {
   if (view.id === 'image-gradients') {
     return { id: view.id, title: view.title, config: { arrowColor: values.arrow_color as 'red' | 'green' | 'blue', arrowSize: values.arrow_size as number } };
   }
+  if (view.id === 'image-segmentation') return { id: view.id, title: view.title, config: { colormap: values.colormap as SegmentationViewOptions['colormap'] } };
   return { id: 'all-raw-data', title: view.title };
 }

@@ -1,7 +1,7 @@
 /**
  * The generic inference result pages (contract §10.6): each input's outputs drawn by the chosen
- * view — Raw Data (NumPy text per output), Image output (the PNG the worker drew) or Gradients
- * (an arrow over the input image) — as rows the `infer-outputs` template lays out.
+ * view — Raw Data (NumPy text per output), Image output (the PNG the worker drew), Gradients
+ * (an arrow over the input image) or Image Segmentation (the worker's class overlay over the input, and a legend) — as rows the `infer-outputs` template lays out.
  */
 import { Errors, type ClassifiedImage } from '@digits-ts/contracts';
 import type { ChosenView } from '../forms/view-extensions.ts';
@@ -24,6 +24,8 @@ export interface ViewRow {
   /** Image output: the worker's PNG, or null past the inputs it draws. */
   image?: { src: string; width: number; height: number } | null;
   gradient?: GradientArrow;
+  /** Image Segmentation: the worker's class overlay and its legend, or null past the inputs it draws. */
+  segmentation?: { src: string; width: number; height: number; legend: { index: number; text: string; hex_color: string }[] } | null;
 }
 
 const flat = (v: unknown): unknown[] => (Array.isArray(v) ? v.flatMap(flat) : [v]);
@@ -66,6 +68,9 @@ export function viewRows(view: ChosenView, images: ClassifiedImage[], dims: numb
     if (view.id === 'image-image-output') {
       const drawn = input.outputImage;
       row.image = drawn ? { src: `data:${drawn.mime};base64,${drawn.data}`, width: drawn.width, height: drawn.height } : null;
+    } else if (view.id === 'image-segmentation') {
+      const drawn = input.segmentation;
+      row.segmentation = drawn ? { src: `data:${drawn.mime};base64,${drawn.data}`, width: drawn.width, height: drawn.height, legend: drawn.legend } : null;
     } else if (view.id === 'image-gradients') {
       const [gx, gy] = gradientOf(outputs);
       const [height, width] = dims ?? [1, 1];

@@ -52,7 +52,7 @@ export async function datasetRoutes(app: FastifyInstance): Promise<void> {
     if (wantsJson(request)) return baseDict(record);
     return reply.redirect(`/datasets/${record.id}`, 302);
   };
-  const generic = { summary: 'Create a data-extension dataset: image-gradients (§7.3) or image-processing (§7.5)', tags: ['datasets'], form: formBody({ ...GENERIC_DATASET_FORM, ...EXTENSION_FORMS }), response: { 200: BaseDict } };
+  const generic = { summary: 'Create a data-extension dataset: image-gradients (§7.3), image-processing (§7.5) or image-segmentation (§7.6)', tags: ['datasets'], form: formBody({ ...GENERIC_DATASET_FORM, ...EXTENSION_FORMS }), response: { 200: BaseDict } };
   app.post('/datasets/generic/create/:extension', { schema: generic }, reshowOnFormError(async (request) => extensionDatasetPage(request.params.extension.replace(/\.json$/, '')), createGeneric));
 
   const createPrebuilt = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {

@@ -1,6 +1,7 @@
 /** Inference: classification's classify_one / classify_many / top_n (§10.2–10.4) and generic models' infer_* (§10.5): JSON, or result pages for browsers. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import { errorOfCode, Errors, percent, snapshotOf, UPLOADS_DIR, type ClassifiedImage, type ClassifyImagesPayload, type ClassifyImagesResult, type GenericDatasetOptions, type InferImage, type JobRecord } from '@digits-ts/contracts';
 import { isWithinRoots } from '@digits-ts/config';
@@ -102,9 +103,10 @@ function inputError(image: ClassifiedImage): Error {
  * page (`view` set) also gets the inputs' thumbnails and, for Image output, the worker's drawing
  * of each first output (§10.6); JSON answers never carry view output, so JSON skips both.
  */
-function outputsMode(args: InferenceArgs, view: ChosenView | null): InferExtras & Pick<ClassifyImagesPayload, 'outputImage'> {
+function outputsMode(args: InferenceArgs, view: ChosenView | null): InferExtras & Pick<ClassifyImagesPayload, 'outputImage' | 'segmentation'> {
   if (!view) return { mode: 'outputs', resize: args.resize };
-  return { mode: 'outputs', resize: args.resize, thumbnails: true, ...(view.id === 'image-image-output' ? { outputImage: view.config } : {}) };
+  const drawn = view.id === 'image-image-output' ? { outputImage: view.config } : view.id === 'image-segmentation' ? { segmentation: view.config } : {};
+  return { mode: 'outputs', resize: args.resize, thumbnails: true, ...drawn };
 }
 
 /** The view a page request chose (form body only, §10.6), or null for JSON; checked for both, before the work. */
@@ -152,6 +154,12 @@ async function listImages(services: Services, lines: { path: string; label: numb
   }
   return { images, refused };
 }
+
+/** The views' static files (DIGITS' `static/` folders) and their types; served by `/extension-static/view/<id>/<file>`. */
+const EXTENSION_STATIC_DIR = fileURLToPath(new URL('../../extension-static', import.meta.url));
+const VIEW_STATIC: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'image-segmentation': { 'js/app.js': 'text/javascript; charset=utf-8', 'css/app.css': 'text/css; charset=utf-8' },
+};
 
 export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
   const services: Services = app.services;
@@ -246,7 +254,8 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     const layout = LAYOUTS[page.layout]!;
     // infer_extension shows a single entry alone (§10.6)
     const single = layout.single || (page.layout === 'extension' && rows.length === 1);
-    return reply.page('infer-outputs', { title: inferenceTitle(request), record, epoch: result.epoch, view, rows, total: Object.keys(answer.outputs).length, single, source: layout.source, keyed: layout.keyLabel !== null, keyLabel: layout.keyLabel, errors: answer.errors ?? {} });
+    const assets = VIEW_STATIC[view.id] ? Object.keys(VIEW_STATIC[view.id]!).map((file) => `/extension-static/view/${view.id}/${file}`) : [];
+    return reply.page('infer-outputs', { scripts: assets.filter((a) => a.endsWith('.js')), styles: assets.filter((a) => a.endsWith('.css')), title: inferenceTitle(request), record, epoch: result.epoch, view, rows, total: Object.keys(answer.outputs).length, single, source: layout.source, keyed: layout.keyLabel !== null, keyLabel: layout.keyLabel, errors: answer.errors ?? {} });
   };
 
   const inferOne = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -310,6 +319,15 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
     return { ...answer, ...(result.visualizations ? { visualizations: result.visualizations } : {}) };
   };
   serve('/models/images/generic/infer_extension', { summary: 'Every network output for entries the dataset\'s extension generates (§10.5)', form: formBody({ ...INFER_EXTENSION_FORM, ...EXTENSION_INFERENCE_FORMS, ...VIEW_FORM }), response: { 200: ANSWERS.outputs } }, inferExtension, ['POST']);
+
+  // §10.6: a view's static files (only image-segmentation has any); a fixed list, so no path is ever built from the URL
+  app.get('/extension-static/:type/:extension_id/*', { schema: { summary: 'A view extension\'s static file (§10.6): image-segmentation\'s js/app.js and css/app.css', tags: ['inference'], params: Type.Object({ type: Type.String(), extension_id: Type.String(), '*': Type.String() }) } }, async (request, reply) => {
+    const { type, extension_id: id, '*': file } = request.params as { type: string; extension_id: string; '*': string };
+    const known = type === 'view' && Object.hasOwn(VIEW_STATIC, id) && Object.hasOwn(VIEW_STATIC[id]!, file) ? VIEW_STATIC[id]![file]! : null;
+    // DIGITS: 500 for any other id and for the `data` type; a missing file is the client's 404 here
+    if (!known) throw Errors.NOT_FOUND(`Extension "${id}" has no static file "${file}" (${type})`);
+    return reply.type(known).header('cache-control', 'public, max-age=3600').send(await fs.readFile(path.join(EXTENSION_STATIC_DIR, 'view', id, file)));
+  });
 
   // §10.6: the view's config fields as an HTML snippet for the model page's inference forms (defaults only)
   app.get('/models/view-config/:extension_id', { schema: { summary: 'A view extension\'s config form as an HTML snippet (§10.6)', tags: ['inference'], params: Type.Object({ extension_id: Type.String() }) } }, async (request, reply) => {

@@ -1,5 +1,5 @@
 /**
- * A generic (extension) dataset build (contract §7.2, §7.3, §7.5): every stage written into `.build/`,
+ * A generic (extension) dataset build (contract §7.2, §7.3, §7.5, §7.6): every stage written into `.build/`,
  * moved into the job folder at the end, the train mean copied to `mean.binaryproto`.
  */
 import fs from 'node:fs/promises';
@@ -8,6 +8,7 @@ import type { DatasetManifest, GenericDatasetOptions, GenericDatasetState } from
 import { writeDatasetManifest, type RandomSource } from '@digits-ts/dataset';
 import { gradientEntries } from '../extensions/image-gradients.ts';
 import { pairEntries, stagePairs } from '../extensions/image-processing.ts';
+import { segmentationData, segmentationEntries } from '../extensions/image-segmentation.ts';
 import { writeGenericStage, type GenericEntry, type GenericStage } from './write-stage.ts';
 
 const STAGES: GenericStage[] = ['train_db', 'val_db', 'test_db'];
@@ -26,9 +27,17 @@ export interface GenericBuildContext {
 
 type StageEntries = (stage: GenericStage) => Iterable<GenericEntry> | AsyncIterable<GenericEntry>;
 
-/** Each stage's entries, by extension: generated gradients (§7.3) or loaded image pairs (§7.5). */
-async function stageEntries(ctx: GenericBuildContext): Promise<StageEntries> {
+/** Each stage's entries, by extension: generated gradients (§7.3), loaded image pairs (§7.5) or segmentation pairs (§7.6). */
+async function stageEntries(ctx: GenericBuildContext, state: GenericDatasetState): Promise<StageEntries> {
   const options = ctx.options;
+  if (options.extension === 'image-segmentation') {
+    const how = { roots: ctx.roots, maxPixels: ctx.maxPixels, threads: options.threads, signal: ctx.signal };
+    // DIGITS reads the palette at creation; here, before the first stage, so a bad label fails the job
+    const data = await segmentationData(options.extensionOptions, how);
+    state.extensionData = data;
+    const pairs = await stagePairs(options.extensionOptions, ctx.roots);
+    return (stage) => segmentationEntries(pairs[stage], options.extensionOptions, data, how);
+  }
   if (options.extension === 'image-processing') {
     const pairs = await stagePairs(options.extensionOptions, ctx.roots);
     const how = { roots: ctx.roots, maxPixels: ctx.maxPixels, threads: options.threads, signal: ctx.signal };
@@ -66,7 +75,7 @@ export async function buildGenericDataset(ctx: GenericBuildContext): Promise<Gen
   const staging = path.join(ctx.jobDir, '.build');
   await fs.rm(staging, { recursive: true, force: true });
   await fs.mkdir(staging, { recursive: true });
-  const entries = await stageEntries(ctx);
+  const entries = await stageEntries(ctx, state);
   const { featureEncoding, labelEncoding, forceSameShape } = ctx.options;
   for (const [i, stage] of STAGES.entries()) {
     const result = await writeGenericStage(staging, stage, entries(stage), { featureEncoding, labelEncoding, forceSameShape, signal: ctx.signal });

@@ -6,11 +6,12 @@
  * holds one chunk's pixels and outputs, whatever the DB's size).
  */
 import type { Job } from 'bullmq';
-import { Errors, payloadChecker, percent, snapshotOf, type ClassifyImagesPayload, type ResultOf } from '@digits-ts/contracts';
+import { Errors, payloadChecker, percent, snapshotOf, type ClassifyImagesPayload, type ResultOf, type SegmentationExtensionData } from '@digits-ts/contracts';
 import { blobLayout, classifySamples, forwardSamples, inputTensor, nestedList, rankClasses, visualizeLayers, type LayerVisualization, type Samples } from '@digits-ts/ml';
 import type { WorkerContext } from '../context.ts';
 import { loadForInference, type LoadedModel } from '../inference/loaded-model.ts';
 import { addOutputImages } from '../inference/output-image.ts';
+import { addSegmentationViews } from '../inference/segmentation-view.ts';
 import { addThumbnails, requestInputs, type InputChunk } from '../inference/request-inputs.ts';
 
 export const name = 'classify-images';
@@ -40,7 +41,7 @@ async function classify(loaded: LoadedModel, { samples, used, results }: InputCh
 }
 
 /** Every deploy output, by name, as nested lists without the batch dimension, image outputs C×H×W (generic, §10.5); the first drawn when asked (§10.6). */
-async function outputsOf(loaded: LoadedModel, inputs: InputChunk, payload: ClassifyImagesPayload): Promise<void> {
+async function outputsOf(loaded: LoadedModel, inputs: InputChunk, payload: ClassifyImagesPayload, segmentation: SegmentationExtensionData | null): Promise<void> {
   const { samples, used, results } = inputs;
   const forwarded = await forwardSamples(loaded.model, loaded.outputs, samples, loaded.prep);
   forwarded.forEach((outputs, k) => {
@@ -50,6 +51,13 @@ async function outputsOf(loaded: LoadedModel, inputs: InputChunk, payload: Class
     }));
   });
   if (payload.outputImage) await addOutputImages(forwarded, inputs, loaded.image, payload.outputImage);
+  if (payload.segmentation) await addSegmentationViews(forwarded, inputs, payload.segmentation, segmentation);
+}
+
+/** The palette and class labels of the model's dataset, for the Image Segmentation view (§7.6); null when it has none. */
+async function segmentationDataOf(ctx: WorkerContext, modelId: string): Promise<SegmentationExtensionData | null> {
+  const datasetId = (await ctx.store.get(modelId))?.datasetId;
+  return (datasetId ? (await ctx.store.get(datasetId))?.generic?.extensionData : null) ?? null;
 }
 
 /** Per-layer statistics of activations and weights for the first sample (show_visualizations). */
@@ -68,9 +76,10 @@ export function createClassifyImagesProcessor(ctx: WorkerContext) {
     const { loaded, epoch, loadMs } = await requestedModel(ctx, payload);
     const inputs = await requestInputs(ctx, payload, loaded);
     let visualizations: LayerVisualization[] | undefined;
+    const segmentation = payload.segmentation ? await segmentationDataOf(ctx, payload.modelId) : null;
     for await (const chunk of inputs.chunks) {
       if (payload.thumbnails) await addThumbnails(chunk, loaded.image);
-      if (payload.mode === 'outputs') await outputsOf(loaded, chunk, payload);
+      if (payload.mode === 'outputs') await outputsOf(loaded, chunk, payload, segmentation);
       else await classify(loaded, chunk, payload);
       // the request's first sample opens the first chunk (chunks are never empty)
       if (payload.visualize && chunk.first === 0) visualizations = await visualizeFirst(loaded, chunk.samples);

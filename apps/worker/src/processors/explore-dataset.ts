@@ -42,6 +42,21 @@ async function pictureOf(entry: DbEntry, db: string, classification: boolean, ma
   return { key: entry.key, label, mime: 'image/png', data: png.toString('base64') };
 }
 
+/**
+ * A segmentation label (§7.6: 1×H×W class indices, raw or PNG) coloured through the dataset's
+ * palette, as DIGITS shows label DBs; anything but a one-channel image is drawn as stored.
+ */
+async function colouredLabel(entry: DbEntry, db: string, palette: readonly number[], maxPixels: number): Promise<ExploreEntry | null> {
+  const input = datumInput(entry.key, decodeDatum(entry.value), db);
+  const image = input.kind === 'raw' ? { data: input.pixels, channels: input.channels } : await decodeImage(input.bytes, { maxPixels });
+  if (image.channels !== 1) return null;
+  const rgb = Buffer.alloc(image.data.length * 3);
+  image.data.forEach((k, p) => { rgb.set([palette[k * 3] ?? 0, palette[k * 3 + 1] ?? 0, palette[k * 3 + 2] ?? 0], p * 3); });
+  const { height, width } = input.kind === 'raw' ? input : (image as { height: number; width: number });
+  const png = await encodeImage({ data: rgb, width, height, channels: 3 }, 'png');
+  return { key: entry.key, label: null, mime: 'image/png', data: png.toString('base64') };
+}
+
 export function createExploreDatasetProcessor(ctx: WorkerContext) {
   return async function process(job: Job): Promise<ResultOf<'explore-dataset'>> {
     const { datasetId, db, page, size, label } = payloadChecker('explore-dataset').parse(job.data, 'explore-dataset payload');
@@ -59,7 +74,10 @@ export function createExploreDatasetProcessor(ctx: WorkerContext) {
     } finally {
       reader.close();
     }
-    const entries = await Promise.all(found.entries.map((entry) => pictureOf(entry, db, classification, ctx.config.imageMaxPixels)));
+    const palette = record.generic?.extensionData?.color_palette ?? null;
+    const labelDb = palette !== null && STAGES.some((s) => manifest.stages[s]?.labelDb && stageDbPath(dir, manifest.stages[s]!.labelDb!) === stageDbPath(dir, db));
+    const entries = await Promise.all(found.entries.map(async (entry) => (labelDb ? await colouredLabel(entry, db, palette!, ctx.config.imageMaxPixels) : null)
+      ?? pictureOf(entry, db, classification, ctx.config.imageMaxPixels)));
     return { total: found.total, labels: classification ? manifest.labels : [], entries };
   };
 }

@@ -26,8 +26,11 @@ function checkCrop(crop: number | null, height: number, width: number): void {
 function checkTargets(network: BuiltNetwork, samples: SplitInfo): void {
   network.model.outputs.forEach((output, i) => {
     const head = network.heads[i]!;
-    if ((head.kind ?? 'softmax') === 'softmax') return;
-    const values = output.shape.slice(1).reduce<number>((n, d) => n * (d ?? 1), 1);
+    const kind = head.kind ?? 'softmax';
+    if (kind === 'softmax') return;
+    // a segmentation head scores every channel of each pixel; its label holds one class per pixel
+    const shape = kind === 'pixel-softmax' ? output.shape.slice(1, -1) : output.shape.slice(1);
+    const values = shape.reduce<number>((n, d) => n * (d ?? 1), 1);
     const size = samples.targetSize ?? 1;
     if (values !== size) {
       network.model.dispose();

@@ -2,6 +2,7 @@
  * A `.caffemodel`'s learned blobs (read by caffemodel.ts) set as the weights of a network we
  * built from Caffe prototxt or as a standard network: Caffe's NCHW layouts become ours (NHWC).
  * - Convolution [out, in/group, kh, kw] → [kh, kw, in/group, out];
+ * - Deconvolution [in, out/group, kh, kw] → [kh, kw, out/group, in];
  * - InnerProduct [out, in] → [in, out]; reading a flattened C×H×W blob, its columns are reordered
  *   to our H×W×C flattening;
  * - a layer that reads the 3-channel image directly gets its input channels reversed: Caffe (and
@@ -20,7 +21,7 @@ export interface CaffeWeightsResult {
 }
 
 /** Our layer classes that hold Caffe-learned weights, and the Caffe type each must come from. */
-const CAFFE_TYPE_OF: Readonly<Record<string, string>> = { Conv2D: 'Convolution', GroupConv2D: 'Convolution', Dense: 'InnerProduct' };
+const CAFFE_TYPE_OF: Readonly<Record<string, string>> = { Conv2D: 'Convolution', GroupConv2D: 'Convolution', Dense: 'InnerProduct', CaffeDeconvolution: 'Deconvolution' };
 
 /** Layers that keep every value in place (elementwise, or padding around the map): weights after them see the same layout. */
 const IN_PLACE = new Set(['Rescaling', 'CaffePower', 'Activation', 'ReLU', 'LeakyReLU', 'Dropout', 'ZeroPadding2D']);
@@ -68,7 +69,7 @@ function plan(layer: Layer, source: CaffeModelLayer): Assignment {
   const where = `layer ${JSON.stringify(source.name)}`;
   const expectedType = CAFFE_TYPE_OF[layer.getClassName()];
   if (expectedType === undefined) {
-    throw badWeights(`${where} sets a ${layer.getClassName()} layer of the network, which cannot take Caffe weights yet (Convolution, InnerProduct)`);
+    throw badWeights(`${where} sets a ${layer.getClassName()} layer of the network, which cannot take Caffe weights yet (Convolution, Deconvolution, InnerProduct)`);
   }
   if (source.type !== expectedType) throw badWeights(`${where} is a ${source.type || 'typeless layer'} in the weights file but an ${expectedType} in the network`);
   const ours = layer.weights.map((w) => w.shape as number[]);
@@ -83,6 +84,10 @@ function plan(layer: Layer, source: CaffeModelLayer): Assignment {
     const [kh, kw, cin, out] = kernel as [number, number, number, number];
     caffeKernel = [out, cin, kh, kw];
     toOurs = (t) => tf.transpose(flip && cin === 3 ? tf.reverse(t, 1) : t, [2, 3, 1, 0]);
+  } else if (expectedType === 'Deconvolution') {
+    const [kh, kw, outPerGroup, cin] = kernel as [number, number, number, number];
+    caffeKernel = [cin, outPerGroup, kh, kw];
+    toOurs = (t) => tf.transpose(flip && cin === 3 ? tf.reverse(t, 0) : t, [2, 3, 1, 0]);
   } else {
     const [features, out] = kernel as [number, number];
     const map = flattenedFrom(layer);

@@ -27,10 +27,11 @@ export interface BuildOptions {
  * - `euclidean`: Caffe EuclideanLoss, Σ‖output − target‖² / (2·N), against the float label vector;
  * - `mse`: mean squared error over every value (Keras `meanSquaredError`), against the label vector.
  */
-export type LossKind = 'softmax' | 'euclidean' | 'mse';
+/** `pixel-softmax`: Caffe's SoftmaxWithLoss on an N×H×W×C blob, a softmax over the channels of every pixel (segmentation). */
+export type LossKind = 'softmax' | 'euclidean' | 'mse' | 'pixel-softmax';
 
 /** The layer type each loss kind reports under in the train/val outputs (§9.1). */
-export const LOSS_LAYER_TYPES: Record<LossKind, string> = { softmax: 'SoftmaxWithLoss', euclidean: 'EuclideanLoss', mse: 'MeanSquaredError' };
+export const LOSS_LAYER_TYPES: Record<LossKind, string> = { softmax: 'SoftmaxWithLoss', euclidean: 'EuclideanLoss', mse: 'MeanSquaredError', 'pixel-softmax': 'SoftmaxWithLoss' };
 
 /** One training output of a network and the DIGITS series it reports under (spec §9.1). */
 export interface HeadInfo {
@@ -44,6 +45,12 @@ export interface HeadInfo {
   accuracy?: string;
   /** Top-5 accuracy series name where the network reports one (and there are ≥ 5 classes). */
   accuracyTop5?: string;
+  /** SoftmaxWithLoss `loss_param.ignore_label`: pixels (or samples) of this label add no loss and no accuracy. */
+  ignoreLabel?: number;
+  /** SoftmaxWithLoss `loss_param.normalization` (`normalize: false` is BATCH_SIZE); default VALID. */
+  normalization?: 'FULL' | 'VALID' | 'BATCH_SIZE' | 'NONE';
+  /** Mean intersection over union series name (validation), for `pixel-softmax` heads. */
+  meanIou?: string;
 }
 
 /** DIGITS' per-network data defaults (spec §13). */

@@ -1,12 +1,39 @@
-/** Validation pass (Caffe's TEST phase): mean loss per head, and top-1 / top-5 accuracy for classifiers. */
+/** Validation pass (Caffe's TEST phase): mean loss per head, top-1 / top-5 accuracy for classifiers, pixel accuracy and mean IoU for segmentation heads. */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Errors } from '@digits-ts/contracts';
 import { LOSS_LAYER_TYPES } from '../networks/index.ts';
 import { tf } from '../tf.ts';
 import { BatchFeed } from '../batches/feed.ts';
 import { openBatchSource, type BatchSource } from '../batches/source.ts';
-import { labelTensors, lossOf, targetBuffer } from './losses.ts';
+import { labelTensors, lossOf, pixelLabels, targetBuffer } from './losses.ts';
 import type { OutputValues, TrainSetup } from './trainer.ts';
+
+/** C×C counts of (label class, predicted class) over the counted pixels of a batch's score map. */
+function pixelConfusion(output: tf.Tensor, targets: tf.Tensor, ignoreLabel: number | undefined): tf.Tensor2D {
+  const c = output.shape[output.rank - 1]!;
+  const { labels, valid } = pixelLabels(targets, output.size / c, ignoreLabel);
+  const predicted = tf.argMax(tf.reshape(output, [-1, c]), 1);
+  // a label outside 0..C−1 one-hots to zeros, so it counts in no class
+  const truth = tf.mul(tf.oneHot(labels, c), tf.expandDims(valid, 1));
+  return tf.matMul(truth, tf.oneHot(predicted, c), true, false) as tf.Tensor2D;
+}
+
+/** Pixel accuracy (diagonal over all counted pixels) and mean IoU over the classes present in labels or predictions. */
+export function pixelMetrics(confusion: number[][]): { accuracy: number; meanIou: number } {
+  let hits = 0;
+  let all = 0;
+  const ious: number[] = [];
+  confusion.forEach((row, k) => {
+    const tp = row[k]!;
+    const labelled = row.reduce((a, b) => a + b, 0);
+    const predicted = confusion.reduce((a, r) => a + r[k]!, 0);
+    hits += tp;
+    all += labelled;
+    const union = labelled + predicted - tp;
+    if (union > 0) ious.push(tp / union);
+  });
+  return { accuracy: all > 0 ? hits / all : 0, meanIou: ious.length > 0 ? ious.reduce((a, b) => a + b, 0) / ious.length : 0 };
+}
 
 /**
  * Runs every val sample through the training graph (dropout off) in val-batch-size chunks, read
@@ -23,7 +50,10 @@ export async function evaluate(setup: TrainSetup, signal?: AbortSignal, data?: B
   const feed = new BatchFeed(val, { crop: setup.crop, mirror: false, mean: setup.mean, augmentation: setup.options.augmentation, train: false, random: setup.random }, bs);
   // [loss sum, top-1 hits, top-5 hits] per head, summed on the backend and read once at the end
   let totals: tf.Tensor2D = tf.keep(tf.zeros([heads.length, 3]));
+  // per pixel-softmax head: its confusion matrix (rows: label class, columns: predicted class)
+  const confusion = new Map<number, tf.Tensor2D>();
   let values: ArrayLike<number>;
+  const pixelScores = new Map<number, { accuracy: number; meanIou: number }>();
   const batchAt = (start: number) => (start < val.count ? Array.from({ length: Math.min(bs, val.count - start) }, (_, i) => start + i) : null);
   try {
     for (let start = 0; start < val.count; start += bs) {
@@ -38,7 +68,12 @@ export async function evaluate(setup: TrainSetup, signal?: AbortSignal, data?: B
         const outputs = Array.isArray(out) ? out : [out];
         const sums = tf.stack(outputs.map((o, i) => {
           const kind = heads[i]!.kind ?? 'softmax';
-          const total = lossOf(kind, o, labels, 'sum');
+          const total = lossOf(kind, o, labels, 'sum', heads[i]);
+          if (kind === 'pixel-softmax') {
+            const before = confusion.get(i);
+            confusion.set(i, tf.keep(before ? tf.add(before, pixelConfusion(o, labels.targets!, heads[i]!.ignoreLabel)) : pixelConfusion(o, labels.targets!, heads[i]!.ignoreLabel)));
+            before?.dispose();
+          }
           if (kind !== 'softmax') return tf.stack([total, tf.scalar(0), tf.scalar(0)]);
           const k = Math.min(5, o.shape[1]!);
           const hit1 = tf.sum(tf.cast(tf.equal(tf.argMax(o, 1), labels.labels), 'float32'));
@@ -52,8 +87,10 @@ export async function evaluate(setup: TrainSetup, signal?: AbortSignal, data?: B
       await yieldToEventLoop();
     }
     values = await totals.data();
+    for (const [i, matrix] of confusion) pixelScores.set(i, pixelMetrics(await matrix.array()));
   } finally {
     totals.dispose();
+    for (const matrix of confusion.values()) matrix.dispose();
     feed.dispose();
     await own?.close();
   }
@@ -67,6 +104,12 @@ export async function evaluate(setup: TrainSetup, signal?: AbortSignal, data?: B
     outputs[head.loss] = { kind: LOSS_LAYER_TYPES[head.kind ?? 'softmax'], value };
     if (head.accuracy) outputs[head.accuracy] = { kind: 'Accuracy', value: top1[i]! / val.count };
     if (head.accuracyTop5) outputs[head.accuracyTop5] = { kind: 'Accuracy', value: top5[i]! / val.count };
+    const pixel = pixelScores.get(i);
+    if (pixel) {
+      // a segmentation head's accuracy counts pixels, not images
+      if (head.accuracy) outputs[head.accuracy] = { kind: 'Accuracy', value: pixel.accuracy };
+      if (head.meanIou) outputs[head.meanIou] = { kind: 'Accuracy', value: pixel.meanIou };
+    }
   });
   return outputs;
 }

@@ -1,6 +1,7 @@
 /** The loss of every head of a network on one batch, by each head's kind (§8, §9.1). */
 import type { HeadInfo, LossKind } from '../networks/index.ts';
 import { hasSoftmaxCrossEntropy, softmaxCrossEntropy } from '../ops/softmax-cross-entropy.ts';
+import { Errors } from '@digits-ts/contracts';
 import { tf, tfl } from '../tf.ts';
 import type { RandomSource } from '@digits-ts/dataset';
 
@@ -18,8 +19,9 @@ export const needsTargets = (heads: readonly HeadInfo[]): boolean => heads.some(
  * One head's loss over a batch, averaged over the batch (`mean`) or summed (`sum`, for
  * validation totals). Regression outputs of any shape are compared as flat vectors.
  */
-export function lossOf(kind: LossKind, output: tf.Tensor, y: LabelTensors, reduction: 'mean' | 'sum'): tf.Scalar {
+export function lossOf(kind: LossKind, output: tf.Tensor, y: LabelTensors, reduction: 'mean' | 'sum', head?: Pick<HeadInfo, 'ignoreLabel' | 'normalization'>): tf.Scalar {
   const n = output.shape[0]!;
+  if (kind === 'pixel-softmax') return pixelSoftmaxLoss(output as tf.Tensor4D, y.targets!, reduction, head ?? {});
   if (kind === 'softmax') {
     if (hasSoftmaxCrossEntropy() && output.rank === 2) return softmaxCrossEntropy(output as tf.Tensor2D, y.labels, { reduction });
     const onehot = tf.oneHot(y.labels, output.shape[1]!);
@@ -30,6 +32,38 @@ export function lossOf(kind: LossKind, output: tf.Tensor, y: LabelTensors, reduc
   // Caffe EuclideanLoss: Σ‖a − b‖² / 2 per sample; Keras MSE: the mean over the values
   const perSample = kind === 'euclidean' ? tf.mul(tf.sum(squared, 1), 0.5) : tf.mean(squared, 1);
   return (reduction === 'mean' ? tf.mean(perSample) : tf.sum(perSample)) as tf.Scalar;
+}
+
+/** Per-pixel class indices of a batch's label maps (N × H·W floats) and which pixels count (not `ignoreLabel`). */
+export function pixelLabels(targets: tf.Tensor, pixels: number, ignoreLabel: number | undefined): { labels: tf.Tensor1D; valid: tf.Tensor1D } {
+  const flat = tf.reshape(targets, [-1]);
+  if (flat.size !== pixels) {
+    throw Errors.MODEL_SHAPE_MISMATCH(`the network's score map has ${pixels} pixels per batch but the label maps have ${flat.size}; crop the output to the label size (a Crop layer)`);
+  }
+  const labels = tf.cast(flat, 'int32') as tf.Tensor1D;
+  const valid = (ignoreLabel === undefined ? tf.onesLike(flat) : tf.cast(tf.notEqual(labels, ignoreLabel), 'float32')) as tf.Tensor1D;
+  return { labels, valid };
+}
+
+/**
+ * Caffe's SoftmaxWithLoss over the channel axis of an N×H×W×C score map: −log softmax of the
+ * label's channel at each pixel, `ignore_label` pixels left out, the sum divided as
+ * `normalization` says (VALID: by the counted pixels, BATCH_SIZE: by N, FULL: by N·H·W, NONE: 1).
+ * `sum` gives that batch mean times N, so a sum over batches divided by the sample count is the mean.
+ */
+function pixelSoftmaxLoss(output: tf.Tensor4D, targets: tf.Tensor2D, reduction: 'mean' | 'sum', head: Pick<HeadInfo, 'ignoreLabel' | 'normalization'>): tf.Scalar {
+  const [n, h, w, c] = output.shape;
+  const { labels, valid } = pixelLabels(targets, n * h * w, head.ignoreLabel);
+  // an ignored pixel may hold any label value (255); it picks class 0 and is then masked out
+  const safe = tf.mul(labels, tf.cast(valid, 'int32'));
+  const logp = tf.logSoftmax(tf.reshape(output, [-1, c]));
+  const picked = tf.sum(tf.mul(tf.oneHot(safe, c), logp), 1);
+  const total = tf.neg(tf.sum(tf.mul(picked, valid)));
+  const normalization = head.normalization ?? 'VALID';
+  const divisor = normalization === 'VALID' ? tf.maximum(tf.sum(valid), 1)
+    : tf.scalar(normalization === 'BATCH_SIZE' ? n : normalization === 'FULL' ? n * h * w : 1);
+  const mean = tf.div(total, divisor);
+  return (reduction === 'mean' ? mean : tf.mul(mean, n)) as tf.Scalar;
 }
 
 /** A Dropout layer's seed, which TF.js reads on every call (unseeded, it draws from Math.random). */
@@ -51,7 +85,7 @@ export function headLosses(model: tfl.LayersModel, heads: readonly HeadInfo[], i
     for (const d of dropouts) d.seed = undefined;
   }
   const list = Array.isArray(outputs) ? outputs : [outputs];
-  return list.map((out, i) => lossOf(heads[i]!.kind ?? 'softmax', out, y, 'mean'));
+  return list.map((out, i) => lossOf(heads[i]!.kind ?? 'softmax', out, y, 'mean', heads[i]));
 }
 
 /** The first `n` entries of a batch's label buffers as tensors (call inside a tidy). */

@@ -197,10 +197,17 @@ function headOutputs(plan: NetPlan, lossInputs: Map<number, Sym>, classes: numbe
   const used = new Set<Sym>();
   return plan.heads.map(({ layer, info }) => {
     let x = lossInputs.get(layer.index)!;
-    if (info.kind === 'softmax') {
+    if (info.kind === 'softmax' && x.shape.length === 4) {
+      // per-pixel softmax over the channels (FCN): N×H×W×C scores against an H×W class map
+      info.kind = 'pixel-softmax';
+      const prefix = info.loss.includes('/') ? info.loss.slice(0, info.loss.lastIndexOf('/') + 1) : '';
+      info.accuracy ??= `${prefix}pixel_accuracy`;
+      info.meanIou = `${prefix}mean_iou`;
+      delete info.accuracyTop5;
+    } else if (info.kind === 'softmax') {
       const [, width, ...rest] = x.shape;
       if (rest.length > 0 || typeof width !== 'number') {
-        throw layerError(layer, `needs a flat N×classes blob but ${JSON.stringify(layer.bottom[0])} is ${x.shape.slice(1).join('×')}; add an InnerProduct before it`);
+        throw layerError(layer, `needs a flat N×classes blob (or an N×C×H×W score map) but ${JSON.stringify(layer.bottom[0])} is ${x.shape.slice(1).join('×')}; add an InnerProduct before it`);
       }
       if (classes !== null && width < classes) {
         throw layerError(layer, `reads ${width} scores per image from ${JSON.stringify(layer.bottom[0])} but the dataset has ${classes} classes`);

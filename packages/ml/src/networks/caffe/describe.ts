@@ -38,6 +38,16 @@ const DETAILS: Record<string, Details> = {
     const group = p.int('group', 1);
     return [outputs(p), ...window(p), ...(group > 1 ? [`group ${group}`] : [])];
   },
+  Deconvolution: (l) => {
+    const p = l.param('convolution_param', FIELDS.convolution);
+    const group = p.int('group', 1);
+    return [outputs(p), ...window(p), ...(group > 1 ? [`group ${group}`] : [])];
+  },
+  Crop: (l) => {
+    const p = l.param('crop_param', FIELDS.crop);
+    const offsets = p.ints('offset', 0);
+    return [`axis ${p.int('axis', 2)} offset ${offsets.length > 0 ? offsets.join(', ') : 0}`];
+  },
   Pooling: (l) => {
     const p = l.param('pooling_param', FIELDS.pooling);
     const pool = p.enumValue('pool', ['MAX', 'AVE', 'STOCHASTIC'], 'MAX');

@@ -281,7 +281,181 @@ export class CaffeBatchNorm extends tfl.layers.Layer {
   }
 }
 
+/**
+ * Caffe's bilinear filler for a kh×kw kernel, the same in every (input, output) channel slice:
+ * f = ⌈kw/2⌉, c = (kw − 1)/(2f), w(y, x) = (1 − |x/f − c|)(1 − |y/f − c|) — upsampling by f
+ * when the deconvolution has stride f and kernel 2f − f mod 2.
+ */
+export function bilinearKernel(kh: number, kw: number): Float32Array {
+  const f = Math.ceil(kw / 2);
+  const c = (kw - 1) / (2 * f);
+  const out = new Float32Array(kh * kw);
+  for (let y = 0; y < kh; y++) {
+    for (let x = 0; x < kw; x++) out[y * kw + x] = (1 - Math.abs(x / f - c)) * (1 - Math.abs(y / f - c));
+  }
+  return out;
+}
+
+/** Up to this many groups a grouped Deconvolution runs as one block-diagonal op (group× the arithmetic, far fewer kernels). */
+const BLOCK_DIAGONAL_MAX_GROUPS = 32;
+
+/** Constructor arguments of {@link CaffeDeconvolution}. */
+export interface CaffeDeconvolutionArgs extends LayerArgs {
+  filters: number;
+  kernelSize: [number, number];
+  strides: [number, number];
+  pad: [number, number];
+  group?: number;
+  useBias?: boolean;
+  /** Fill the kernel with Caffe's bilinear filler (FCN's fixed upsampling). */
+  bilinear?: boolean;
+  kernelInitializer?: Initializer | tf.serialization.ConfigDict;
+  biasInitializer?: Initializer | tf.serialization.ConfigDict;
+}
+
+/**
+ * Caffe `Deconvolution`: the transposed convolution, each input pixel spreading its kernel over
+ * the output (stride s), then `pad` rows and columns cut from each side: out = s·(in − 1) + k − 2·pad.
+ * The kernel is [kh, kw, C_out/group, C_in] (Caffe's C_in × C_out/group × kh × kw blob); group g
+ * maps input channels g·C_in/group… to output channels g·C_out/group….
+ */
+export class CaffeDeconvolution extends tfl.layers.Layer {
+  static className = 'CaffeDeconvolution';
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly pad: [number, number];
+  readonly group: number;
+  readonly useBias: boolean;
+  readonly bilinear: boolean;
+  private readonly kernelInitializer: Initializer;
+  private readonly biasInitializer: Initializer;
+  private kernel: tfl.LayerVariable | null = null;
+  private bias: tfl.LayerVariable | null = null;
+
+  constructor(args: CaffeDeconvolutionArgs) {
+    super(args);
+    this.filters = args.filters;
+    this.kernelSize = [...args.kernelSize];
+    this.strides = [...args.strides];
+    this.pad = [...args.pad];
+    this.group = args.group ?? 1;
+    this.useBias = args.useBias ?? true;
+    this.bilinear = args.bilinear ?? false;
+    this.kernelInitializer = deserializeInitializer(args.kernelInitializer, tfl.initializers.zeros());
+    this.biasInitializer = deserializeInitializer(args.biasInitializer, tfl.initializers.zeros());
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const cin = channelsOf(this.name, inputShape);
+    const [kh, kw] = this.kernelSize;
+    if (cin % this.group !== 0 || this.filters % this.group !== 0) throw new Error(`Expected input channels (${cin}) and filters (${this.filters}) divisible by group ${this.group}`);
+    const shape = [kh, kw, this.filters / this.group, cin];
+    this.kernel = this.addWeight('kernel', shape, 'float32', this.bilinear ? tfl.initializers.zeros() : this.kernelInitializer);
+    if (this.bilinear) {
+      const slice = bilinearKernel(kh, kw);
+      const per = shape[2]! * shape[3]!;
+      const values = new Float32Array(kh * kw * per);
+      for (let i = 0; i < kh * kw; i++) values.fill(slice[i]!, i * per, (i + 1) * per);
+      tf.tidy(() => { this.kernel!.write(tf.tensor4d(values, shape as [number, number, number, number])); });
+    }
+    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], 'float32', this.biasInitializer);
+    this.built = true;
+  }
+
+  private outSize(size: number | null, axis: 0 | 1): number | null {
+    return size === null ? null : this.strides[axis] * (size - 1) + this.kernelSize[axis] - 2 * this.pad[axis];
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    const [n, h, w] = oneShape(inputShape);
+    return [n!, this.outSize(h ?? null, 0), this.outSize(w ?? null, 1), this.filters];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = one(inputs) as tf.Tensor4D;
+      if (!this.kernel) throw new Error(`Expected layer ${this.name} to be built before it is called`);
+      const [n, h, w, cin] = x.shape;
+      const [kh, kw] = this.kernelSize;
+      const [sh, sw] = this.strides;
+      const [fullH, fullW] = [sh * (h - 1) + kh, sw * (w - 1) + kw];
+      const kernel = this.kernel.read() as tf.Tensor4D;
+      const [inPer, outPer] = [cin / this.group, this.filters / this.group];
+      let y: tf.Tensor4D;
+      if (this.group === 1) y = tf.conv2dTranspose(x, kernel, [n, fullH, fullW, outPer], [sh, sw], 'valid');
+      else if (this.group <= BLOCK_DIAGONAL_MAX_GROUPS) {
+        // one transposed convolution with a block-diagonal kernel: fewer ops than one per group (FCN's upsampling)
+        const mask = tf.tensor2d(Float32Array.from({ length: this.filters * cin }, (_, k) => (Math.floor(Math.floor(k / cin) / outPer) === Math.floor((k % cin) / inPer) ? 1 : 0)), [this.filters, cin]);
+        y = tf.conv2dTranspose(x, tf.mul(tf.tile(kernel, [1, 1, this.group, 1]), mask) as tf.Tensor4D, [n, fullH, fullW, this.filters], [sh, sw], 'valid');
+      } else {
+        const parts: tf.Tensor4D[] = [];
+        for (let g = 0; g < this.group; g++) {
+          const kg = tf.slice(kernel, [0, 0, 0, g * inPer], [-1, -1, -1, inPer]);
+          parts.push(tf.conv2dTranspose(tf.slice(x, [0, 0, 0, g * inPer], [-1, -1, -1, inPer]), kg, [n, fullH, fullW, outPer], [sh, sw], 'valid'));
+        }
+        y = tf.concat(parts, 3);
+      }
+      const [ph, pw] = this.pad;
+      if (ph > 0 || pw > 0) y = tf.slice(y, [0, ph, pw, 0], [-1, fullH - 2 * ph, fullW - 2 * pw, -1]);
+      return this.bias ? tf.add(y, this.bias.read()) : y;
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, pad: this.pad, group: this.group,
+      useBias: this.useBias, bilinear: this.bilinear,
+      kernelInitializer: serializeInitializer(this.kernelInitializer),
+      biasInitializer: serializeInitializer(this.biasInitializer),
+    };
+  }
+}
+
+/** Constructor arguments of {@link CaffeCrop}: where the crop starts and its size, per NHWC axis 1–3 (null: that axis is kept). */
+export interface CaffeCropArgs extends LayerArgs {
+  /** Start of the crop on [H, W, C]. */
+  offsets: [number, number, number];
+  /** Size on [H, W, C]; null keeps the first bottom's size. */
+  sizes: [number | null, number | null, number | null];
+}
+
+/**
+ * Caffe `Crop`: the first bottom cut to the second bottom's size on every axis from `axis` on,
+ * starting at `offset`. The second bottom only gives the size; it gets no gradient.
+ */
+export class CaffeCrop extends tfl.layers.Layer {
+  static className = 'CaffeCrop';
+  readonly offsets: [number, number, number];
+  readonly sizes: [number | null, number | null, number | null];
+
+  constructor(args: CaffeCropArgs) {
+    super(args);
+    this.offsets = [...args.offsets];
+    this.sizes = [...args.sizes];
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    const shape = oneShape(inputShape);
+    return [shape[0]!, ...this.sizes.map((s, i) => s ?? shape[i + 1]!)] as tfl.Shape;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = one(inputs);
+      return tf.slice(x, [0, ...this.offsets], [-1, ...this.sizes.map((s) => s ?? -1)]);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), offsets: this.offsets, sizes: this.sizes };
+  }
+}
+
 tf.serialization.registerClass(CaffeScale);
 tf.serialization.registerClass(CaffePower);
 tf.serialization.registerClass(CaffeEltwise);
 tf.serialization.registerClass(CaffeBatchNorm);
+tf.serialization.registerClass(CaffeDeconvolution);
+tf.serialization.registerClass(CaffeCrop);

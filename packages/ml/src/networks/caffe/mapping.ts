@@ -8,7 +8,7 @@ import type { Seeds } from '../init.ts';
 import { LRN } from '../lrn.ts';
 import { caffePooling } from '../pooling.ts';
 import { fillerInitializer } from './fillers.ts';
-import { CaffeBatchNorm, CaffeEltwise, CaffePower, CaffeScale } from './layers.ts';
+import { CaffeBatchNorm, CaffeCrop, CaffeDeconvolution, CaffeEltwise, CaffePower, CaffeScale } from './layers.ts';
 import { type CaffeLayer, FIELDS, layerError, type ParamReader } from '@digits-ts/caffe';
 
 type Sym = tfl.SymbolicTensor;
@@ -131,6 +131,55 @@ const convolution: Factory = (layer, [x], ctx) => {
   }
   layers.at(-1)!.trainable = !frozen(layer);
   return chain(layers, layer.specs[0]?.decayMult === 0 ? null : name);
+};
+
+const deconvolution: Factory = (layer, [x], ctx) => {
+  const p = layer.param('convolution_param', FIELDS.convolution);
+  const [, , cin] = dims4(layer, x!);
+  const filters = p.int('num_output', undefined, 1) ?? fail(layer, 'needs convolution_param.num_output');
+  const kernelSize = pair(layer, p, 'kernel_size', null, 1);
+  const strides = pair(layer, p, 'stride', 1, 1);
+  const pad = pair(layer, p, 'pad', 0, 0);
+  if (p.ints('dilation', 1).some((d) => d !== 1)) fail(layer, 'supports only dilation 1');
+  if (p.int('axis', 1) !== 1) fail(layer, 'supports only axis 1 (channels)');
+  const group = p.int('group', 1, 1);
+  if (cin % group !== 0 || filters % group !== 0) fail(layer, `needs input channels (${cin}) and num_output (${filters}) divisible by group ${group}`);
+  const [kh, kw] = kernelSize;
+  // Caffe counts a deconvolution's fans from its output side: fan-in C_out/group·k², fan-out C_in·k²
+  const fans = { in: (kh * kw * filters) / group, out: kh * kw * cin };
+  const weightFiller = p.child('weight_filler', FIELDS.filler);
+  const bilinear = weightFiller.message !== null && weightFiller.string('type', 'constant') === 'bilinear';
+  if (bilinear && kh !== kw) fail(layer, 'needs a square kernel for the bilinear filler');
+  const kernelInitializer = bilinear ? undefined : fillerInitializer(weightFiller, fans, ctx.seeds);
+  const biasInitializer = fillerInitializer(p.child('bias_filler', FIELDS.filler), fans, ctx.seeds);
+  const name = ctx.tfName(layer.name);
+  const made = new CaffeDeconvolution({ name, filters, kernelSize, strides, pad, group, useBias: p.bool('bias_term', true), bilinear, kernelInitializer, biasInitializer });
+  made.trainable = !frozen(layer);
+  return chain([made], layer.specs[0]?.decayMult === 0 ? null : name);
+};
+
+const crop: Factory = (layer, [x, reference], ctx) => {
+  const p = layer.param('crop_param', FIELDS.crop);
+  const rank = x!.shape.length;
+  if (rank !== 4 || reference!.shape.length !== 4) fail(layer, `crops 4-D blobs but has ${shapeText(x!)} and ${shapeText(reference!)}`);
+  const axis = p.int('axis', 2);
+  const start = axis < 0 ? axis + rank : axis;
+  if (start < 1 || start > 3) fail(layer, `cannot crop from axis ${axis} (the batch axis is never cropped)`);
+  const offsets = p.ints('offset', 0);
+  const cropped = 4 - start;
+  if (offsets.length > 1 && offsets.length !== cropped) fail(layer, `gives ${offsets.length} offsets for ${cropped} cropped axes (give one, or one per axis)`);
+  // Caffe axes 1, 2, 3 (C, H, W) are our 3, 1, 2; the result is kept in our H, W, C order
+  const ours: [number, number, number] = [0, 0, 0];
+  const sizes: [number | null, number | null, number | null] = [null, null, null];
+  for (let caffeAxis = start; caffeAxis <= 3; caffeAxis++) {
+    const at = [2, 0, 1][caffeAxis - 1]!;
+    const offset = offsets.length === 0 ? 0 : offsets.length === 1 ? offsets[0]! : offsets[caffeAxis - start]!;
+    const [have, want] = [x!.shape[at + 1] as number, reference!.shape[at + 1] as number];
+    if (offset + want > have) fail(layer, `cannot crop ${want} at offset ${offset} from size ${have} on axis ${caffeAxis} (${shapeText(x!)} to ${shapeText(reference!)})`);
+    ours[at] = offset;
+    sizes[at] = want;
+  }
+  return multi(new CaffeCrop({ name: ctx.tfName(layer.name), offsets: ours, sizes }));
 };
 
 const pooling: Factory = (layer, [x], ctx) => {
@@ -290,6 +339,8 @@ const softmax: Factory = (layer, [x], ctx) => {
 /** Bottom counts [min, max] and the factory of every mapped layer type. */
 export const LAYER_FACTORIES: Readonly<Record<string, { bottoms: [number, number]; make: Factory }>> = {
   Convolution: { bottoms: [1, 1], make: convolution },
+  Deconvolution: { bottoms: [1, 1], make: deconvolution },
+  Crop: { bottoms: [2, 2], make: crop },
   Pooling: { bottoms: [1, 1], make: pooling },
   InnerProduct: { bottoms: [1, 1], make: innerProduct },
   ReLU: { bottoms: [1, 1], make: relu },

@@ -195,9 +195,17 @@ function headsOf(train: StagePlan, val: StagePlan, classes: number | null): Head
     if (layer.bottom.length !== 2 || sources[1] !== 'label') {
       throw layerError(layer, `needs two bottoms: the prediction and the label blob ${JSON.stringify(train.label)}`);
     }
-    layer.param('loss_param', FIELDS.loss);
-    if (kind === 'softmax') layer.param('softmax_param', FIELDS.softmax).int('axis', 1);
+    const lossParam = layer.param('loss_param', FIELDS.loss);
     const info: HeadInfo = { loss: layer.top[0] ?? layer.name, weight: layer.lossWeight[0] ?? 1, kind };
+    if (kind === 'softmax') {
+      if (layer.param('softmax_param', FIELDS.softmax).int('axis', 1) !== 1) throw layerError(layer, 'supports only softmax over axis 1 (channels)');
+      const ignore = lossParam.int('ignore_label', undefined);
+      if (ignore !== undefined) info.ignoreLabel = ignore;
+      // Caffe: `normalization` wins; else the deprecated `normalize` (false → BATCH_SIZE); else VALID
+      const normalization = lossParam.has('normalization') ? lossParam.enumValue('normalization', ['FULL', 'VALID', 'BATCH_SIZE', 'NONE'], 'VALID')
+        : lossParam.has('normalize') && !lossParam.bool('normalize', true) ? 'BATCH_SIZE' : 'VALID';
+      if (normalization !== 'VALID') info.normalization = normalization;
+    }
     heads.push({ layer, blob: layer.bottom[0]!, source: sources[0]!, info });
   }
   if (heads.length === 0) throw badNetwork(`the train stage has no loss layer (${Object.keys(LOSS_KINDS).join(' or ')})`);
