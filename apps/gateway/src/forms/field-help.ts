@@ -107,6 +107,18 @@ export const FIELD_HELP: Readonly<Record<string, FieldHelp>> = {
   validation_label_folder: { label: 'Validation Label Image Folder', help: `The target images of the validation set, when a separate validation folder is chosen. ${IN_ROOTS}` },
   channel_conversion: { label: 'Channel Conversion', help: 'Converts both input and label images: RGB (3 channels), L (grayscale) or none (default: as loaded). Images are never resized.' },
 
+  // ---- image-object-detection extension: KITTI-labelled image folders (§7.7)
+  train_image_folder: { label: 'Training image folder', help: `The training images (searched recursively). ${IN_ROOTS} Required.` },
+  train_label_folder: { label: 'Training label folder', help: `One KITTI label file <image name>.txt per training image (not searched recursively). ${IN_ROOTS} Required.` },
+  val_image_folder: { label: 'Validation image folder', help: `The validation images; required when a validation label folder is given. ${IN_ROOTS}` },
+  val_label_folder: { label: 'Validation label folder', help: `The validation KITTI label files; required when a validation image folder is given. ${IN_ROOTS}` },
+  padding_image_width: { label: 'Pad image (Width)', help: 'Each image is pasted at the top left of a black canvas this wide (default 1248); blank (with the height) for no padding.' },
+  padding_image_height: { label: 'Pad image (Height)', help: 'Height of the padding canvas (default 384); blank (with the width) for no padding.' },
+  resize_image_width: { label: 'Resize image (Width)', help: 'After padding, images (and their boxes) are squashed to this width; blank (with the height) to keep the size.' },
+  resize_image_height: { label: 'Resize image (Height)', help: 'After padding, images (and their boxes) are squashed to this height; blank (with the width) to keep the size.' },
+  val_min_box_size: { label: 'Minimum box size (in pixels) for validation set', help: 'Validation objects narrower or shorter than this are relabelled "dontcare" (class 0). Required; 0 disables; default 25.' },
+  custom_classes: { label: 'Custom classes', help: 'Comma-separated class names replacing the default KITTI class table: the first gets id 0 (dontcare), the next 1, and so on; other types become 0.' },
+
   // ---- model form (§8.1)
   model_name: { label: 'Model Name', help: 'A name for the new model, shown in the job lists and on its page. Required; a sweep adds the swept values to it.' },
   dataset: { label: 'Select Dataset', help: 'The dataset to train on: one that is built or being built, of the kind this model page takes. Required.' },

@@ -23,7 +23,8 @@ function checkCrop(crop: number | null, height: number, width: number): void {
 function checkTargets(network: BuiltNetwork, samples: SplitInfo): void {
   network.model.outputs.forEach((output, i) => {
     const head = network.heads[i]!;
-    if ((head.kind ?? 'softmax') === 'softmax') return;
+    // detection heads compare grids made from the label rows, not the rows themselves
+    if ((head.kind ?? 'softmax') === 'softmax' || head.target) return;
     const values = output.shape.slice(1).reduce<number>((n, d) => n * (d ?? 1), 1);
     const size = samples.targetSize ?? 1;
     if (values !== size) {
@@ -71,6 +72,7 @@ export async function prepareTraining(ctx: WorkerContext, record: JobRecord, dat
       metadata: {
         labels: manifest.labels,
         outputs: network.outputs ?? network.deploy.outputNames,
+        ...(network.detection ? { clusterDetections: network.detection.cluster } : {}),
         preprocessing: { imageDims: manifest.imageDims, crop, useMean: options.useMean, meanFile: manifest.mean, whitening: options.augmentation.whitening },
       },
       random: createRandom(options.randomSeed ?? Date.now() >>> 0),

@@ -3,6 +3,8 @@ import type { STANDARD_NETWORK_NAMES } from '@digits-ts/contracts';
 import type { tfl } from '../tf.ts';
 import type { NetBuilder } from './blocks.ts';
 import type { SpatialOp } from './geometry.ts';
+import type { DetectionTarget } from '../detection/targets.ts';
+import type { DetectionSpec } from '../detection/spec.ts';
 
 /** Constructor arguments every TF.js layer accepts (name, trainable, …). */
 export type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
@@ -25,12 +27,13 @@ export interface BuildOptions {
  * How a head's output is compared with the labels:
  * - `softmax`: softmax cross-entropy against the integer class label (Caffe SoftmaxWithLoss);
  * - `euclidean`: Caffe EuclideanLoss, Σ‖output − target‖² / (2·N), against the float label vector;
- * - `mse`: mean squared error over every value (Keras `meanSquaredError`), against the label vector.
+ * - `mse`: mean squared error over every value (Keras `meanSquaredError`), against the label vector;
+ * - `l1`: Caffe L1Loss, Σ|output − target| / N (DetectNet's box loss).
  */
-export type LossKind = 'softmax' | 'euclidean' | 'mse';
+export type LossKind = 'softmax' | 'euclidean' | 'mse' | 'l1';
 
 /** The layer type each loss kind reports under in the train/val outputs (§9.1). */
-export const LOSS_LAYER_TYPES: Record<LossKind, string> = { softmax: 'SoftmaxWithLoss', euclidean: 'EuclideanLoss', mse: 'MeanSquaredError' };
+export const LOSS_LAYER_TYPES: Record<LossKind, string> = { softmax: 'SoftmaxWithLoss', euclidean: 'EuclideanLoss', mse: 'MeanSquaredError', l1: 'L1Loss' };
 
 /** One training output of a network and the DIGITS series it reports under (spec §9.1). */
 export interface HeadInfo {
@@ -44,6 +47,8 @@ export interface HeadInfo {
   accuracy?: string;
   /** Top-5 accuracy series name where the network reports one (and there are ≥ 5 classes). */
   accuracyTop5?: string;
+  /** The label grid a detection head is compared with (a DetectNetTransformation top), instead of the raw label. */
+  target?: DetectionTarget;
 }
 
 /** DIGITS' per-network data defaults (spec §13). */
@@ -76,6 +81,8 @@ export interface BuiltNetwork {
    * e.g. `softmax`); omitted → the deploy model's output layer names.
    */
   outputs?: string[];
+  /** DetectNet post-processing and validation metrics, when the network declares them. */
+  detection?: DetectionSpec;
 }
 
 /** How index.ts builds one standard network (internal to networks/). */

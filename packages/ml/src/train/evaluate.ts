@@ -6,6 +6,8 @@ import { tf } from '../tf.ts';
 import { BatchFeed } from '../batches/feed.ts';
 import { openBatchSource, type BatchSource } from '../batches/source.ts';
 import { labelTensors, lossOf, targetBuffer } from './losses.ts';
+import { clusterDetections, detectionMetrics, scoreDetections, type DetectionCounts } from '../detection/boxes.ts';
+import { LABEL_ROW, truthBoxes } from '../detection/targets.ts';
 import type { OutputValues, TrainSetup } from './trainer.ts';
 
 /**
@@ -24,6 +26,9 @@ export async function evaluate(setup: TrainSetup, signal?: AbortSignal, data?: B
   // [loss sum, top-1 hits, top-5 hits] per head, summed on the backend and read once at the end
   let totals: tf.Tensor2D = tf.keep(tf.zeros([heads.length, 3]));
   let values: ArrayLike<number>;
+  const score = setup.network.detection?.score ?? null;
+  const cluster = setup.network.detection?.cluster.params;
+  const counts: DetectionCounts = { truePositives: 0, falsePositives: 0, missed: 0 };
   const batchAt = (start: number) => (start < val.count ? Array.from({ length: Math.min(bs, val.count - start) }, (_, i) => start + i) : null);
   try {
     for (let start = 0; start < val.count; start += bs) {
@@ -31,6 +36,7 @@ export async function evaluate(setup: TrainSetup, signal?: AbortSignal, data?: B
       const indices = batchAt(start)!;
       const n = indices.length;
       const positions = await source.batch(indices, (k) => batchAt(start + (k + 1) * bs));
+      let grids: tf.Tensor[] = [];
       const next = tf.tidy(() => {
         const input = feed.input(source.samples, positions, y, t ?? undefined);
         const labels = labelTensors(y, t, n, val.targetSize ?? 1);
@@ -38,17 +44,32 @@ export async function evaluate(setup: TrainSetup, signal?: AbortSignal, data?: B
         const outputs = Array.isArray(out) ? out : [out];
         const sums = tf.stack(outputs.map((o, i) => {
           const kind = heads[i]!.kind ?? 'softmax';
-          const total = lossOf(kind, o, labels, 'sum');
+          const total = lossOf(kind, o, labels, 'sum', heads[i]!.target);
           if (kind !== 'softmax') return tf.stack([total, tf.scalar(0), tf.scalar(0)]);
           const k = Math.min(5, o.shape[1]!);
           const hit1 = tf.sum(tf.cast(tf.equal(tf.argMax(o, 1), labels.labels), 'float32'));
           const hit5 = tf.sum(tf.cast(tf.any(tf.equal(tf.topk(o as tf.Tensor2D, k).indices, tf.expandDims(labels.labels, 1)), 1), 'float32'));
           return tf.stack([total, hit1, hit5]);
         }));
+        if (score) grids = [tf.keep(outputs[score.coverageHead]!), tf.keep(outputs[score.boxesHead]!)];
         return tf.keep(tf.add(totals, sums)) as tf.Tensor2D;
       });
       totals.dispose();
       totals = next;
+      if (score && t) {
+        // ScoreDetections: each image's clustered boxes against its labelled objects
+        const [coverage, boxes] = await Promise.all(grids.map((g) => g.data()));
+        const [, gh, gw] = grids[0]!.shape as [number, number, number];
+        tf.dispose(grids);
+        const rows = val.targetSize! / LABEL_ROW;
+        for (let k = 0; k < n; k++) {
+          const found = clusterDetections(coverage!.subarray(k * gh * gw, (k + 1) * gh * gw), boxes!.subarray(k * gh * gw * 4, (k + 1) * gh * gw * 4), gh, gw, cluster!);
+          const c = scoreDetections(truthBoxes(t.subarray(k * rows * LABEL_ROW, (k + 1) * rows * LABEL_ROW)), found, score.iouThreshold);
+          counts.truePositives += c.truePositives;
+          counts.falsePositives += c.falsePositives;
+          counts.missed += c.missed;
+        }
+      }
       await yieldToEventLoop();
     }
     values = await totals.data();
@@ -68,5 +89,9 @@ export async function evaluate(setup: TrainSetup, signal?: AbortSignal, data?: B
     if (head.accuracy) outputs[head.accuracy] = { kind: 'Accuracy', value: top1[i]! / val.count };
     if (head.accuracyTop5) outputs[head.accuracyTop5] = { kind: 'Accuracy', value: top5[i]! / val.count };
   });
+  if (score) {
+    const metrics = detectionMetrics(counts);
+    for (const key of ['mAP', 'precision', 'recall'] as const) outputs[score.names[key]] = { kind: 'ScoreDetections', value: metrics[key] };
+  }
   return outputs;
 }

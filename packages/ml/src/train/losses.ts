@@ -1,5 +1,6 @@
 /** The loss of every head of a network on one batch, by each head's kind (§8, §9.1). */
 import type { HeadInfo, LossKind } from '../networks/index.ts';
+import { detectionTargets, type DetectionTarget } from '../detection/targets.ts';
 import { hasSoftmaxCrossEntropy, softmaxCrossEntropy } from '../ops/softmax-cross-entropy.ts';
 import { tf, tfl } from '../tf.ts';
 import type { RandomSource } from '@digits-ts/dataset';
@@ -18,17 +19,32 @@ export const needsTargets = (heads: readonly HeadInfo[]): boolean => heads.some(
  * One head's loss over a batch, averaged over the batch (`mean`) or summed (`sum`, for
  * validation totals). Regression outputs of any shape are compared as flat vectors.
  */
-export function lossOf(kind: LossKind, output: tf.Tensor, y: LabelTensors, reduction: 'mean' | 'sum'): tf.Scalar {
+export function lossOf(kind: LossKind, output: tf.Tensor, y: LabelTensors, reduction: 'mean' | 'sum', target?: DetectionTarget): tf.Scalar {
   const n = output.shape[0]!;
+  if (target) return detectionLoss(kind, output as tf.Tensor4D, y.targets!, reduction, target);
   if (kind === 'softmax') {
     if (hasSoftmaxCrossEntropy() && output.rank === 2) return softmaxCrossEntropy(output as tf.Tensor2D, y.labels, { reduction });
     const onehot = tf.oneHot(y.labels, output.shape[1]!);
     return tf.losses.softmaxCrossEntropy(onehot, output, undefined, undefined, reduction === 'mean' ? tf.Reduction.MEAN : tf.Reduction.SUM) as tf.Scalar;
   }
   const flat = tf.reshape(output, [n, -1]);
-  const squared = tf.square(tf.sub(flat, y.targets!));
-  // Caffe EuclideanLoss: Σ‖a − b‖² / 2 per sample; Keras MSE: the mean over the values
-  const perSample = kind === 'euclidean' ? tf.mul(tf.sum(squared, 1), 0.5) : tf.mean(squared, 1);
+  const diff = tf.sub(flat, y.targets!);
+  // Caffe EuclideanLoss: Σ‖a − b‖² / 2 per sample; Caffe L1Loss: Σ|a − b|; Keras MSE: the mean over the values
+  const perSample = kind === 'l1' ? tf.sum(tf.abs(diff), 1) : kind === 'euclidean' ? tf.mul(tf.sum(tf.square(diff), 1), 0.5) : tf.mean(tf.square(diff), 1);
+  return (reduction === 'mean' ? tf.mean(perSample) : tf.sum(perSample)) as tf.Scalar;
+}
+
+/**
+ * A detection head's loss: the prediction grid against the grid DetectNetTransformation makes of
+ * the labels. Box predictions count only on covered cells (DetectNet masks them by the coverage
+ * label). `l1` is Caffe's L1Loss, Σ|a − b| per sample; `euclidean` Σ(a − b)²/2.
+ */
+function detectionLoss(kind: LossKind, output: tf.Tensor4D, labels: tf.Tensor2D, reduction: 'mean' | 'sum', target: DetectionTarget): tf.Scalar {
+  const [n, gh, gw] = output.shape;
+  const { coverage, boxes } = detectionTargets(labels, gh, gw, target);
+  const diff = target.part === 'coverage' ? tf.sub(output, coverage) : tf.sub(tf.mul(output, coverage), boxes);
+  const flat = tf.reshape(diff, [n, -1]);
+  const perSample = kind === 'l1' ? tf.sum(tf.abs(flat), 1) : kind === 'euclidean' ? tf.mul(tf.sum(tf.square(flat), 1), 0.5) : tf.mean(tf.square(flat), 1);
   return (reduction === 'mean' ? tf.mean(perSample) : tf.sum(perSample)) as tf.Scalar;
 }
 
@@ -51,7 +67,7 @@ export function headLosses(model: tfl.LayersModel, heads: readonly HeadInfo[], i
     for (const d of dropouts) d.seed = undefined;
   }
   const list = Array.isArray(outputs) ? outputs : [outputs];
-  return list.map((out, i) => lossOf(heads[i]!.kind ?? 'softmax', out, y, 'mean'));
+  return list.map((out, i) => lossOf(heads[i]!.kind ?? 'softmax', out, y, 'mean', heads[i]!.target));
 }
 
 /** The first `n` entries of a batch's label buffers as tensors (call inside a tidy). */
