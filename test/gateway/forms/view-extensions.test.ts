@@ -4,7 +4,7 @@ import t from 'tap';
 import { parseViewForm, viewExtension, VIEW_EXTENSIONS } from '../../../apps/gateway/src/forms/view-extensions.ts';
 
 t.test('choosing a view and reading its config', async (t) => {
-  t.same(Object.keys(VIEW_EXTENSIONS).sort(), ['all-raw-data', 'image-gradients', 'image-image-output']);
+  t.same(Object.keys(VIEW_EXTENSIONS).sort(), ['all-raw-data', 'image-bounding-boxes', 'image-gradients', 'image-image-output']);
   t.same(parseViewForm({}), { id: 'all-raw-data', title: 'Raw Data' }, 'absent: Raw Data, the default');
   t.same(parseViewForm({ view_extension_id: '' }), { id: 'all-raw-data', title: 'Raw Data' });
   t.same(parseViewForm({ view_extension_id: 'image-image-output' }), { id: 'image-image-output', title: 'Image output', config: { channelOrder: 'rgb', pixelConversion: 'normalize' } }, 'absent config fields take their defaults');

@@ -116,7 +116,7 @@ export const FIELD_HELP: Readonly<Record<string, FieldHelp>> = {
   padding_image_height: { label: 'Pad image (Height)', help: 'Height of the padding canvas (default 384); blank (with the width) for no padding.' },
   resize_image_width: { label: 'Resize image (Width)', help: 'After padding, images (and their boxes) are squashed to this width; blank (with the height) to keep the size.' },
   resize_image_height: { label: 'Resize image (Height)', help: 'After padding, images (and their boxes) are squashed to this height; blank (with the width) to keep the size.' },
-  val_min_box_size: { label: 'Minimum box size (in pixels) for validation set', help: 'Validation objects narrower or shorter than this are relabelled "dontcare" (class 0). Required; 0 disables; default 25.' },
+  val_min_box_size: { label: 'Minimum box size (validation)', help: 'Validation objects narrower or shorter than this are relabelled "dontcare" (class 0). Required; 0 disables; default 25.' },
   custom_classes: { label: 'Custom classes', help: 'Comma-separated class names replacing the default KITTI class table: the first gets id 0 (dontcare), the next 1, and so on; other types become 0.' },
 
   // ---- model form (§8.1)
