@@ -79,3 +79,37 @@ t.test('scoreDetections and the metrics: precision, recall in percent, mAP = the
 t.test('truthBoxes: the first n rows of class > 0 as corners', async (t) => {
   t.same(truthBoxes(label(2, [[1, 2, 3, 4, 0, 1], [5, 5, 2, 2, 0, 0], [9, 9, 1, 1, 0, 1]])), [[1, 2, 4, 6]]);
 });
+
+t.test('the detection layers in a prototxt: what they declare, and what is refused', async (t) => {
+  const { buildCaffeNetwork } = await import('@digits-ts/ml');
+  const trunk = `layer { name: "d" type: "Data" top: "data" top: "label" }
+layer { name: "cvg" type: "Convolution" bottom: "data" top: "coverage" convolution_param { num_output: 1 kernel_size: 1 } }
+layer { name: "bb" type: "Convolution" bottom: "data" top: "bboxes" convolution_param { num_output: 4 kernel_size: 1 } }
+layer { name: "tr" type: "DetectNetTransformation" bottom: "label" top: "coverage-label" top: "bbox-label" detectnet_groundtruth_param { stride: 1 } }\n`;
+  const losses = `layer { name: "lc" type: "EuclideanLoss" bottom: "coverage" bottom: "coverage-label" top: "loss_coverage" }
+layer { name: "lb" type: "L1Loss" bottom: "bboxes" bottom: "bbox-label" top: "loss_bbox" loss_weight: 0.5 }\n`;
+  const cluster = 'layer { name: "cl" type: "ClusterDetections" bottom: "coverage" bottom: "bboxes" top: "bbox-list" cluster_detections_param { stride: 1 } }\n';
+  const score = 'layer { name: "sc" type: "ScoreDetections" bottom: "bbox-list" bottom: "label" top: "mAP" top: "precision" top: "recall" include { phase: TEST } }\n';
+  const net = buildCaffeNetwork(trunk + losses + cluster + score, { inputShape: [8, 8, 3], classes: null });
+  try {
+    t.same(net.heads, [
+      { loss: 'loss_coverage', weight: 1, kind: 'euclidean', target: { stride: 1, scaleCvg: 0.4, part: 'coverage' } },
+      { loss: 'loss_bbox', weight: 0.5, kind: 'l1', target: { stride: 1, scaleCvg: 0.4, part: 'bbox' } },
+    ]);
+    t.same(net.detection, {
+      cluster: { coverage: 'coverage', boxes: 'bboxes', top: 'bbox-list', params: { stride: 1, coverageThreshold: 0.6, rectThreshold: 2, rectEps: 0.02, minHeight: 22, maxBoxes: 50 } },
+      score: { coverageHead: 0, boxesHead: 1, iouThreshold: 0.7, names: { mAP: 'mAP', precision: 'precision', recall: 'recall' } },
+    }, 'DIGITS\' defaults (detectnet_network.prototxt, mean_ap.py)');
+    t.same(net.outputs, ['coverage', 'bboxes']);
+  } finally {
+    net.model.dispose();
+  }
+  const bad = (text: string, message: RegExp) => t.throws(() => buildCaffeNetwork(text, { inputShape: [8, 8, 3], classes: null }), { code: 'NETWORK_INVALID', message });
+  bad(`${trunk}layer { name: "r" type: "ReLU" bottom: "coverage-label" top: "x" }\n${losses}`, /reads the label blob "coverage-label"/);
+  bad(trunk + losses + score, /reads blob "bbox-list", which no earlier layer produces/);
+  bad(trunk + losses + score.replace('bottom: "bbox-list"', 'bottom: "coverage"'), /scores a box list, which only a ClusterDetections layer makes/);
+  bad(trunk + losses + cluster + score.replace('bottom: "bbox-list"', 'bottom: "coverage"'), /needs bottoms "bbox-list" \(the ClusterDetections list\)/);
+  bad(trunk.replace('num_output: 1 kernel_size', 'num_output: 2 kernel_size') + losses, /compares a coverage grid, so "coverage" must be H×W×1 but is 8×8×2/);
+  bad(trunk.replace(' detectnet_groundtruth_param { stride: 1 }', '') + losses, /needs detectnet_groundtruth_param.stride/);
+  bad(trunk + losses + cluster.replace('stride: 1', 'stride: 1 min_hight: 3'), /has no field "min_hight"/);
+});
