@@ -6,25 +6,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import t from 'tap';
-import sharp from 'sharp';
 import { iou } from '@digits-ts/ml';
-import { kittiText, shapeImages, type ShapeImage } from '../helpers/detection-shapes.ts';
+import { shapeImages, writeKitti } from '../helpers/detection-shapes.ts';
 import { login, multipart, startStack, waitForStatus } from '../helpers/stack.ts';
 
 const SIZE = 64;
 const NETWORK = new URL('../../examples/object-detection/detectnet-small.prototxt', import.meta.url);
-
-/** Writes `<dir>/images/<i>.png` and `<dir>/labels/<i>.txt` for each image. */
-async function writeKitti(dir: string, images: ShapeImage[]): Promise<string[]> {
-  await fs.mkdir(path.join(dir, 'images'), { recursive: true });
-  await fs.mkdir(path.join(dir, 'labels'), { recursive: true });
-  return Promise.all(images.map(async (image, i) => {
-    const file = path.join(dir, 'images', `${String(i).padStart(4, '0')}.png`);
-    await fs.writeFile(file, await sharp(Buffer.from(image.pixels), { raw: { width: SIZE, height: SIZE, channels: 3 } }).png().toBuffer());
-    await fs.writeFile(path.join(dir, 'labels', `${String(i).padStart(4, '0')}.txt`), kittiText(image.boxes));
-    return file;
-  }));
-}
 
 t.test('detection walkthrough: dataset, DetectNet, mAP per epoch, boxes from infer_one', async (t) => {
   const stack = await startStack(t);
@@ -34,10 +21,10 @@ t.test('detection walkthrough: dataset, DetectNet, mAP per epoch, boxes from inf
     return stack.app.inject({ method: 'POST', url, payload: body.payload, headers: { ...body.headers, cookie } });
   };
   const root = path.join(stack.dataDir, 'shapes');
-  await writeKitti(path.join(root, 'train'), shapeImages(400, SIZE, 1));
-  await writeKitti(path.join(root, 'val'), shapeImages(80, SIZE, 2));
+  await writeKitti(path.join(root, 'train'), shapeImages(400, SIZE, 1), SIZE);
+  await writeKitti(path.join(root, 'val'), shapeImages(80, SIZE, 2), SIZE);
   const heldOut = shapeImages(12, SIZE, 3);
-  const heldOutFiles = await writeKitti(path.join(root, 'test'), heldOut);
+  const heldOutFiles = await writeKitti(path.join(root, 'test'), heldOut, SIZE);
 
   const fields = {
     dataset_name: 'shapes', train_image_folder: path.join(root, 'train/images'), train_label_folder: path.join(root, 'train/labels'),

@@ -2,6 +2,9 @@
  * Generated object-detection data: small colour images with 1–3 filled rectangles on a noisy
  * dark background, each rectangle's box known exactly (KITTI `car` objects).
  */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
 import { createRandom } from '@digits-ts/dataset';
 
 /** `[left, top, right, bottom]` in pixels (right and bottom exclusive). */
@@ -38,4 +41,17 @@ export function shapeImages(count: number, size: number, seed: number): ShapeIma
 /** A KITTI label file for the boxes: type car, the box, zeros elsewhere, z = its index (so the order is known). */
 export function kittiText(boxes: readonly TruthBox[]): string {
   return boxes.map((b, i) => `Car 0.00 0 0.00 ${b.join(' ')} 1.50 1.60 3.80 0.00 0.00 ${10 + i} 0.00\n`).join('');
+}
+
+/** Writes `<dir>/images/<i>.png` and `<dir>/labels/<i>.txt` (KITTI) for each size×size image; returns the image paths. */
+export async function writeKitti(dir: string, images: readonly ShapeImage[], size: number): Promise<string[]> {
+  await fs.mkdir(path.join(dir, 'images'), { recursive: true });
+  await fs.mkdir(path.join(dir, 'labels'), { recursive: true });
+  return Promise.all(images.map(async (image, i) => {
+    const name = String(i).padStart(5, '0');
+    const file = path.join(dir, 'images', `${name}.png`);
+    await fs.writeFile(file, await sharp(Buffer.from(image.pixels), { raw: { width: size, height: size, channels: 3 } }).png().toBuffer());
+    await fs.writeFile(path.join(dir, 'labels', `${name}.txt`), kittiText(image.boxes));
+    return file;
+  }));
 }
