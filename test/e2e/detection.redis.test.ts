@@ -47,7 +47,7 @@ t.test('detection walkthrough: dataset, DetectNet, mAP per epoch, boxes from inf
 
   const model = await post('/models/images/generic.json', {
     model_name: 'detectnet', dataset: datasetId, framework: 'caffe', method: 'custom', custom_network: await fs.readFile(NETWORK, 'utf8'),
-    train_epochs: '12', val_interval: '3', solver_type: 'ADAM', learning_rate: '0.001', lr_policy: 'fixed', batch_size: '16', random_seed: '5', use_mean: 'none',
+    train_epochs: '15', val_interval: '3', solver_type: 'ADAM', learning_rate: '0.001', lr_policy: 'fixed', batch_size: '16', random_seed: '5', use_mean: 'none',
   });
   t.equal(model.statusCode, 200, model.body);
   const modelId = (model.json() as { id: string }).id;
@@ -56,7 +56,7 @@ t.test('detection walkthrough: dataset, DetectNet, mAP per epoch, boxes from inf
   t.same(Object.keys(detail.val_outputs).sort(), ['epoch', 'loss_bbox', 'loss_coverage', 'mAP', 'precision', 'recall']);
   t.equal(detail.val_outputs.mAP!.kind, 'ScoreDetections');
   const mAP = detail.val_outputs.mAP!.values.filter((v): v is number => v !== null);
-  t.equal(mAP.length, 4, 'one mAP per validation (every 3 of 12 epochs)');
+  t.equal(mAP.length, 5, 'one mAP per validation (every 3 of 15 epochs)');
   t.comment(`val mAP per validation: ${mAP.map((v) => v.toFixed(1)).join(', ')}; precision ${detail.val_outputs.precision!.values.at(-1)?.toFixed(1)}, recall ${detail.val_outputs.recall!.values.at(-1)?.toFixed(1)}`);
   t.ok(mAP.at(-1)! > 50, `final val mAP ${mAP.at(-1)!.toFixed(1)} % above 50 % (IoU 0.7 matches)`);
 
@@ -93,4 +93,14 @@ t.test('detection walkthrough: dataset, DetectNet, mAP per epoch, boxes from inf
   t.equal([...many.body.matchAll(/<figure class="bbox-view"/g)].length, 3);
   const script = await stack.app.inject('/static/js/bbox-view.js');
   t.equal(script.statusCode, 200);
+  const config = await stack.app.inject('/models/view-config/image-bounding-boxes');
+  t.equal(config.statusCode, 200);
+  t.match(config.body, /^<small>Draws the boxes of each output/);
+
+  // the new-dataset page lists the extension's fields with DIGITS' defaults
+  const form = await stack.app.inject({ url: '/datasets/generic/new/image-object-detection', headers: { cookie } });
+  t.equal(form.statusCode, 200);
+  t.match(form.body, /Object Detection/);
+  t.match(/<input[^>]*name="padding_image_width"[^>]*>/.exec(form.body)?.[0], /value="1248"/);
+  t.match(form.body, /name="val_min_box_size"/);
 });

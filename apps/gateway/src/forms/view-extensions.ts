@@ -27,7 +27,7 @@ export const VIEW_EXTENSIONS: Readonly<Record<string, ViewExtension>> = {
   },
   'image-bounding-boxes': {
     id: 'image-bounding-boxes', title: 'Bounding boxes', form: {}, help: {},
-    description: 'Draws each output\'s boxes [left, top, right, bottom, confidence] over the input image',
+    description: 'Draws the boxes of each output, rows of [left, top, right, bottom, confidence], over the input image',
   },
   'image-gradients': {
     id: 'image-gradients', title: 'Gradients',
