@@ -191,7 +191,7 @@ t.test('view extensions on the generic inference pages', async (t) => {
     // the model page offers every view, sorted by id, and loads the chosen one's fields
     const modelPage = (await stack.app.inject(`/models/${pairModel}`)).body;
     const select = /<select [^>]*name="view_extension_id"[^>]*>([\s\S]*?)<\/select>/.exec(modelPage)?.[1] ?? '';
-    t.same([...select.matchAll(/<option value="([^"]+)"/g)].map((m) => m[1]), ['all-raw-data', 'image-gradients', 'image-image-output', 'image-segmentation']);
+    t.same([...select.matchAll(/<option value="([^"]+)"/g)].map((m) => m[1]), ['all-raw-data', 'image-bounding-boxes', 'image-gradients', 'image-image-output', 'image-segmentation']);
     t.match(select, /<option value="all-raw-data" selected>/);
     t.match(modelPage, /<script src="\/static\/js\/inference-views\.js"/);
   });

@@ -185,7 +185,7 @@ test('bad networks fail with NETWORK_INVALID naming the problem, and free what t
   bad('layer { name: "t" type: "ReLU" bottom: "data" top: "t" include { stage: "train" } }\nlayer { name: "out" type: "ReLU" bottom: "t" top: "out" }',
     /layer "out" \(ReLU, line 3\) reads blob "t", which no earlier layer produces in the val stage/);
   bad('layer { name: "py" type: "Python" bottom: "data" top: "out" python_param { module: "evil" layer: "Run" } }',
-    /^Bad network: layer "py" has type "Python", which is not supported \(supported: Data, HDF5Data, Input, Convolution, .*Accuracy\)$/);
+    /^Bad network: layer "py" has type "Python", which is not supported \(supported: Data, HDF5Data, Input, Convolution, .*Accuracy, L1Loss, DetectNetTransformation, ScoreDetections, ClusterDetections\)$/);
   bad('layer { name: "out" type: "Deconvolution" bottom: "data" top: "out" }', /layer "out" \(Deconvolution, line 2\) needs convolution_param.num_output/);
   bad('layer { name: "out" type: "Crop" bottom: "data" top: "out" }', /layer "out" \(Crop, line 2\) needs 2 bottoms but has 1/);
   bad('layer { name: "out" type: "LRN" bottom: "data" top: "out" lrn_param { norm_region: WITHIN_CHANNEL } }', /uses norm_region WITHIN_CHANNEL, which is not supported/);
@@ -198,7 +198,7 @@ test('bad networks fail with NETWORK_INVALID naming the problem, and free what t
   bad('layer { name: "out" type: "Eltwise" bottom: "data" bottom: "data" top: "out" eltwise_param { operation: PROD coeff: 1 coeff: 2 } }', /only with operation SUM/);
   bad('layer { name: "a" type: "InnerProduct" bottom: "data" top: "a" inner_product_param { num_output: 3 } }\nlayer { name: "out" type: "Eltwise" bottom: "data" bottom: "a" top: "out" }',
     /layer "out" \(Eltwise, line 3\) needs bottoms of one shape but has 8×8×1, 3/);
-  bad('layer { name: "out" type: "ReLU" bottom: "label" top: "out" }', /reads the label blob "label"; only SoftmaxWithLoss, EuclideanLoss, Accuracy layers may/);
+  bad('layer { name: "out" type: "ReLU" bottom: "label" top: "out" }', /reads the label blob "label"; only SoftmaxWithLoss, EuclideanLoss, Accuracy, L1Loss, DetectNetTransformation, ScoreDetections layers may/);
   bad('layer { name: "out" type: "Dropout" bottom: "data" top: "out" dropout_param { dropout_ratio: 1 } }', /needs dropout_ratio in \[0, 1\) but has 1/);
   bad('layer { name: "out" type: "ReLU" bottom: "data" top: "out" top: "extra" }', /needs exactly one top but has 2/);
   bad('layer { name: "t" type: "ReLU" bottom: "data" top: "t" exclude { stage: "deploy" } }\nlayer { name: "out" type: "ReLU" bottom: "t" top: "out" }',

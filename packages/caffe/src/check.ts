@@ -9,14 +9,16 @@ import { parseCaffeNet } from './net.ts';
 /** Layers the dataset feeds (top[0] the image, top[1] the label). */
 export const CAFFE_FEED_TYPES = ['Data', 'HDF5Data', 'Input'] as const;
 /** Layers that read the label blob. */
-export const CAFFE_LABEL_TYPES = ['SoftmaxWithLoss', 'EuclideanLoss', 'Accuracy'] as const;
+export const CAFFE_LABEL_TYPES = ['SoftmaxWithLoss', 'EuclideanLoss', 'Accuracy', 'L1Loss', 'DetectNetTransformation', 'ScoreDetections'] as const;
+/** Post-processing of outputs outside the TF.js graph (DetectNet's box clustering, §10.6). */
+export const CAFFE_POSTPROCESS_TYPES = ['ClusterDetections'] as const;
 /** Layers that compute (each has a TF.js mapping in the ml package; a test holds the two lists together). */
 export const CAFFE_COMPUTE_TYPES = [
   'Convolution', 'Pooling', 'InnerProduct', 'ReLU', 'Sigmoid', 'TanH', 'Dropout', 'LRN', 'Concat', 'Flatten',
   'Eltwise', 'BatchNorm', 'Scale', 'Power', 'Softmax', 'Deconvolution', 'Crop',
 ] as const;
 /** Every layer type a Caffe custom network may use. */
-export const CAFFE_LAYER_TYPES: readonly string[] = [...CAFFE_FEED_TYPES, ...CAFFE_COMPUTE_TYPES, ...CAFFE_LABEL_TYPES];
+export const CAFFE_LAYER_TYPES: readonly string[] = [...CAFFE_FEED_TYPES, ...CAFFE_COMPUTE_TYPES, ...CAFFE_LABEL_TYPES, ...CAFFE_POSTPROCESS_TYPES];
 
 /** Why `text` is not a usable Caffe network (message starting `Bad network:`), or null. */
 export function prototxtProblem(text: string): string | null {

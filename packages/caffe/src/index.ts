@@ -6,7 +6,7 @@
  * the worker's drawing all read these texts, and none of it is shared vocabulary. Building TF.js
  * models from them is the ml package's.
  */
-export { CAFFE_COMPUTE_TYPES, CAFFE_FEED_TYPES, CAFFE_LABEL_TYPES, CAFFE_LAYER_TYPES, prototxtProblem } from './check.ts';
+export { CAFFE_COMPUTE_TYPES, CAFFE_FEED_TYPES, CAFFE_LABEL_TYPES, CAFFE_LAYER_TYPES, CAFFE_POSTPROCESS_TYPES, prototxtProblem } from './check.ts';
 export { declaredInputShape, trainableCaffeText, withClassifierWidth } from './deploy.ts';
 export { layerError, parseCaffeNet, type CaffeLayer, type CaffeNet, type NetStateRule, type ParamSpec, type Phase } from './net.ts';
 export { badNetwork, FIELDS, ParamReader } from './params.ts';

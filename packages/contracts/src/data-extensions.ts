@@ -62,6 +62,24 @@ export const SegmentationExtensionData = Type.Object({
   colormap_method: Type.Union([Type.Literal('label'), Type.Literal('textfile')]),
 });
 export type SegmentationExtensionData = Static<typeof SegmentationExtensionData>;
+/** KITTI-labelled image folders for object detection (§7.7); paths checked against DATA_ROOTS. */
+export const ImageObjectDetectionOptions = Type.Object({
+  trainImageFolder: Type.String({ minLength: 1 }),
+  trainLabelFolder: Type.String({ minLength: 1 }),
+  /** Both set or both null (then the val stage is empty). */
+  valImageFolder: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
+  valLabelFolder: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
+  /** Canvas the image is pasted on (top-left), or null for no padding. */
+  padding: Type.Union([Type.Object({ width: Type.Integer({ minimum: 1 }), height: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }), Type.Null()]),
+  /** Size the (padded) image is squashed to, or null. */
+  resize: Type.Union([Type.Object({ width: Type.Integer({ minimum: 1 }), height: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }), Type.Null()]),
+  channelConversion: Type.Union([Type.Literal('RGB'), Type.Literal('L'), Type.Literal('none')]),
+  /** Validation objects narrower or shorter than this become class 0; 0 disables. */
+  valMinBoxSize: Type.Integer({ minimum: 0 }),
+  /** Replaces the default class table when not empty: name i → id i. */
+  customClasses: Type.Array(Type.String()),
+}, { additionalProperties: false });
+export type ImageObjectDetectionOptions = Static<typeof ImageObjectDetectionOptions>;
 
 const Encoding = Type.Union([Type.Literal('none'), Type.Literal('png'), Type.Literal('jpg')]);
 
@@ -79,6 +97,7 @@ export const GenericDatasetOptions = Type.Union([
   Type.Object({ extension: Type.Literal('image-gradients'), ...DatasetOptionFields, extensionOptions: ImageGradientsOptions }, { additionalProperties: false }),
   Type.Object({ extension: Type.Literal('image-processing'), ...DatasetOptionFields, extensionOptions: ImageProcessingOptions }, { additionalProperties: false }),
   Type.Object({ extension: Type.Literal('image-segmentation'), ...DatasetOptionFields, extensionOptions: ImageSegmentationOptions }, { additionalProperties: false }),
+  Type.Object({ extension: Type.Literal('image-object-detection'), ...DatasetOptionFields, extensionOptions: ImageObjectDetectionOptions }, { additionalProperties: false }),
 ]);
 export type GenericDatasetOptions = Static<typeof GenericDatasetOptions>;
 /** The extension ids a generic dataset can have. */

@@ -27,3 +27,6 @@ export { blobLayout, classifySamples, forwardSamples, nestedList, type SampleOut
 export { visualizeLayers, type LayerVisualization, type TensorStats } from './infer/visualize.ts';
 export { layersTopologyGraph, networkDot, networkSvg, pngSizedSvg } from './networks/draw.ts';
 export type { GraphLayer, NetworkGraph } from './networks/graph.ts';
+export { clusterDetections, detectionMetrics, groupRectangles, iou, scoreDetections, type Box, type ClusterParams, type DetectionCounts } from './detection/boxes.ts';
+export { detectionTargets, LABEL_ROW, truthBoxes, type DetectionTarget, type TargetParams } from './detection/targets.ts';
+export { clusterOutputs, type ClusterStep, type DetectionSpec } from './detection/spec.ts';

@@ -34,7 +34,7 @@ t.test('optional counts may be blank; unknown extensions are null', async (t) =>
   t.match(parsed, { form: { options: { forceSameShape: false, extensionOptions: { valCount: 0, testCount: 5 } } } });
   t.equal(parseGenericDatasetForm('no-such-extension', { dataset_name: 'g' }), null);
   t.equal(parseGenericDatasetForm('__proto__', { dataset_name: 'g' }), null);
-  t.same(Object.keys(DATA_EXTENSIONS), ['image-gradients', 'image-processing', 'image-segmentation']);
+  t.same(Object.keys(DATA_EXTENSIONS), ['image-gradients', 'image-processing', 'image-segmentation', 'image-object-detection']);
 });
 
 t.test('image-processing defaults (§7.5): the folders as server paths, a seed drawn in 0..1000', async (t) => {
@@ -72,4 +72,41 @@ t.test('image-processing validation messages (§7.5)', async (t) => {
   const withVal = parseGenericDatasetForm('image-processing', { dataset_name: 'd', feature_folder: '/a', label_folder: '/b', has_val_folder: '1', validation_feature_folder: '/c', validation_label_folder: '/d' });
   t.match(withVal, { form: { options: { extensionOptions: { valFeatureFolder: '/c', valLabelFolder: '/d' } } } });
   t.same(withVal && 'form' in withVal ? withVal.form.serverPaths.map((p) => p.field) : [], ['feature_folder', 'label_folder', 'validation_feature_folder', 'validation_label_folder']);
+});
+
+t.test('image-object-detection defaults (§7.7): padding 1248×384, RGB, no resize; val_min_box_size must be sent', async (t) => {
+  const base = { dataset_name: 'boxes', train_image_folder: '/data/img', train_label_folder: '/data/lbl' };
+  t.same(parseGenericDatasetForm('image-object-detection', base), { errors: { val_min_box_size: ['This field is required.'] } }, 'absent');
+  t.same(parseGenericDatasetForm('image-object-detection', { ...base, val_min_box_size: '' }), { errors: { val_min_box_size: ['This field is required.'] } }, 'blank');
+  const parsed = parseGenericDatasetForm('image-object-detection', { ...base, val_min_box_size: '0' });
+  t.ok(parsed && 'form' in parsed);
+  if (!parsed || !('form' in parsed)) return;
+  t.same(parsed.form.options.extensionOptions, {
+    trainImageFolder: '/data/img', trainLabelFolder: '/data/lbl', valImageFolder: null, valLabelFolder: null,
+    padding: { width: 1248, height: 384 }, resize: null, channelConversion: 'RGB', valMinBoxSize: 0, customClasses: [],
+  });
+  t.ok(check.check(parsed.form.options), 'options satisfy the payload schema');
+  t.same(parsed.form.serverPaths.map((p) => p.field), ['train_image_folder', 'train_label_folder']);
+  const full = parseGenericDatasetForm('image-object-detection', {
+    ...base, val_min_box_size: '25', val_image_folder: '/v/img', val_label_folder: '/v/lbl', padding_image_width: '', padding_image_height: '',
+    resize_image_width: '64', resize_image_height: '48', custom_classes: 'DontCare, Car ,truck',
+  });
+  t.match(full, { form: { options: { extensionOptions: { valImageFolder: '/v/img', valLabelFolder: '/v/lbl', padding: null, resize: { width: 64, height: 48 }, valMinBoxSize: 25, customClasses: ['dontcare', 'car', 'truck'] } } } });
+});
+
+t.test('image-object-detection validation messages (§7.7)', async (t) => {
+  t.same(parseGenericDatasetForm('image-object-detection', {
+    dataset_name: 'd', val_min_box_size: '-1', val_label_folder: '/v', padding_image_width: '', resize_image_height: '10', channel_conversion: 'CMYK',
+  }), { errors: {
+    train_image_folder: ['This field is required.'],
+    train_label_folder: ['This field is required.'],
+    val_min_box_size: ['Number must be at least 0.'],
+    channel_conversion: ['Not a valid choice'],
+    val_image_folder: ['This field is required if val_label_folder is set.'],
+    padding_image_width: ['This field is required if padding_image_height is set.'],
+    resize_image_width: ['This field is required if resize_image_height is set.'],
+  } });
+  t.same(parseGenericDatasetForm('image-object-detection', { dataset_name: 'd', train_image_folder: '/a', train_label_folder: '/b', val_min_box_size: '5', padding_image_height: '0' }), {
+    errors: { padding_image_height: ['Number must be at least 1.'] },
+  });
 });

@@ -4,7 +4,7 @@ import t from 'tap';
 import { parseViewForm, viewExtension, VIEW_EXTENSIONS } from '../../../apps/gateway/src/forms/view-extensions.ts';
 
 t.test('choosing a view and reading its config', async (t) => {
-  t.same(Object.keys(VIEW_EXTENSIONS).sort(), ['all-raw-data', 'image-gradients', 'image-image-output', 'image-segmentation']);
+  t.same(Object.keys(VIEW_EXTENSIONS).sort(), ['all-raw-data', 'image-bounding-boxes', 'image-gradients', 'image-image-output', 'image-segmentation']);
   t.same(parseViewForm({ view_extension_id: 'image-segmentation' }), { id: 'image-segmentation', title: 'Image Segmentation', config: { colormap: 'dataset' } }, 'colormap defaults to the dataset\'s palette');
   t.same(parseViewForm({ view_extension_id: 'image-segmentation', colormap: 'paired' }), { id: 'image-segmentation', title: 'Image Segmentation', config: { colormap: 'paired' } });
   t.same(parseViewForm({}), { id: 'all-raw-data', title: 'Raw Data' }, 'absent: Raw Data, the default');

@@ -112,6 +112,18 @@ export const FIELD_HELP: Readonly<Record<string, FieldHelp>> = {
   colormap_method: { label: 'Color Map Specification', help: 'How label pixels become class indices: label (default) reads single-channel label images (paletted or grayscale) whose pixel value is the class; textfile maps RGB label images through the colour map file.' },
   colormap_text_file: { label: 'Color Map Text File', help: `With the textfile method: one class per line as three integers "R G B" (line 1 is class 0); each label pixel takes the class of the nearest colour. ${IN_ROOTS} Required with textfile.` },
 
+  // ---- image-object-detection extension: KITTI-labelled image folders (§7.7)
+  train_image_folder: { label: 'Training image folder', help: `The training images (searched recursively). ${IN_ROOTS} Required.` },
+  train_label_folder: { label: 'Training label folder', help: `One KITTI label file <image name>.txt per training image (not searched recursively). ${IN_ROOTS} Required.` },
+  val_image_folder: { label: 'Validation image folder', help: `The validation images; required when a validation label folder is given. ${IN_ROOTS}` },
+  val_label_folder: { label: 'Validation label folder', help: `The validation KITTI label files; required when a validation image folder is given. ${IN_ROOTS}` },
+  padding_image_width: { label: 'Pad image (Width)', help: 'Each image is pasted at the top left of a black canvas this wide (default 1248); blank (with the height) for no padding.' },
+  padding_image_height: { label: 'Pad image (Height)', help: 'Height of the padding canvas (default 384); blank (with the width) for no padding.' },
+  resize_image_width: { label: 'Resize image (Width)', help: 'After padding, images (and their boxes) are squashed to this width; blank (with the height) to keep the size.' },
+  resize_image_height: { label: 'Resize image (Height)', help: 'After padding, images (and their boxes) are squashed to this height; blank (with the width) to keep the size.' },
+  val_min_box_size: { label: 'Minimum box size (validation)', help: 'Validation objects narrower or shorter than this are relabelled "dontcare" (class 0). Required; 0 disables; default 25.' },
+  custom_classes: { label: 'Custom classes', help: 'Comma-separated class names replacing the default KITTI class table: the first gets id 0 (dontcare), the next 1, and so on; other types become 0.' },
+
   // ---- model form (§8.1)
   model_name: { label: 'Model Name', help: 'A name for the new model, shown in the job lists and on its page. Required; a sweep adds the swept values to it.' },
   dataset: { label: 'Select Dataset', help: 'The dataset to train on: one that is built or being built, of the kind this model page takes. Required.' },

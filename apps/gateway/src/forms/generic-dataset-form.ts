@@ -107,6 +107,47 @@ const PAIRED_FOLDER_FORM: FormSpec = {
   channel_conversion: { kind: 'select', choices: ['RGB', 'L', 'none'], default: 'none' },
 };
 
+/** DIGITS' `validate_required_iff` message. */
+const requiredIf = (other: string) => `This field is required if ${other} is set.`;
+
+/**
+ * image-object-detection's options (§7.7): required train folders, validation folders and the
+ * padding and resize sizes each required when their partner is set, val_min_box_size input-required.
+ */
+function objectDetectionOptions(v: Record<string, unknown>, { errors, paths }: ExtensionParse): GenericDatasetOptions['extensionOptions'] {
+  const folder = (field: string, required: boolean): string | null => {
+    const path = String(v[field] ?? '').trim();
+    if (path === '') {
+      if (required && !errors[field]) addFormError(errors, field, REQUIRED);
+      return null;
+    }
+    paths.push({ field, path, kind: 'dir', missing: MISSING_FOLDER });
+    return path;
+  };
+  const pairOf = (a: string, b: string): { width: number; height: number } | null => {
+    const [x, y] = [v[a] as number | null, v[b] as number | null];
+    if (x === null && y !== null && !errors[a]) addFormError(errors, a, requiredIf(b));
+    if (y === null && x !== null && !errors[b]) addFormError(errors, b, requiredIf(a));
+    return x !== null && y !== null ? { width: x, height: y } : null;
+  };
+  const valImages = String(v.val_image_folder ?? '').trim();
+  const valLabels = String(v.val_label_folder ?? '').trim();
+  // InputRequired: absent or blank is the one message, whatever the coercion said
+  if (v.val_min_box_size === null) errors.val_min_box_size = [REQUIRED];
+  const custom = String(v.custom_classes ?? '');
+  return {
+    trainImageFolder: folder('train_image_folder', true) ?? '',
+    trainLabelFolder: folder('train_label_folder', true) ?? '',
+    valImageFolder: folder('val_image_folder', false) ?? (valLabels !== '' ? (addFormError(errors, 'val_image_folder', requiredIf('val_label_folder')), null) : null),
+    valLabelFolder: folder('val_label_folder', false) ?? (valImages !== '' ? (addFormError(errors, 'val_label_folder', requiredIf('val_image_folder')), null) : null),
+    padding: pairOf('padding_image_width', 'padding_image_height'),
+    resize: pairOf('resize_image_width', 'resize_image_height'),
+    channelConversion: v.channel_conversion as 'RGB' | 'L' | 'none',
+    valMinBoxSize: (v.val_min_box_size as number | null) ?? 0,
+    customClasses: custom.trim() === '' ? [] : custom.split(',').map((c) => c.trim().toLowerCase()),
+  };
+}
+
 /** The data extensions this build knows, by id. */
 export const DATA_EXTENSIONS: Readonly<Record<string, DataExtension>> = {
   'image-gradients': {
@@ -152,6 +193,26 @@ export const DATA_EXTENSIONS: Readonly<Record<string, DataExtension>> = {
       colormap_text_file: { kind: 'string' },
     },
     options: imageSegmentationOptions,
+    inferenceForm: null,
+  },
+  'image-object-detection': {
+    id: 'image-object-detection',
+    title: 'Object Detection',
+    category: 'Images',
+    form: {
+      train_image_folder: { kind: 'string', required: true },
+      train_label_folder: { kind: 'string', required: true },
+      val_image_folder: { kind: 'string' },
+      val_label_folder: { kind: 'string' },
+      padding_image_width: { kind: 'int', default: 1248, optional: true, min: 1 },
+      padding_image_height: { kind: 'int', default: 384, optional: true, min: 1 },
+      resize_image_width: { kind: 'int', optional: true, min: 1 },
+      resize_image_height: { kind: 'int', optional: true, min: 1 },
+      channel_conversion: { kind: 'select', choices: ['RGB', 'L', 'none'], default: 'RGB' },
+      val_min_box_size: { kind: 'int', optional: true, min: 0 },
+      custom_classes: { kind: 'string' },
+    },
+    options: objectDetectionOptions,
     inferenceForm: null,
   },
 };

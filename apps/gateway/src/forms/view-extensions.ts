@@ -25,6 +25,10 @@ export const VIEW_EXTENSIONS: Readonly<Record<string, ViewExtension>> = {
     id: 'all-raw-data', title: 'Raw Data', form: {}, help: {},
     description: 'This visualization has no configuration options',
   },
+  'image-bounding-boxes': {
+    id: 'image-bounding-boxes', title: 'Bounding boxes', form: {}, help: {},
+    description: 'Draws the boxes of each output, rows of [left, top, right, bottom, confidence], over the input image',
+  },
   'image-gradients': {
     id: 'image-gradients', title: 'Gradients',
     description: 'Draws the predicted gradient as an arrow across the centre of the input image',
@@ -77,6 +81,7 @@ export function viewExtension(id: string): ViewExtension {
 /** The view a request asked for, with its config values. */
 export type ChosenView =
   | { id: 'all-raw-data'; title: string }
+  | { id: 'image-bounding-boxes'; title: string }
   | { id: 'image-image-output'; title: string; config: OutputImageOptions }
   | { id: 'image-gradients'; title: string; config: { arrowColor: 'red' | 'green' | 'blue'; arrowSize: number } }
   | { id: 'image-segmentation'; title: string; config: SegmentationViewOptions };
@@ -104,5 +109,6 @@ export function parseViewForm(fields: FormFields): ChosenView {
     return { id: view.id, title: view.title, config: { arrowColor: values.arrow_color as 'red' | 'green' | 'blue', arrowSize: values.arrow_size as number } };
   }
   if (view.id === 'image-segmentation') return { id: view.id, title: view.title, config: { colormap: values.colormap as SegmentationViewOptions['colormap'] } };
+  if (view.id === 'image-bounding-boxes') return { id: view.id, title: view.title };
   return { id: 'all-raw-data', title: view.title };
 }

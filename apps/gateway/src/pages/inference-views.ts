@@ -1,7 +1,9 @@
 /**
  * The generic inference result pages (contract §10.6): each input's outputs drawn by the chosen
  * view — Raw Data (NumPy text per output), Image output (the PNG the worker drew), Gradients
- * (an arrow over the input image) or Image Segmentation (the worker's class overlay over the input, and a legend) — as rows the `infer-outputs` template lays out.
+ * (an arrow over the input image), Image Segmentation (the worker's class overlay over the input,
+ * and a legend) or Bounding boxes (boxes over the input image) — as rows the `infer-outputs`
+ * template lays out.
  */
 import { Errors, type ClassifiedImage } from '@digits-ts/contracts';
 import type { ChosenView } from '../forms/view-extensions.ts';
@@ -26,6 +28,37 @@ export interface ViewRow {
   gradient?: GradientArrow;
   /** Image Segmentation: the worker's class overlay and its legend, or null past the inputs it draws. */
   segmentation?: { src: string; width: number; height: number; legend: { index: number; text: string; hex_color: string }[] } | null;
+  boxes?: BoxDrawing;
+}
+
+/** The Bounding boxes view's drawing of one input: its size and each output's boxes, one colour per output. */
+export interface BoxDrawing { width: number; height: number; groups: { name: string; color: string; boxes: number[][] }[] }
+
+/** Colours of the box groups, by output name in sorted order. */
+const BOX_COLORS = ['#ff0000', '#00c000', '#0060ff', '#ff9900', '#cc00cc', '#00cccc', '#999900', '#ff6688'];
+
+/**
+ * Each output as a list of `[left, top, right, bottom, confidence]` rows; rows of confidence ≤ 0
+ * dropped (§10.6). An output of another shape is the model's mismatch with this view.
+ */
+export function boxDrawing(outputs: Record<string, unknown>, width: number, height: number): BoxDrawing {
+  const names = Object.keys(outputs).sort();
+  const groups = names.map((name, i) => {
+    const value = outputs[name];
+    const rows = Array.isArray(value) ? value : [];
+    if (!Array.isArray(value) || rows.some((r) => !Array.isArray(r) || r.length < 5 || r.some((v) => typeof v !== 'number'))) {
+      throw Errors.MODEL_SHAPE_MISMATCH(`the Bounding boxes view reads lists of [left, top, right, bottom, confidence] but output "${name}" is not one`);
+    }
+    const boxes = (rows as number[][]).filter((r) => r[4]! > 0).map((r) => r.slice(0, 5));
+    return { name, color: BOX_COLORS[i % BOX_COLORS.length]!, boxes };
+  });
+  return { width, height, groups };
+}
+
+/** The Bounding boxes view's header: `Found <n> bounding box[es][ in <m> images].` ("in …" unless m = 1). */
+export function boxesHeader(rows: readonly ViewRow[]): string {
+  const n = rows.reduce((sum, r) => sum + (r.boxes?.groups.reduce((k, g) => k + g.boxes.length, 0) ?? 0), 0);
+  return `Found ${n} bounding box${n === 1 ? '' : 'es'}${rows.length === 1 ? '' : ` in ${rows.length} images`}.`;
 }
 
 const flat = (v: unknown): unknown[] => (Array.isArray(v) ? v.flatMap(flat) : [v]);
@@ -71,6 +104,9 @@ export function viewRows(view: ChosenView, images: ClassifiedImage[], dims: numb
     } else if (view.id === 'image-segmentation') {
       const drawn = input.segmentation;
       row.segmentation = drawn ? { src: `data:${drawn.mime};base64,${drawn.data}`, width: drawn.width, height: drawn.height, legend: drawn.legend } : null;
+    } else if (view.id === 'image-bounding-boxes') {
+      const [height, width] = dims ?? [1, 1];
+      row.boxes = boxDrawing(outputs, width!, height!);
     } else if (view.id === 'image-gradients') {
       const [gx, gy] = gradientOf(outputs);
       const [height, width] = dims ?? [1, 1];

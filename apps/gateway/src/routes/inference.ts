@@ -22,7 +22,7 @@ import { loadJob } from '../jobs/load.ts';
 import { inferenceTitle } from '../pages/titles.ts';
 import { parseViewForm, VIEW_FORM, viewExtension, type ChosenView } from '../forms/view-extensions.ts';
 import { datasetDims } from '../job-json.ts';
-import { viewRows } from '../pages/inference-views.ts';
+import { boxesHeader, viewRows } from '../pages/inference-views.ts';
 import { formSections } from '../pages/form-view.ts';
 
 const TOP = 5;
@@ -249,13 +249,16 @@ export async function inferenceRoutes(app: FastifyInstance): Promise<void> {
   const outputsAnswer = async (request: FastifyRequest, reply: FastifyReply, record: JobRecord, answer: Answer, page: { view: ChosenView | null; result: ClassifyImagesResult | null; layout: keyof typeof LAYOUTS }) => {
     if (wantsJson(request) || !page.view || !page.result) return answer;
     const { view, result } = page;
-    const dims = view.id === 'image-gradients' && record.datasetId ? datasetDims(await services.store.get(record.datasetId)) : null;
+    const dims = (view.id === 'image-gradients' || view.id === 'image-bounding-boxes') && record.datasetId ? datasetDims(await services.store.get(record.datasetId)) : null;
     const rows = viewRows(view, result.images, dims);
+    const header = view.id === 'image-bounding-boxes' ? boxesHeader(rows) : null;
     const layout = LAYOUTS[page.layout]!;
     // infer_extension shows a single entry alone (§10.6)
     const single = layout.single || (page.layout === 'extension' && rows.length === 1);
+    // a view's own static files (segmentation's), and the boxes view's drawing script
     const assets = VIEW_STATIC[view.id] ? Object.keys(VIEW_STATIC[view.id]!).map((file) => `/extension-static/view/${view.id}/${file}`) : [];
-    return reply.page('infer-outputs', { scripts: assets.filter((a) => a.endsWith('.js')), styles: assets.filter((a) => a.endsWith('.css')), title: inferenceTitle(request), record, epoch: result.epoch, view, rows, total: Object.keys(answer.outputs).length, single, source: layout.source, keyed: layout.keyLabel !== null, keyLabel: layout.keyLabel, errors: answer.errors ?? {} });
+    if (view.id === 'image-bounding-boxes') assets.push('/static/js/bbox-view.js');
+    return reply.page('infer-outputs', { scripts: assets.filter((a) => a.endsWith('.js')), styles: assets.filter((a) => a.endsWith('.css')), title: inferenceTitle(request), record, epoch: result.epoch, view, rows, header, total: Object.keys(answer.outputs).length, single, source: layout.source, keyed: layout.keyLabel !== null, keyLabel: layout.keyLabel, errors: answer.errors ?? {} });
   };
 
   const inferOne = async (request: FastifyRequest, reply: FastifyReply) => {

@@ -4,11 +4,12 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { DatasetManifest, GenericDatasetOptions, GenericDatasetState } from '@digits-ts/contracts';
+import { Errors, type DatasetManifest, type GenericDatasetOptions, type GenericDatasetState } from '@digits-ts/contracts';
 import { writeDatasetManifest, type RandomSource } from '@digits-ts/dataset';
 import { gradientEntries } from '../extensions/image-gradients.ts';
 import { pairEntries, stagePairs } from '../extensions/image-processing.ts';
 import { segmentationData, segmentationEntries } from '../extensions/image-segmentation.ts';
+import { detectionEntries, LABEL_ROW, readDetectionStage } from '../extensions/image-object-detection.ts';
 import { writeGenericStage, type GenericEntry, type GenericStage } from './write-stage.ts';
 
 const STAGES: GenericStage[] = ['train_db', 'val_db', 'test_db'];
@@ -27,20 +28,35 @@ export interface GenericBuildContext {
 
 type StageEntries = (stage: GenericStage) => Iterable<GenericEntry> | AsyncIterable<GenericEntry>;
 
-/** Each stage's entries, by extension: generated gradients (§7.3), loaded image pairs (§7.5) or segmentation pairs (§7.6). */
+/**
+ * Each stage's entries, by extension: generated gradients (§7.3), loaded image pairs (§7.5),
+ * segmentation pairs (§7.6) or KITTI-labelled images (§7.7).
+ */
 async function stageEntries(ctx: GenericBuildContext, state: GenericDatasetState): Promise<StageEntries> {
   const options = ctx.options;
+  // how the image extensions load their files
+  const how = { roots: ctx.roots, maxPixels: ctx.maxPixels, threads: options.threads, signal: ctx.signal };
   if (options.extension === 'image-segmentation') {
-    const how = { roots: ctx.roots, maxPixels: ctx.maxPixels, threads: options.threads, signal: ctx.signal };
     // DIGITS reads the palette at creation; here, before the first stage, so a bad label fails the job
     const data = await segmentationData(options.extensionOptions, how);
     state.extensionData = data;
     const pairs = await stagePairs(options.extensionOptions, ctx.roots);
     return (stage) => segmentationEntries(pairs[stage], options.extensionOptions, data, how);
   }
+  if (options.extension === 'image-object-detection') {
+    const o = options.extensionOptions;
+    return async function* detection(stage) {
+      const folders = stage === 'train_db' ? [o.trainImageFolder, o.trainLabelFolder] : stage === 'val_db' ? [o.valImageFolder, o.valLabelFolder] : [null, null];
+      if (!folders[0] || !folders[1]) return;
+      const read = await readDetectionStage(folders[0], folders[1], ctx.roots, ctx.random);
+      // labels are floats: only a raw Datum holds them (§7.7)
+      if (read.images.length > 0 && options.labelEncoding !== 'none') throw Errors.DATASET_BUILD_FAILED(`Object detection labels are float arrays; dsopts_label_encoding must be none, not ${options.labelEncoding}`);
+      const labelShape = [1, read.maxObjects + 1, LABEL_ROW] as const;
+      for await (const entry of detectionEntries(read, o, stage === 'val_db', how)) yield { feature: entry.feature, label: entry.label, labelShape };
+    };
+  }
   if (options.extension === 'image-processing') {
     const pairs = await stagePairs(options.extensionOptions, ctx.roots);
-    const how = { roots: ctx.roots, maxPixels: ctx.maxPixels, threads: options.threads, signal: ctx.signal };
     return (stage) => pairEntries(pairs[stage], options.extensionOptions.channelConversion, how);
   }
   const { width, height, trainCount, valCount, testCount } = options.extensionOptions;

@@ -18,7 +18,12 @@ export interface StageShape { height: number; width: number; channels: 1 | 3 }
 export interface PixelArray extends StageShape { data: Uint8Array }
 
 /** One entry: an image feature and a label, either a float vector (scalar or array) or an image (§7.5). */
-export interface GenericEntry { feature: PixelArray; label: Float32Array | PixelArray }
+export interface GenericEntry {
+  feature: PixelArray;
+  label: Float32Array | PixelArray;
+  /** A float label's C×H×W Datum shape (object detection's 1×(M+1)×16, §7.7); default 1×1×length. */
+  labelShape?: readonly [number, number, number];
+}
 
 export interface StageResult {
   entryCount: number;
@@ -84,7 +89,8 @@ export async function writeGenericStage(dir: string, stage: GenericStage, entrie
         features.putKey(key, await imageDatum(feature, opts.featureEncoding, arrayLabel ? 0 : Math.trunc(label[0] ?? 0)));
         if (arrayLabel) {
           labels ??= await createDbWriter(path.join(stageDir, 'labels'));
-          labels.putKey(key, encodeDatum({ channels: 1, height: 1, width: label.length, label: 0, floatData: label, encoded: false }));
+          const [channels, height, width] = entry.labelShape ?? [1, 1, label.length];
+          labels.putKey(key, encodeDatum({ channels, height, width, label: 0, floatData: label, encoded: false }));
         }
       }
       mean?.add(feature.data);

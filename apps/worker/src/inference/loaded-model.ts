@@ -1,7 +1,7 @@
 /** A model snapshot loaded for inference, with what its inputs are prepared to (§10.1; `request-inputs.ts` prepares them). */
 import path from 'node:path';
 import { PRETRAINED_FILES, snapshotOf, type DatasetBuildOptions, type JobRecord, type PretrainedParams, type TrainModelOptions } from '@digits-ts/contracts';
-import { loadMean, loadModel, readSnapshotMetadata, type InputPreparation, type tfl } from '@digits-ts/ml';
+import { loadMean, loadModel, readSnapshotMetadata, type ClusterStep, type InputPreparation, type tfl } from '@digits-ts/ml';
 import type { JobStore } from '@digits-ts/queue';
 import { readDatasetInputs } from '../training/dataset-inputs.ts';
 import { readLabels } from '../processors/import-pretrained.ts';
@@ -15,6 +15,8 @@ export interface LoadedModel {
   /** The dataset's image shape and resize mode: every input is prepared to it first. */
   image: { height: number; width: number; channels: 1 | 3; resizeMode: DatasetBuildOptions['resizeMode'] };
   prep: InputPreparation;
+  /** DetectNet's clustering of two outputs into a box list (`bbox-list`), when the network declares it. */
+  clusterDetections?: ClusterStep | null;
 }
 
 const NO_AUGMENTATION: TrainModelOptions['augmentation'] = { flip: 'none', quadRot: 'none', rot: 0, scale: 0, noise: 0, contrast: 0, whitening: false, hsv: null };
@@ -53,11 +55,13 @@ export async function loadForInference(store: JobStore, record: JobRecord, epoch
   const resizeMode = (manifest.resizeMode ?? (dataset?.params as DatasetBuildOptions | undefined)?.resizeMode ?? 'squash') as DatasetBuildOptions['resizeMode'];
   const dir = path.join(store.jobDir(record.id), snapshot.dir);
   const model = await loadModel(dir);
-  const stored = (await readSnapshotMetadata(dir)).outputs;
+  const metadata = await readSnapshotMetadata(dir);
+  const stored = metadata.outputs;
   return {
     model, epoch: snapshot.epoch, labels: manifest.labels,
     outputs: Array.isArray(stored) ? stored.map(String) : model.outputNames,
     image: { height, width, channels: channels as 1 | 3, resizeMode },
     prep: { crop: options.cropSize, mean, augmentation: options.augmentation },
+    clusterDetections: (metadata.clusterDetections as ClusterStep | undefined) ?? null,
   };
 }

@@ -7,7 +7,7 @@
  */
 import type { Job } from 'bullmq';
 import { Errors, payloadChecker, percent, snapshotOf, type ClassifyImagesPayload, type ResultOf, type SegmentationExtensionData } from '@digits-ts/contracts';
-import { blobLayout, classifySamples, forwardSamples, inputTensor, nestedList, rankClasses, visualizeLayers, type LayerVisualization, type Samples } from '@digits-ts/ml';
+import { blobLayout, classifySamples, clusterOutputs, forwardSamples, inputTensor, nestedList, rankClasses, visualizeLayers, type LayerVisualization, type Samples } from '@digits-ts/ml';
 import type { WorkerContext } from '../context.ts';
 import { loadForInference, type LoadedModel } from '../inference/loaded-model.ts';
 import { addOutputImages } from '../inference/output-image.ts';
@@ -43,7 +43,9 @@ async function classify(loaded: LoadedModel, { samples, used, results }: InputCh
 /** Every deploy output, by name, as nested lists without the batch dimension, image outputs C×H×W (generic, §10.5); the first drawn when asked (§10.6). */
 async function outputsOf(loaded: LoadedModel, inputs: InputChunk, payload: ClassifyImagesPayload, segmentation: SegmentationExtensionData | null): Promise<void> {
   const { samples, used, results } = inputs;
-  const forwarded = await forwardSamples(loaded.model, loaded.outputs, samples, loaded.prep);
+  const raw = await forwardSamples(loaded.model, loaded.outputs, samples, loaded.prep);
+  const step = loaded.clusterDetections;
+  const forwarded = step ? raw.map((outputs) => clusterOutputs(outputs, step)) : raw;
   forwarded.forEach((outputs, k) => {
     results[used[k]!]!.outputs = Object.fromEntries(outputs.map((o) => {
       const { values, shape } = blobLayout(o);

@@ -27,7 +27,8 @@ function checkTargets(network: BuiltNetwork, samples: SplitInfo): void {
   network.model.outputs.forEach((output, i) => {
     const head = network.heads[i]!;
     const kind = head.kind ?? 'softmax';
-    if (kind === 'softmax') return;
+    // detection heads compare grids made from the label rows, not the rows themselves
+    if (kind === 'softmax' || head.target) return;
     // a segmentation head scores every channel of each pixel; its label holds one class per pixel
     const shape = kind === 'pixel-softmax' ? output.shape.slice(1, -1) : output.shape.slice(1);
     const values = shape.reduce<number>((n, d) => n * (d ?? 1), 1);
@@ -80,6 +81,7 @@ export async function prepareTraining(ctx: WorkerContext, record: JobRecord, dat
       metadata: {
         labels: manifest.labels,
         outputs: network.outputs ?? network.deploy.outputNames,
+        ...(network.detection ? { clusterDetections: network.detection.cluster } : {}),
         preprocessing: { imageDims: manifest.imageDims, crop, useMean: options.useMean, meanFile: manifest.mean, whitening: options.augmentation.whitening },
       },
       random: createRandom(options.randomSeed ?? Date.now() >>> 0),

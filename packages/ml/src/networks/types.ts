@@ -3,6 +3,8 @@ import type { STANDARD_NETWORK_NAMES } from '@digits-ts/contracts';
 import type { tfl } from '../tf.ts';
 import type { NetBuilder } from './blocks.ts';
 import type { SpatialOp } from './geometry.ts';
+import type { DetectionTarget } from '../detection/targets.ts';
+import type { DetectionSpec } from '../detection/spec.ts';
 
 /** Constructor arguments every TF.js layer accepts (name, trainable, …). */
 export type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
@@ -25,13 +27,14 @@ export interface BuildOptions {
  * How a head's output is compared with the labels:
  * - `softmax`: softmax cross-entropy against the integer class label (Caffe SoftmaxWithLoss);
  * - `euclidean`: Caffe EuclideanLoss, Σ‖output − target‖² / (2·N), against the float label vector;
- * - `mse`: mean squared error over every value (Keras `meanSquaredError`), against the label vector.
+ * - `mse`: mean squared error over every value (Keras `meanSquaredError`), against the label vector;
+ * - `l1`: Caffe L1Loss, Σ|output − target| / N (DetectNet's box loss);
+ * - `pixel-softmax`: Caffe's SoftmaxWithLoss on an N×H×W×C blob, a softmax over the channels of every pixel (segmentation).
  */
-/** `pixel-softmax`: Caffe's SoftmaxWithLoss on an N×H×W×C blob, a softmax over the channels of every pixel (segmentation). */
-export type LossKind = 'softmax' | 'euclidean' | 'mse' | 'pixel-softmax';
+export type LossKind = 'softmax' | 'euclidean' | 'mse' | 'pixel-softmax' | 'l1';
 
 /** The layer type each loss kind reports under in the train/val outputs (§9.1). */
-export const LOSS_LAYER_TYPES: Record<LossKind, string> = { softmax: 'SoftmaxWithLoss', euclidean: 'EuclideanLoss', mse: 'MeanSquaredError', 'pixel-softmax': 'SoftmaxWithLoss' };
+export const LOSS_LAYER_TYPES: Record<LossKind, string> = { softmax: 'SoftmaxWithLoss', euclidean: 'EuclideanLoss', mse: 'MeanSquaredError', 'pixel-softmax': 'SoftmaxWithLoss', l1: 'L1Loss' };
 
 /** One training output of a network and the DIGITS series it reports under (spec §9.1). */
 export interface HeadInfo {
@@ -51,6 +54,8 @@ export interface HeadInfo {
   normalization?: 'FULL' | 'VALID' | 'BATCH_SIZE' | 'NONE';
   /** Mean intersection over union series name (validation), for `pixel-softmax` heads. */
   meanIou?: string;
+  /** The label grid a detection head is compared with (a DetectNetTransformation top), instead of the raw label. */
+  target?: DetectionTarget;
 }
 
 /** DIGITS' per-network data defaults (spec §13). */
@@ -83,6 +88,8 @@ export interface BuiltNetwork {
    * e.g. `softmax`); omitted → the deploy model's output layer names.
    */
   outputs?: string[];
+  /** DetectNet post-processing and validation metrics, when the network declares them. */
+  detection?: DetectionSpec;
 }
 
 /** How index.ts builds one standard network (internal to networks/). */

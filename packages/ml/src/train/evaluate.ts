@@ -6,6 +6,8 @@ import { tf } from '../tf.ts';
 import { BatchFeed } from '../batches/feed.ts';
 import { openBatchSource, type BatchSource } from '../batches/source.ts';
 import { labelTensors, lossOf, pixelLabels, targetBuffer } from './losses.ts';
+import { clusterDetections, detectionMetrics, scoreDetections, type DetectionCounts } from '../detection/boxes.ts';
+import { LABEL_ROW, truthBoxes } from '../detection/targets.ts';
 import type { OutputValues, TrainSetup } from './trainer.ts';
 
 /** C×C counts of (label class, predicted class) over the counted pixels of a batch's score map. */
@@ -54,6 +56,9 @@ export async function evaluate(setup: TrainSetup, signal?: AbortSignal, data?: B
   const confusion = new Map<number, tf.Tensor2D>();
   let values: ArrayLike<number>;
   const pixelScores = new Map<number, { accuracy: number; meanIou: number }>();
+  const score = setup.network.detection?.score ?? null;
+  const cluster = setup.network.detection?.cluster.params;
+  const counts: DetectionCounts = { truePositives: 0, falsePositives: 0, missed: 0 };
   const batchAt = (start: number) => (start < val.count ? Array.from({ length: Math.min(bs, val.count - start) }, (_, i) => start + i) : null);
   try {
     for (let start = 0; start < val.count; start += bs) {
@@ -61,6 +66,7 @@ export async function evaluate(setup: TrainSetup, signal?: AbortSignal, data?: B
       const indices = batchAt(start)!;
       const n = indices.length;
       const positions = await source.batch(indices, (k) => batchAt(start + (k + 1) * bs));
+      let grids: tf.Tensor[] = [];
       const next = tf.tidy(() => {
         const input = feed.input(source.samples, positions, y, t ?? undefined);
         const labels = labelTensors(y, t, n, val.targetSize ?? 1);
@@ -80,10 +86,25 @@ export async function evaluate(setup: TrainSetup, signal?: AbortSignal, data?: B
           const hit5 = tf.sum(tf.cast(tf.any(tf.equal(tf.topk(o as tf.Tensor2D, k).indices, tf.expandDims(labels.labels, 1)), 1), 'float32'));
           return tf.stack([total, hit1, hit5]);
         }));
+        if (score) grids = [tf.keep(outputs[score.coverageHead]!), tf.keep(outputs[score.boxesHead]!)];
         return tf.keep(tf.add(totals, sums)) as tf.Tensor2D;
       });
       totals.dispose();
       totals = next;
+      if (score && t) {
+        // ScoreDetections: each image's clustered boxes against its labelled objects
+        const [coverage, boxes] = await Promise.all(grids.map((g) => g.data()));
+        const [, gh, gw] = grids[0]!.shape as [number, number, number];
+        tf.dispose(grids);
+        const rows = val.targetSize! / LABEL_ROW;
+        for (let k = 0; k < n; k++) {
+          const found = clusterDetections(coverage!.subarray(k * gh * gw, (k + 1) * gh * gw), boxes!.subarray(k * gh * gw * 4, (k + 1) * gh * gw * 4), gh, gw, cluster!);
+          const c = scoreDetections(truthBoxes(t.subarray(k * rows * LABEL_ROW, (k + 1) * rows * LABEL_ROW)), found, score.iouThreshold);
+          counts.truePositives += c.truePositives;
+          counts.falsePositives += c.falsePositives;
+          counts.missed += c.missed;
+        }
+      }
       await yieldToEventLoop();
     }
     values = await totals.data();
@@ -111,5 +132,9 @@ export async function evaluate(setup: TrainSetup, signal?: AbortSignal, data?: B
       if (head.meanIou) outputs[head.meanIou] = { kind: 'Accuracy', value: pixel.meanIou };
     }
   });
+  if (score) {
+    const metrics = detectionMetrics(counts);
+    for (const key of ['mAP', 'precision', 'recall'] as const) outputs[score.names[key]] = { kind: 'ScoreDetections', value: metrics[key] };
+  }
   return outputs;
 }

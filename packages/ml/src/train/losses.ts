@@ -1,5 +1,6 @@
 /** The loss of every head of a network on one batch, by each head's kind (§8, §9.1). */
 import type { HeadInfo, LossKind } from '../networks/index.ts';
+import { detectionTargets, type DetectionTarget } from '../detection/targets.ts';
 import { hasSoftmaxCrossEntropy, softmaxCrossEntropy } from '../ops/softmax-cross-entropy.ts';
 import { Errors } from '@digits-ts/contracts';
 import { tf, tfl } from '../tf.ts';
@@ -19,19 +20,37 @@ export const needsTargets = (heads: readonly HeadInfo[]): boolean => heads.some(
  * One head's loss over a batch, averaged over the batch (`mean`) or summed (`sum`, for
  * validation totals). Regression outputs of any shape are compared as flat vectors.
  */
-export function lossOf(kind: LossKind, output: tf.Tensor, y: LabelTensors, reduction: 'mean' | 'sum', head?: Pick<HeadInfo, 'ignoreLabel' | 'normalization'>): tf.Scalar {
+export function lossOf(kind: LossKind, output: tf.Tensor, y: LabelTensors, reduction: 'mean' | 'sum', head?: Pick<HeadInfo, 'ignoreLabel' | 'normalization' | 'target'>): tf.Scalar {
   const n = output.shape[0]!;
+  if (head?.target) return detectionLoss(kind, output as tf.Tensor4D, y.targets!, reduction, head.target);
   if (kind === 'pixel-softmax') return pixelSoftmaxLoss(output as tf.Tensor4D, y.targets!, reduction, head ?? {});
   if (kind === 'softmax') {
     if (hasSoftmaxCrossEntropy() && output.rank === 2) return softmaxCrossEntropy(output as tf.Tensor2D, y.labels, { reduction });
     const onehot = tf.oneHot(y.labels, output.shape[1]!);
     return tf.losses.softmaxCrossEntropy(onehot, output, undefined, undefined, reduction === 'mean' ? tf.Reduction.MEAN : tf.Reduction.SUM) as tf.Scalar;
   }
-  const flat = tf.reshape(output, [n, -1]);
-  const squared = tf.square(tf.sub(flat, y.targets!));
-  // Caffe EuclideanLoss: Σ‖a − b‖² / 2 per sample; Keras MSE: the mean over the values
-  const perSample = kind === 'euclidean' ? tf.mul(tf.sum(squared, 1), 0.5) : tf.mean(squared, 1);
+  return reduceRegression(kind, tf.sub(tf.reshape(output, [n, -1]), y.targets!), reduction);
+}
+
+/**
+ * A regression loss from the per-sample differences (N × values): Caffe EuclideanLoss Σ‖a − b‖² / 2
+ * per sample, Caffe L1Loss Σ|a − b|, Keras MSE the mean over the values; then the batch mean or sum.
+ */
+function reduceRegression(kind: LossKind, diff: tf.Tensor2D, reduction: 'mean' | 'sum'): tf.Scalar {
+  const perSample = kind === 'l1' ? tf.sum(tf.abs(diff), 1) : kind === 'euclidean' ? tf.mul(tf.sum(tf.square(diff), 1), 0.5) : tf.mean(tf.square(diff), 1);
   return (reduction === 'mean' ? tf.mean(perSample) : tf.sum(perSample)) as tf.Scalar;
+}
+
+/**
+ * A detection head's loss: the prediction grid against the grid DetectNetTransformation makes of
+ * the labels. Box predictions count only on covered cells (DetectNet masks them by the coverage
+ * label), reduced as any regression head.
+ */
+function detectionLoss(kind: LossKind, output: tf.Tensor4D, labels: tf.Tensor2D, reduction: 'mean' | 'sum', target: DetectionTarget): tf.Scalar {
+  const [n, gh, gw] = output.shape;
+  const { coverage, boxes } = detectionTargets(labels, gh, gw, target);
+  const diff = target.part === 'coverage' ? tf.sub(output, coverage) : tf.sub(tf.mul(output, coverage), boxes);
+  return reduceRegression(kind, tf.reshape(diff, [n, -1]), reduction);
 }
 
 /** Per-pixel class indices of a batch's label maps (N × H·W floats) and which pixels count (not `ignoreLabel`). */

@@ -213,6 +213,12 @@ function headOutputs(plan: NetPlan, lossInputs: Map<number, Sym>, classes: numbe
         throw layerError(layer, `reads ${width} scores per image from ${JSON.stringify(layer.bottom[0])} but the dataset has ${classes} classes`);
       }
     }
+    if (info.target) {
+      const channels = info.target.part === 'coverage' ? 1 : 4;
+      if (x.shape.length !== 4 || x.shape[3] !== channels) {
+        throw layerError(layer, `compares a ${info.target.part} grid, so ${JSON.stringify(layer.bottom[0])} must be H×W×${channels} but is ${x.shape.slice(1).join('×')}`);
+      }
+    }
     // a model lists each output tensor once; a second loss on the same blob gets an identity copy
     if (used.has(x)) x = builder.apply(tfl.layers.activation({ name: builder.tfName(layer.name, '_input'), activation: 'linear' }), x);
     used.add(x);
@@ -223,6 +229,12 @@ function headOutputs(plan: NetPlan, lossInputs: Map<number, Sym>, classes: numbe
 /** The deploy outputs (blob names and tensors), with a softmax added for classifiers that lack one. */
 function deployOutputs(plan: NetPlan, blobs: Map<string, Sym>, classes: number | null, builder: GraphBuilder): { names: string[]; tensors: Sym[] } {
   const names = [...plan.deploy.outputs];
+  const cluster = plan.detection?.cluster;
+  if (cluster) {
+    // the box list is computed after the graph (ClusterDetections): the graph outputs what it reads
+    for (const blob of [cluster.coverage, cluster.boxes]) if (!blobs.has(blob)) throw badNetwork(`ClusterDetections reads ${JSON.stringify(blob)}, which the deploy stage does not produce`);
+    names.splice(0, names.length, ...names.filter((n) => n !== cluster.top && n !== cluster.coverage && n !== cluster.boxes), cluster.coverage, cluster.boxes);
+  }
   if (classes !== null && !plan.deploy.steps.some((s) => s.layer.type === 'Softmax')) {
     // on the main head: the softmax head of the largest loss weight (the first of equals)
     const head = plan.heads.filter((h) => h.info.kind === 'softmax' && blobs.has(h.blob)).sort((a, b) => b.info.weight - a.info.weight)[0];
@@ -256,7 +268,7 @@ function assemble(plan: NetPlan, netName: string, options: CaffeBuildOptions, bu
   const inModel = new Set(model.layers.map((l) => l.name));
   const decayed = [...new Set(plan.train.steps.map((s) => builder.unitOf(s.layer.index)?.decayed))]
     .filter((name): name is string => typeof name === 'string' && inModel.has(name));
-  return { model, heads: plan.heads.map((h) => ({ ...h.info })), deploy, decayed, defaults: plan.defaults, outputs: names };
+  return { model, heads: plan.heads.map((h) => ({ ...h.info })), deploy, decayed, defaults: plan.defaults, outputs: names, ...(plan.detection ? { detection: plan.detection } : {}) };
 }
 
 /**

@@ -4,12 +4,14 @@
  * an error), the loss heads and their Accuracy layers, the deploy outputs, and DIGITS' defaults.
  */
 import type { HeadInfo, LossKind, NetworkDefaults } from '../types.ts';
+import type { DetectionSpec } from '../../detection/spec.ts';
+import { detectionOf, isLabelSource, targetOf } from './detection-plan.ts';
 import { LAYER_FACTORIES } from './mapping.ts';
 import { badNetwork, CAFFE_FEED_TYPES, CAFFE_LABEL_TYPES, CAFFE_LAYER_TYPES, type CaffeLayer, type CaffeNet, DIGITS_STATES, type DigitsStage, FIELDS, filterNet, layerError } from '@digits-ts/caffe';
 
 /** Layers the dataset feeds: top[0] is the image, top[1] the label (a lone top named *label* is the label). */
 const FEED_TYPES: readonly string[] = CAFFE_FEED_TYPES;
-const LOSS_KINDS: Record<string, LossKind> = { SoftmaxWithLoss: 'softmax', EuclideanLoss: 'euclidean' };
+const LOSS_KINDS: Record<string, LossKind> = { SoftmaxWithLoss: 'softmax', EuclideanLoss: 'euclidean', L1Loss: 'l1' };
 /** The only layers that may read the label blob. */
 const LABEL_READERS: readonly string[] = CAFFE_LABEL_TYPES;
 /** Every layer type a network may use (@digits-ts/caffe's list, which the form checks; `LAYER_FACTORIES` maps the computing ones). */
@@ -62,6 +64,8 @@ export interface NetPlan {
   deploy: StagePlan;
   heads: HeadPlan[];
   defaults: NetworkDefaults;
+  /** DetectNet clustering and scoring, when the net has a ClusterDetections layer. */
+  detection: DetectionSpec | null;
 }
 
 interface Feed {
@@ -151,14 +155,16 @@ function walk(stage: DigitsStage, layers: CaffeLayer[], images: ImageBinding[], 
       if (source === undefined) {
         throw layerError(layer, `reads blob ${JSON.stringify(b)}, which no earlier layer produces in the ${stage} stage (an include or exclude rule may be missing)`);
       }
-      if (source === 'label' && !LABEL_READERS.includes(layer.type)) {
+      if (isLabelSource(source) && !LABEL_READERS.includes(layer.type)) {
         throw layerError(layer, `reads the label blob ${JSON.stringify(b)}; only ${LABEL_READERS.join(', ')} layers may`);
       }
       return source;
     });
     for (const b of layer.bottom) open.delete(b);
+    // a DetectNetTransformation's tops are label grids, readable by loss layers only
+    const derived = layer.type === 'DetectNetTransformation';
     layer.top.forEach((t, i) => {
-      available.set(t, `${layer.name}#${i}`);
+      available.set(t, derived ? `label:${layer.index}#${i}` : `${layer.name}#${i}`);
       tainted.delete(t);
       if (!created.includes(t)) created.push(t);
       open.add(t);
@@ -192,7 +198,7 @@ function headsOf(train: StagePlan, val: StagePlan, classes: number | null): Head
   for (const { layer, sources } of train.steps) {
     const kind = LOSS_KINDS[layer.type];
     if (!kind) continue;
-    if (layer.bottom.length !== 2 || sources[1] !== 'label') {
+    if (layer.bottom.length !== 2 || !isLabelSource(sources[1]!)) {
       throw layerError(layer, `needs two bottoms: the prediction and the label blob ${JSON.stringify(train.label)}`);
     }
     const lossParam = layer.param('loss_param', FIELDS.loss);
@@ -206,6 +212,8 @@ function headsOf(train: StagePlan, val: StagePlan, classes: number | null): Head
         : lossParam.has('normalize') && !lossParam.bool('normalize', true) ? 'BATCH_SIZE' : 'VALID';
       if (normalization !== 'VALID') info.normalization = normalization;
     }
+    const target = targetOf(layer, sources[1]!, train.steps);
+    if (target) info.target = target;
     heads.push({ layer, blob: layer.bottom[0]!, source: sources[0]!, info });
   }
   if (heads.length === 0) throw badNetwork(`the train stage has no loss layer (${Object.keys(LOSS_KINDS).join(' or ')})`);
@@ -254,5 +262,6 @@ export function planNet(net: CaffeNet, classes: number | null): NetPlan {
     throw badNetwork(`the train and val data layers scale the images differently (${trainScale} and ${valScale}); one graph serves both`);
   }
   const deploy = planStage(net, 'deploy', fused, train);
-  return { train, val, deploy, heads: headsOf(train, val, classes), defaults: defaultsOf(train, val) };
+  const heads = headsOf(train, val, classes);
+  return { train, val, deploy, heads, defaults: defaultsOf(train, val), detection: detectionOf(deploy, val, heads) };
 }
