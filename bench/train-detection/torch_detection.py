@@ -4,21 +4,21 @@ DetectNetTransformation makes (stride 4, scale_cvg 0.6: a cell is covered when i
 the shrunk box or holds the box centre; later rows win) and the same losses (coverage Euclidean
 sum/2 per image, box L1 on covered cells x 0.002), ADAM lr 0.001, batch 16, on N threads.
 Prints one JSON line: {"imagesPerSecond": ..., "valCoverageLoss": ...}."""
-import argparse, json, math, os, time
+import argparse, json, math, os, sys
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from torch_common import parse_args, train  # noqa: E402
+
 p = argparse.ArgumentParser()
 p.add_argument('--data', required=True)
 p.add_argument('--epochs', type=int, default=4)
 p.add_argument('--batch', type=int, default=16)
-p.add_argument('--threads', type=int, default=2)
-a = p.parse_args()
-torch.set_num_threads(a.threads)
-torch.manual_seed(1)
+a = parse_args(p)
 STRIDE, SCALE, GRID = 4, 0.6, 16
 
 def targets(boxes):
@@ -67,21 +67,14 @@ xs, cs, bs = load('train')
 vx, vc, vb = load('val')
 net = Net()
 opt = torch.optim.Adam(net.parameters(), lr=0.001)
-iters = math.ceil(len(xs) / a.batch)
-train_s = 0.0
-for epoch in range(a.epochs):
-    order = torch.randperm(len(xs))
-    t0 = time.perf_counter()
-    for i in range(iters):
-        idx = order[i * a.batch:(i + 1) * a.batch]
-        opt.zero_grad()
-        cov, bbox = net(xs[idx])
-        n = len(idx)
-        loss = ((cov - cs[idx]) ** 2).sum() / (2 * n) + 0.002 * (bbox * cs[idx] - bs[idx]).abs().sum() / n
-        loss.backward()
-        opt.step()
-    train_s += time.perf_counter() - t0
+
+def loss_of(idx):
+    cov, bbox = net(xs[idx])
+    n = len(idx)
+    return ((cov - cs[idx]) ** 2).sum() / (2 * n) + 0.002 * (bbox * cs[idx] - bs[idx]).abs().sum() / n
+
+images_per_second = train(opt, len(xs), a.epochs, a.batch, loss_of)
 with torch.no_grad():
     cov, _ = net(vx)
     val = ((cov - vc) ** 2).sum().item() / (2 * len(vx))
-print(json.dumps({"imagesPerSecond": a.epochs * len(xs) / train_s, "valCoverageLoss": val}))
+print(json.dumps({"imagesPerSecond": images_per_second, "valCoverageLoss": val}))

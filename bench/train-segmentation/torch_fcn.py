@@ -3,22 +3,22 @@
 offset 2, per-pixel cross entropy), trained as our trainer trains it (pixels x 1/256, ADAM, batch 16)
 on the same PNG files (the last 10 % held out). Prints one JSON line:
 {"imagesPerSecond": ..., "valPixelAccuracy": ..., "valMeanIou": ...}."""
-import argparse, glob, json, math, os, time
+import argparse, glob, json, math, os, sys
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from torch_common import parse_args, train  # noqa: E402
+
 p = argparse.ArgumentParser()
 p.add_argument('--data', required=True)
 p.add_argument('--epochs', type=int, default=3)
 p.add_argument('--batch', type=int, default=16)
 p.add_argument('--lr', type=float, default=0.01)
-p.add_argument('--threads', type=int, default=2)
-a = p.parse_args()
-torch.set_num_threads(a.threads)
-torch.manual_seed(1)
+a = parse_args(p)
 
 files = sorted(glob.glob(os.path.join(a.data, 'images', '*.png')))
 xs = torch.from_numpy(np.stack([np.array(Image.open(f).convert('RGB')) for f in files]).astype(np.float32)).permute(0, 3, 1, 2).contiguous()
@@ -49,21 +49,11 @@ class FCN(nn.Module):
 
 net = FCN()
 opt = torch.optim.Adam(net.parameters(), lr=a.lr)
-iters = math.ceil(len(xs) / a.batch)
-train_s = 0.0
-for epoch in range(a.epochs):
-    order = torch.randperm(len(xs))
-    t0 = time.perf_counter()
-    for i in range(iters):
-        idx = order[i * a.batch:(i + 1) * a.batch]
-        opt.zero_grad()
-        F.cross_entropy(net(xs[idx]), ys[idx], ignore_index=255).backward()
-        opt.step()
-    train_s += time.perf_counter() - t0
+images_per_second = train(opt, len(xs), a.epochs, a.batch, lambda idx: F.cross_entropy(net(xs[idx]), ys[idx], ignore_index=255))
 with torch.no_grad():
     pred = net(vx).argmax(1)
 conf = np.zeros((3, 3))
 np.add.at(conf, (vy.numpy().ravel(), pred.numpy().ravel()), 1)
 union = conf.sum(0) + conf.sum(1) - np.diag(conf)
-print(json.dumps({"imagesPerSecond": a.epochs * len(xs) / train_s, "valPixelAccuracy": float(np.trace(conf) / conf.sum()),
+print(json.dumps({"imagesPerSecond": images_per_second, "valPixelAccuracy": float(np.trace(conf) / conf.sum()),
                   "valMeanIou": float(np.mean(np.diag(conf)[union > 0] / union[union > 0]))}))
