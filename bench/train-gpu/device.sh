@@ -67,8 +67,10 @@ unpack() {
   [ -d "$D/node_modules" ] || tar -C "$D" -xJf "$D/modules.tar.xz"
 }
 
-run() {
-  local out="${OUT:-$D/out}" tmp
+# what both runs do first: set the caller's `out` (made) and `tmp`, unpack node and the
+# bundles, install the Vulkan loader if missing and point it at the NVIDIA driver's ICD
+start_run() {
+  out="${OUT:-$D/out}"
   tmp="$(mktemp -d)"
   mkdir -p "$out"
   xz -d -c "$D/node.xz" > "$tmp/node" && chmod +x "$tmp/node"
@@ -76,6 +78,11 @@ run() {
   if ! ldconfig -p | grep -q libvulkan.so.1; then dpkg -x "$D"/libvulkan1_*.deb / && ldconfig; fi
   local icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
   if [ -z "${VK_DRIVER_FILES:-}" ] && [ -f "$icd" ]; then export VK_DRIVER_FILES="$icd"; fi
+}
+
+run() {
+  local out tmp
+  start_run
   gunzip -c "$D/mnist.bin.gz" > "$tmp/mnist.bin"
   (nvidia-smi --query-gpu=index,pci.bus_id,name,driver_version --format=csv,noheader || true) | tee "$out/gpus.txt"
   "$tmp/node" "$D/bench.mjs" --check --profile --mnist "$tmp/mnist.bin" --json "$out/train-gpu.json" "$@" 2>&1 | tee "$out/train-gpu.log"
@@ -83,14 +90,8 @@ run() {
 
 # bench/train-multigpu on every GPU the machine has (LeNet, 1 vs N devices, speed-up, PyTorch DataParallel)
 run_multigpu() {
-  local out="${OUT:-$D/out}" tmp
-  tmp="$(mktemp -d)"
-  mkdir -p "$out"
-  xz -d -c "$D/node.xz" > "$tmp/node" && chmod +x "$tmp/node"
-  unpack
-  if ! ldconfig -p | grep -q libvulkan.so.1; then dpkg -x "$D"/libvulkan1_*.deb / && ldconfig; fi
-  local icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-  if [ -z "${VK_DRIVER_FILES:-}" ] && [ -f "$icd" ]; then export VK_DRIVER_FILES="$icd"; fi
+  local out tmp
+  start_run
   # the device-select layer as an implicit layer of this run only
   mkdir -p "$tmp/share/vulkan/implicit_layer.d"
   cat > "$tmp/share/vulkan/implicit_layer.d/VkLayer_MESA_device_select.json" <<JSON

@@ -23,7 +23,8 @@ import { createRandom } from '@digits-ts/dataset';
 import { buildStandardNetwork, classifySamples, forwardSamples, initBackend, tf, train, type BackendChoice, type BuiltNetwork, type Samples, type StandardNetwork, type TrainSetup } from '@digits-ts/ml';
 import { prepareForModel } from '../../apps/worker/src/inference/request-inputs.ts';
 import { encodeImage } from '@digits-ts/imaging';
-import { mnistImage, readMnist, type Mnist } from '../../scripts/mnist.ts';
+import { mnistImage } from '../../scripts/mnist.ts';
+import { loadMnist, torchPython } from '../gpu-bench.ts';
 
 const { values: args } = parseArgs({ options: {
   engine: { type: 'string', default: 'webgpu' },
@@ -37,9 +38,7 @@ const { values: args } = parseArgs({ options: {
   python: { type: 'string' },
 } });
 
-/** The first Python that has torch: PYTHON, python3 (the device machine's), Debian's. */
-const python = args.python ?? [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p)
-  .find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+const python = torchPython(args.python);
 
 const engine = await initBackend(args.engine as BackendChoice, { timestamps: args.profile });
 const tiny = args.tiny || engine.adapter?.software === true || engine.name !== 'webgpu';
@@ -58,13 +57,7 @@ const record = (c: string, ours: number, unit = 'img/s', extra?: string) => {
   console.log(`${c}: ${unit === 'img/s' ? Math.round(ours) : ours.toFixed(1)} ${unit}${extra ? ` (${extra})` : ''}`);
 };
 
-async function loadMnist(): Promise<Mnist> {
-  if (!args.mnist) return readMnist('train');
-  const raw = await fs.readFile(args.mnist);
-  const count = raw.length / 785;
-  return { images: raw.subarray(0, count * 784), labels: raw.subarray(count * 784), count };
-}
-const mnist = await loadMnist();
+const mnist = await loadMnist(args.mnist);
 const mnistSamples = (start: number, count: number): Samples => ({
   height: 28, width: 28, channels: 1, count,
   pixels: new Uint8Array(mnist.images.subarray(start * 784, (start + count) * 784)), labels: Int32Array.from(mnist.labels.subarray(start, start + count)),

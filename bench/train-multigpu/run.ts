@@ -18,7 +18,7 @@ import { createRandom } from '@digits-ts/dataset';
 import { buildStandardNetwork, gpuSelection, initBackend, train, type Samples } from '@digits-ts/ml';
 import { parseModelForm } from '../../apps/gateway/src/forms/index.ts';
 import { hostGpus, trainingGpus, visibleGpus, webgpuTarget } from '../../apps/worker/src/gpus.ts';
-import { readMnist, type Mnist } from '../../scripts/mnist.ts';
+import { loadMnist, torchPython } from '../gpu-bench.ts';
 
 const { values: args } = parseArgs({ options: {
   devices: { type: 'string' },
@@ -43,16 +43,9 @@ const steps = Number(args.steps ?? (software ? 6 : 300));
 const warm = software ? 2 : 20;
 console.log(`engine: TF.js webgpu ${engine.version} on ${engine.adapter?.device} (${engine.adapter?.description}); GPUs: ${host.length > 0 ? host.map((g) => `${g.index} ${g.name}`).join(', ') : 'none listed (software adapter)'}`);
 
-const python = args.python ?? [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p)
-  .find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+const python = torchPython(args.python);
 
-async function loadMnist(): Promise<Mnist> {
-  if (!args.mnist) return readMnist('train');
-  const raw = await fs.readFile(args.mnist);
-  const count = raw.length / 785;
-  return { images: raw.subarray(0, count * 784), labels: raw.subarray(count * 784), count };
-}
-const mnist = await loadMnist();
+const mnist = await loadMnist(args.mnist);
 const count = (warm + steps) * batch;
 const samples: Samples = { height: 28, width: 28, channels: 1, count, pixels: new Uint8Array(mnist.images.subarray(0, count * 784)), labels: Int32Array.from(mnist.labels.subarray(0, count)) };
 const jobDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-train-multigpu-'));
