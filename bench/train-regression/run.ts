@@ -6,29 +6,15 @@
  *
  *   npm run bench:train-regression -- [--train 10000] [--val 2000] [--epochs 2] [--threads 2] [--skip-torch]
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { loadGatewayConfig, loadWorkerConfig } from '@digits-ts/config';
 import { decodeDatum, openDbReader } from '@digits-ts/dataset';
-import { createLogger } from '@digits-ts/logger';
-import { buildApp } from '../../apps/gateway/src/app.ts';
-import { startWorker } from '../../apps/worker/src/worker.ts';
-import { benchForm, waitDone } from '../stack-helpers.ts';
+import { waitDone } from '../stack-helpers.ts';
+import { modelFigures, startTrainStack, torchAnchor, trainBenchArgs } from '../train-bench.ts';
 
-const { values: args } = parseArgs({ options: {
-  train: { type: 'string', default: '10000' },
-  val: { type: 'string', default: '2000' },
-  epochs: { type: 'string', default: '2' },
-  threads: { type: 'string', default: '2' },
-  'skip-torch': { type: 'boolean', default: false },
-  'redis-url': { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
-} });
-const PYTHON = '/usr/bin/python3';
+const args = trainBenchArgs({ train: '10000', val: '2000', epochs: '2' });
 const SIZE = 32;
-
 
 /** The true [xslope, yslope] of every entry of a label DB, by key. */
 function trueSlopes(dir: string): Map<string, number[]> {
@@ -42,12 +28,9 @@ function trueSlopes(dir: string): Map<string, number[]> {
 
 const root = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-regression-'));
 // the jobs folder is a data root here, so infer_db may read the dataset's own val DB
-const env = { REDIS_URL: args['redis-url'], QUEUE_PREFIX: `bench-${process.pid}`, JOBS_DIR: root, DATA_ROOTS: root, LOG_LEVEL: 'warn', TRAIN_THREADS: args.threads };
-const log = createLogger({ level: 'warn', name: 'bench' });
-const app = await buildApp({ config: loadGatewayConfig(env), logger: log });
-const worker = await startWorker(loadWorkerConfig(env), log);
+const stack = await startTrainStack(args, root, { jobs: root, dataRoots: root });
 try {
-  const form = await benchForm(app);
+  const { app, form } = stack;
   let started = performance.now();
   const ds = (await app.inject({ method: 'POST', url: '/datasets/generic/create/image-gradients.json', ...form({ dataset_name: 'gradients', train_image_count: args.train, val_image_count: args.val, image_width: String(SIZE), image_height: String(SIZE) }) })).json() as { id: string };
   await waitDone(app, ds.id);
@@ -59,10 +42,7 @@ try {
   const model = (await app.inject({ method: 'POST', url: '/models/images/generic.json', ...form({ model_name: 'regression', dataset: ds.id, framework: 'caffe', method: 'custom', custom_network: network, train_epochs: args.epochs, solver_type: 'ADAM', learning_rate: '0.001', lr_policy: 'fixed', shuffle: 'true', random_seed: '1' }) })).json() as { id: string };
   await waitDone(app, model.id);
   const wall = (performance.now() - started) / 1000;
-  const json = {
-    ...((await app.inject(`/models/${model.id}.json`)).json() as { 'tfjs backend': string }),
-    ...((await app.inject(`/models/${model.id}/training.json`)).json() as { 'images per second': number }),
-  };
+  const json = await modelFigures<object>(app, model.id);
 
   started = performance.now();
   const inferred = (await app.inject({ method: 'POST', url: '/models/images/generic/infer_db.json', ...form({ job_id: model.id, db_path: path.join(root, ds.id, 'val_db', 'features') }) })).json() as { outputs: Record<string, { output: number[] }> };
@@ -74,14 +54,10 @@ try {
   console.log(`ours (TF.js ${json['tfjs backend']}): ${json['images per second']} img/s training, val mean |slope error| ${mae.toFixed(4)} after ${args.epochs} epoch(s), job wall ${wall.toFixed(1)} s`);
   console.log(`ours infer_db: ${truth.size} val entries in ${inferSeconds.toFixed(2)} s (${Math.round(truth.size / inferSeconds)} img/s, model load included)`);
   if (!args['skip-torch']) {
-    const torch = spawnSync(PYTHON, [new URL('./torch_regression.py', import.meta.url).pathname, '--train', args.train, '--val', args.val, '--size', String(SIZE), '--epochs', args.epochs, '--threads', args.threads], { encoding: 'utf8' });
-    if (torch.status !== 0) throw new Error(`PyTorch anchor failed: ${torch.stderr}`);
-    const anchor = JSON.parse(torch.stdout.trim().split('\n').at(-1)!) as { imagesPerSecond: number; valMae: number };
+    const anchor = torchAnchor<{ imagesPerSecond: number; valMae: number }>(new URL('./torch_regression.py', import.meta.url), ['--train', args.train, '--val', args.val, '--size', String(SIZE), '--epochs', args.epochs, '--threads', args.threads]);
     console.log(`PyTorch ${args.threads} threads: ${Math.round(anchor.imagesPerSecond)} img/s training, val mean |slope error| ${anchor.valMae.toFixed(4)}`);
     console.log(`ratio ours/PyTorch: ${(json['images per second'] / anchor.imagesPerSecond).toFixed(2)}`);
   }
 } finally {
-  await worker.close();
-  await app.close();
-  await fs.rm(root, { recursive: true, force: true });
+  await stack.close();
 }

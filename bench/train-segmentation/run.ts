@@ -6,37 +6,21 @@
  *
  *   npm run bench:train-segmentation -- [--pairs 1000] [--size 32] [--epochs 3] [--threads 2] [--skip-torch]
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { loadGatewayConfig, loadWorkerConfig } from '@digits-ts/config';
-import { createLogger } from '@digits-ts/logger';
-import { buildApp } from '../../apps/gateway/src/app.ts';
-import { startWorker } from '../../apps/worker/src/worker.ts';
 import { writeShapesDataset } from '../../test/helpers/segmentation-shapes.ts';
-import { benchForm, waitDone } from '../stack-helpers.ts';
+import { waitDone } from '../stack-helpers.ts';
+import { modelFigures, startTrainStack, torchAnchor, trainBenchArgs } from '../train-bench.ts';
 
-const { values: args } = parseArgs({ options: {
-  pairs: { type: 'string', default: '1000' },
-  size: { type: 'string', default: '32' },
-  epochs: { type: 'string', default: '3' },
-  threads: { type: 'string', default: '2' },
-  'skip-torch': { type: 'boolean', default: false },
-  'redis-url': { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
-} });
-const PYTHON = '/usr/bin/python3';
+const args = trainBenchArgs({ pairs: '1000', size: '32', epochs: '3' });
 
 const root = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-segmentation-'));
 const data = path.join(root, 'data');
 await writeShapesDataset(data, Number(args.pairs), Number(args.size));
-const env = { REDIS_URL: args['redis-url'], QUEUE_PREFIX: `bench-${process.pid}`, JOBS_DIR: path.join(root, 'jobs'), DATA_ROOTS: data, LOG_LEVEL: 'warn', TRAIN_THREADS: args.threads };
-const log = createLogger({ level: 'warn', name: 'bench' });
-const app = await buildApp({ config: loadGatewayConfig(env), logger: log });
-const worker = await startWorker(loadWorkerConfig(env), log);
+const stack = await startTrainStack(args, root, { jobs: path.join(root, 'jobs'), dataRoots: data });
 try {
-  const form = await benchForm(app);
+  const { app, form } = stack;
   let started = performance.now();
   const ds = (await app.inject({ method: 'POST', url: '/datasets/generic/create/image-segmentation.json', ...form({ dataset_name: 'shapes', feature_folder: path.join(data, 'images'), label_folder: path.join(data, 'labels'), class_labels_file: path.join(data, 'classes.txt'), dsopts_label_encoding: 'png' }) })).json() as { id: string };
   await waitDone(app, ds.id);
@@ -48,10 +32,7 @@ try {
   const model = (await app.inject({ method: 'POST', url: '/models/images/generic.json', ...form({ model_name: 'fcn', dataset: ds.id, framework: 'caffe', method: 'custom', custom_network: network, train_epochs: args.epochs, solver_type: 'ADAM', learning_rate: '0.01', lr_policy: 'fixed', batch_size: '16', shuffle: 'true', random_seed: '1', use_mean: 'none' }) })).json() as { id: string };
   await waitDone(app, model.id);
   const wall = (performance.now() - started) / 1000;
-  const json = {
-    ...((await app.inject(`/models/${model.id}.json`)).json() as { 'tfjs backend': string }),
-    ...((await app.inject(`/models/${model.id}/training.json`)).json() as { 'images per second': number; val_outputs: Record<string, { values: number[] }> }),
-  };
+  const json = await modelFigures<{ val_outputs: Record<string, { values: number[] }> }>(app, model.id);
   const last = (name: string) => json.val_outputs[name]!.values.at(-1)!;
   console.log(`ours (TF.js ${json['tfjs backend']}): ${json['images per second']} img/s training, val pixel accuracy ${last('accuracy').toFixed(3)}, mean IoU ${last('mean_iou').toFixed(3)} after ${args.epochs} epoch(s), job wall ${wall.toFixed(1)} s`);
   if (!args['skip-torch']) {
@@ -59,16 +40,12 @@ try {
     const counts = [...new Set(['1', args.threads])];
     let best = 0;
     for (const threads of counts) {
-      const torch = spawnSync(PYTHON, [new URL('./torch_fcn.py', import.meta.url).pathname, '--data', data, '--epochs', args.epochs, '--threads', threads], { encoding: 'utf8' });
-      if (torch.status !== 0) throw new Error(`PyTorch anchor failed: ${torch.stderr}`);
-      const anchor = JSON.parse(torch.stdout.trim().split('\n').at(-1)!) as { imagesPerSecond: number; valPixelAccuracy: number; valMeanIou: number };
+      const anchor = torchAnchor<{ imagesPerSecond: number; valPixelAccuracy: number; valMeanIou: number }>(new URL('./torch_fcn.py', import.meta.url), ['--data', data, '--epochs', args.epochs, '--threads', threads]);
       console.log(`PyTorch ${threads} thread(s): ${Math.round(anchor.imagesPerSecond)} img/s training, val pixel accuracy ${anchor.valPixelAccuracy.toFixed(3)}, mean IoU ${anchor.valMeanIou.toFixed(3)}`);
       best = Math.max(best, anchor.imagesPerSecond);
     }
     console.log(`ratio ours/PyTorch (its faster run): ${(json['images per second'] / best).toFixed(2)}`);
   }
 } finally {
-  await worker.close();
-  await app.close();
-  await fs.rm(root, { recursive: true, force: true });
+  await stack.close();
 }
