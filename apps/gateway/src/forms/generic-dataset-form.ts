@@ -42,34 +42,41 @@ export interface DataExtension {
 
 /** §7.5's message for a folder field whose directory is missing. */
 const MISSING_FOLDER = 'Folder does not exist or is not reachable';
+/** §7.6's message for a file field whose file is missing. */
+const MISSING_FILE = 'File does not exist or is not reachable';
+
+/**
+ * The server path in `field` (trimmed), its check against DATA_ROOTS queued in `paths`; blank is
+ * null, with the required error when `required` (unless the field already has one).
+ */
+function pathField(v: Record<string, unknown>, { errors, paths }: Pick<ExtensionParse, 'errors' | 'paths'>, field: string, kind: 'dir' | 'file', required: boolean): string | null {
+  const path = String(v[field] ?? '').trim();
+  if (path === '') {
+    if (required && !errors[field]) addFormError(errors, field, REQUIRED);
+    return null;
+  }
+  paths.push({ field, path, kind, missing: kind === 'dir' ? MISSING_FOLDER : MISSING_FILE });
+  return path;
+}
 
 /** image-processing's options (§7.5): required folders, validation folders iff has_val_folder, a fresh seed. */
-function imageProcessingOptions(v: Record<string, unknown>, { errors, paths, random }: ExtensionParse): GenericDatasetOptions['extensionOptions'] {
-  const folder = (field: string, required: boolean): string | null => {
-    const path = String(v[field] ?? '').trim();
-    if (!required) return null;
-    if (path === '') {
-      if (!errors[field]) addFormError(errors, field, REQUIRED);
-    } else paths.push({ field, path, kind: 'dir', missing: MISSING_FOLDER });
-    return path || null;
-  };
+function imageProcessingOptions(v: Record<string, unknown>, parse: ExtensionParse): GenericDatasetOptions['extensionOptions'] {
+  const { errors, random } = parse;
+  const folder = (field: string) => pathField(v, parse, field, 'dir', true);
   // WTForms' NumberRange also fails on the None a bad integer leaves behind
   if (errors.folder_pct_val?.[0] === 'Not a valid integer value') addFormError(errors, 'folder_pct_val', 'Number must be between 0 and 100.');
   const hasVal = v.has_val_folder === true;
   return {
-    featureFolder: folder('feature_folder', true) ?? '',
-    labelFolder: folder('label_folder', true) ?? '',
+    featureFolder: folder('feature_folder') ?? '',
+    labelFolder: folder('label_folder') ?? '',
     pctVal: (v.folder_pct_val as number | null) ?? 10,
     // not checked at all without has_val_folder (§7.5)
-    valFeatureFolder: folder('validation_feature_folder', hasVal),
-    valLabelFolder: folder('validation_label_folder', hasVal),
+    valFeatureFolder: hasVal ? folder('validation_feature_folder') : null,
+    valLabelFolder: hasVal ? folder('validation_label_folder') : null,
     channelConversion: v.channel_conversion as 'RGB' | 'L' | 'none',
     seed: Math.floor(random() * (MAX_SPLIT_SEED + 1)),
   };
 }
-
-/** §7.6's message for a file field whose file is missing. */
-const MISSING_FILE = 'File does not exist or is not reachable';
 
 /**
  * image-segmentation's options (§7.6): image-processing's folders and seed, an optional class
@@ -77,15 +84,7 @@ const MISSING_FILE = 'File does not exist or is not reachable';
  */
 function imageSegmentationOptions(v: Record<string, unknown>, parse: ExtensionParse): GenericDatasetOptions['extensionOptions'] {
   const base = imageProcessingOptions(v, parse) as ImageProcessingOptions;
-  const file = (field: string, required: boolean): string | null => {
-    const path = String(v[field] ?? '').trim();
-    if (path === '') {
-      if (required && !parse.errors[field]) addFormError(parse.errors, field, REQUIRED);
-      return null;
-    }
-    parse.paths.push({ field, path, kind: 'file', missing: MISSING_FILE });
-    return path;
-  };
+  const file = (field: string, required: boolean) => pathField(v, parse, field, 'file', required);
   const colormapMethod = v.colormap_method as 'label' | 'textfile';
   return {
     ...base,
@@ -114,16 +113,9 @@ const requiredIf = (other: string) => `This field is required if ${other} is set
  * image-object-detection's options (§7.7): required train folders, validation folders and the
  * padding and resize sizes each required when their partner is set, val_min_box_size input-required.
  */
-function objectDetectionOptions(v: Record<string, unknown>, { errors, paths }: ExtensionParse): GenericDatasetOptions['extensionOptions'] {
-  const folder = (field: string, required: boolean): string | null => {
-    const path = String(v[field] ?? '').trim();
-    if (path === '') {
-      if (required && !errors[field]) addFormError(errors, field, REQUIRED);
-      return null;
-    }
-    paths.push({ field, path, kind: 'dir', missing: MISSING_FOLDER });
-    return path;
-  };
+function objectDetectionOptions(v: Record<string, unknown>, parse: ExtensionParse): GenericDatasetOptions['extensionOptions'] {
+  const { errors } = parse;
+  const folder = (field: string, required: boolean) => pathField(v, parse, field, 'dir', required);
   const pairOf = (a: string, b: string): { width: number; height: number } | null => {
     const [x, y] = [v[a] as number | null, v[b] as number | null];
     if (x === null && y !== null && !errors[a]) addFormError(errors, a, requiredIf(b));
