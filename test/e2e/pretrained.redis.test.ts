@@ -4,12 +4,12 @@
 // method=pretrained trains from the imported weights; bad uploads are refused with stable codes.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import tar from 'tar-stream';
 import t from 'tap';
 import { encodeImage } from '@digits-ts/imaging';
 import { loadModel, type tfl } from '@digits-ts/ml';
 import { mnistImage, readMnist, writeMnistPngs } from '../../scripts/mnist.ts';
 import { readArchive } from '../../apps/gateway/src/archive-reader.ts';
+import { tarOf } from '../helpers/archives.ts';
 import { writeCaffeModel } from '../helpers/caffemodel-writer.ts';
 import { createDataset } from '../helpers/datasets.ts';
 import { LENET, lenetDeployPrototxt, lenetFile, lenetRef } from '../helpers/lenet-reference.ts';
@@ -17,19 +17,6 @@ import { classifyOne, login, multipart, startStack, waitForStatus, type Stack } 
 
 type Predictions = [string, number][];
 const LABELS = Array.from({ length: 10 }, (_, d) => `digit-${d}`).join('\n');
-
-/** A tar holding `members` (names as given, unchecked), for hostile archives. */
-function tarOf(members: Record<string, string | Buffer>): Promise<Buffer> {
-  const pack = tar.pack();
-  for (const [name, data] of Object.entries(members)) pack.entry({ name }, Buffer.isBuffer(data) ? data : Buffer.from(data));
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  return new Promise((resolve, reject) => {
-    pack.on('data', (c: unknown) => chunks.push(c as Buffer));
-    pack.on('end', () => resolve(Buffer.concat(chunks)));
-    pack.on('error', reject);
-  });
-}
 
 t.test('pretrained models: Caffe import, archive round trip, fine-tuning, bad inputs', async (t) => {
   const stack = await startStack(t);

@@ -3,27 +3,9 @@
 import { spawnSync } from 'node:child_process';
 import zlib from 'node:zlib';
 import t from 'tap';
-import tar from 'tar-stream';
 import yazl from 'yazl';
 import { readArchive } from '../../apps/gateway/src/archive-reader.ts';
-
-type Entry = { name: string; data?: string | Buffer; type?: 'file' | 'symlink' | 'directory'; linkname?: string };
-
-function tarOf(entries: Entry[]): Promise<Buffer> {
-  const pack = tar.pack();
-  for (const e of entries) {
-    if (e.type === 'symlink') pack.entry({ name: e.name, type: 'symlink', linkname: e.linkname ?? '/etc/passwd' });
-    else if (e.type === 'directory') pack.entry({ name: e.name, type: 'directory' });
-    else pack.entry({ name: e.name }, Buffer.from(e.data ?? ''));
-  }
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  return new Promise((resolve, reject) => {
-    pack.on('data', (c: unknown) => chunks.push(c as Buffer));
-    pack.on('end', () => resolve(Buffer.concat(chunks)));
-    pack.on('error', reject);
-  });
-}
+import { tarOf, type ArchiveEntry as Entry } from '../helpers/archives.ts';
 
 function zipOf(entries: Entry[], compress: boolean): Promise<Buffer> {
   const zip = new yazl.ZipFile();
