@@ -7,6 +7,7 @@ import path from 'node:path';
 import t from 'tap';
 import { datumDataToPixels, decodeDatum, openDbReader } from '@digits-ts/dataset';
 import { decodeImage, encodeImage } from '@digits-ts/imaging';
+import { flat, httpPoster, shapeOf } from '../helpers/http-forms.ts';
 import { login, startStack, waitForStatus } from '../helpers/stack.ts';
 
 const FIXTURES = new URL('../fixtures/', import.meta.url);
@@ -38,22 +39,11 @@ async function writePairs(dataDir: string): Promise<void> {
   }
 }
 
-/** Flattens nested lists to numbers. */
-const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v as number]);
-/** The shape of a nested list. */
-const shapeOf = (v: unknown): number[] => (Array.isArray(v) ? [v.length, ...shapeOf(v[0])] : []);
-
 t.test('image-processing: paired folders → dataset → image-output model → inference', async (t) => {
   const stack = await startStack(t);
   const base = await stack.app.listen({ port: 0, host: '127.0.0.1' });
   const cookie = await login(stack.app, 'alice');
-  const post = async (url: string, fields: Record<string, string>, files: Record<string, { name: string; data: Buffer }> = {}) => {
-    const form = new FormData();
-    for (const [k, v] of Object.entries(fields)) form.append(k, v);
-    for (const [k, f] of Object.entries(files)) form.append(k, new Blob([f.data]), f.name);
-    const res = await fetch(`${base}${url}`, { method: 'POST', body: form, headers: { cookie }, redirect: 'manual' });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  const post = httpPoster(base, cookie);
   const getJson = async (url: string) => (await fetch(`${base}${url}`)).json() as Promise<Record<string, unknown>>;
   await writePairs(stack.dataDir);
   const [inDir, outDir] = [path.join(stack.dataDir, 'in'), path.join(stack.dataDir, 'out')];

@@ -11,6 +11,7 @@ import { decode as decodePng } from 'fast-png';
 import { decodeDatum, openDbReader } from '@digits-ts/dataset';
 import { axeViolations, launchBrowser, serious } from '../helpers/browser.ts';
 import { SHAPE_PALETTE, shapesRgbPng, shapesSample, writeShapesDataset } from '../helpers/segmentation-shapes.ts';
+import { flat, httpPoster, shapeOf } from '../helpers/http-forms.ts';
 import { login, startStack, waitForStatus } from '../helpers/stack.ts';
 
 const FIXTURES = new URL('../fixtures/', import.meta.url);
@@ -20,21 +21,11 @@ const PALETTE = SHAPE_PALETTE;
 const sample = (i: number) => shapesSample(i, SIZE);
 const rgbPng = (rgb: Buffer) => shapesRgbPng(rgb, SIZE);
 
-const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v as number]);
-const shapeOf = (v: unknown): number[] => (Array.isArray(v) ? [v.length, ...shapeOf(v[0])] : []);
-
 t.test('image-segmentation: shapes dataset → FCN 5 epochs → mean IoU rises → overlay', async (t) => {
   const stack = await startStack(t);
   const base = await stack.app.listen({ port: 0, host: '127.0.0.1' });
   const cookie = await login(stack.app, 'alice');
-  const post = async (url: string, fields: Record<string, string>, files: Record<string, { name: string; data: Buffer }> = {}) => {
-    const form = new FormData();
-    for (const [k, v] of Object.entries(fields)) form.append(k, v);
-    for (const [k, f] of Object.entries(files)) form.append(k, new Blob([f.data]), f.name);
-    const res = await fetch(`${base}${url}`, { method: 'POST', body: form, headers: { cookie }, redirect: 'manual' });
-    const text = await res.text();
-    return { status: res.status, text, body: (url.endsWith('.json') ? JSON.parse(text) : {}) as Record<string, unknown> };
-  };
+  const post = httpPoster(base, cookie);
   const getJson = async (url: string) => (await fetch(`${base}${url}`)).json() as Promise<Record<string, unknown>>;
   await writeShapesDataset(stack.dataDir, PAIRS, SIZE);
   const [images, labels, classes] = ['images', 'labels', 'classes.txt'].map((p) => path.join(stack.dataDir, p)) as [string, string, string];
