@@ -7,7 +7,7 @@ import path from 'node:path';
 import t from 'tap';
 import { datumDataToPixels, decodeDatum, openDbReader } from '@digits-ts/dataset';
 import { decodeImage, encodeImage } from '@digits-ts/imaging';
-import { flat, httpPoster, shapeOf } from '../helpers/http-forms.ts';
+import { flat, httpPoster, shapeOf, trainedModel } from '../helpers/http-forms.ts';
 import { login, startStack, waitForStatus } from '../helpers/stack.ts';
 
 const FIXTURES = new URL('../fixtures/', import.meta.url);
@@ -103,13 +103,10 @@ t.test('image-processing: paired folders → dataset → image-output model → 
 
   // a Caffe network of two convolutions with a 16×16×1 output, Euclidean loss against the label image
   const prototxt = await fs.readFile(new URL('image-processing.prototxt', FIXTURES), 'utf8');
-  const model = await post('/models/images/genericimage-processing.json', {
+  const modelId = await trainedModel(t, stack.app, post, '/models/images/genericimage-processing.json', {
     model_name: 'invert', dataset: datasetId, framework: 'caffe', method: 'custom', custom_network: prototxt,
     train_epochs: '3', solver_type: 'ADAM', learning_rate: '0.01', lr_policy: 'fixed', batch_size: '8', shuffle: 'true', random_seed: '7', use_mean: 'none',
-  });
-  t.equal(model.status, 200, JSON.stringify(model.body.errors ?? 'model created'));
-  const modelId = model.body.id as string;
-  t.equal(await waitForStatus(stack.app, modelId, 180_000), 'Done', JSON.stringify((await getJson(`/models/${modelId}.json`)).error ?? null));
+  }, 180_000);
   const detail = await getJson(`/models/${modelId}.json`) as { snapshots: number[] };
   t.same(detail.snapshots, [1, 2, 3]);
   const training = await getJson(`/models/${modelId}/training.json`) as { val_outputs: Record<string, { kind: string; values: number[] }> };

@@ -8,7 +8,7 @@ import path from 'node:path';
 import t from 'tap';
 import { iou } from '@digits-ts/ml';
 import { shapeImages, writeKitti } from '../helpers/detection-shapes.ts';
-import { login, multipart, startStack, waitForStatus } from '../helpers/stack.ts';
+import { expectModelDone, login, multipart, startStack, waitForStatus } from '../helpers/stack.ts';
 
 const SIZE = 64;
 const NETWORK = new URL('../../examples/object-detection/detectnet-small.prototxt', import.meta.url);
@@ -51,7 +51,7 @@ t.test('detection walkthrough: dataset, DetectNet, mAP per epoch, boxes from inf
   });
   t.equal(model.statusCode, 200, model.body);
   const modelId = (model.json() as { id: string }).id;
-  t.equal(await waitForStatus(stack.app, modelId, 240_000), 'Done', JSON.stringify((await stack.app.inject(`/models/${modelId}.json`)).json().error ?? null));
+  await expectModelDone(t, stack.app, modelId, 240_000);
   const detail = (await stack.app.inject(`/models/${modelId}/training.json`)).json() as { val_outputs: Record<string, { kind: string; values: (number | null)[] }> };
   t.same(Object.keys(detail.val_outputs).sort(), ['epoch', 'loss_bbox', 'loss_coverage', 'mAP', 'precision', 'recall']);
   t.equal(detail.val_outputs.mAP!.kind, 'ScoreDetections');

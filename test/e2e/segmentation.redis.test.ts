@@ -11,7 +11,7 @@ import { decode as decodePng } from 'fast-png';
 import { decodeDatum, openDbReader } from '@digits-ts/dataset';
 import { axeViolations, launchBrowser, serious } from '../helpers/browser.ts';
 import { SHAPE_PALETTE, shapesRgbPng, shapesSample, writeShapesDataset } from '../helpers/segmentation-shapes.ts';
-import { flat, httpPoster, shapeOf } from '../helpers/http-forms.ts';
+import { flat, httpPoster, shapeOf, trainedModel } from '../helpers/http-forms.ts';
 import { login, startStack, waitForStatus } from '../helpers/stack.ts';
 
 const FIXTURES = new URL('../fixtures/', import.meta.url);
@@ -93,13 +93,10 @@ t.test('image-segmentation: shapes dataset → FCN 5 epochs → mean IoU rises �
   // the FCN, 5 epochs
   const prototxt = await fs.readFile(new URL('segmentation-fcn.prototxt', FIXTURES), 'utf8');
   // DIGITS' spelling of the extension's model page: its datasets only
-  const model = await post('/models/images/genericimage-segmentation.json', {
+  const modelId = await trainedModel(t, stack.app, post, '/models/images/genericimage-segmentation.json', {
     model_name: 'fcn', dataset: datasetId, framework: 'caffe', method: 'custom', custom_network: prototxt,
     train_epochs: '5', solver_type: 'ADAM', learning_rate: '0.01', lr_policy: 'fixed', batch_size: '16', shuffle: 'true', random_seed: '11', use_mean: 'none',
-  });
-  t.equal(model.status, 200, JSON.stringify(model.body.errors ?? 'model created'));
-  const modelId = model.body.id as string;
-  t.equal(await waitForStatus(stack.app, modelId, 240_000), 'Done', JSON.stringify((await getJson(`/models/${modelId}.json`)).error ?? null));
+  }, 240_000);
   const training = await getJson(`/models/${modelId}/training.json`) as { val_outputs: Record<string, { kind: string; values: number[] }> };
   const { loss, accuracy, mean_iou: miou } = training.val_outputs;
   t.equal(loss?.kind, 'SoftmaxWithLoss');

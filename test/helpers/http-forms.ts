@@ -1,7 +1,11 @@
 /**
  * What the e2e tests that drive a listening gateway over real HTTP share: multipart form posts
- * with the session cookie, and the nested lists (C×H×W) that inference answers.
+ * with the session cookie, a model trained through them, and the nested lists (C×H×W) that
+ * inference answers.
  */
+import type { FastifyInstance } from 'fastify';
+import type { Test } from 'tap';
+import { expectModelDone } from './stack.ts';
 
 export interface HttpPost {
   status: number;
@@ -20,6 +24,15 @@ export function httpPoster(base: string, cookie: string) {
     const text = await res.text();
     return { status: res.status, text, body: (url.endsWith('.json') ? JSON.parse(text) : {}) as Record<string, unknown> };
   };
+}
+
+/** Posts the model form `fields` to `url`, asserts it is accepted and that the job ends Done; returns the model's id. */
+export async function trainedModel(t: Pick<Test, 'equal'>, app: FastifyInstance, post: ReturnType<typeof httpPoster>, url: string, fields: Record<string, string>, timeoutMs: number): Promise<string> {
+  const model = await post(url, fields);
+  t.equal(model.status, 200, JSON.stringify(model.body.errors ?? 'model created'));
+  const id = model.body.id as string;
+  await expectModelDone(t, app, id, timeoutMs);
+  return id;
 }
 
 /** Flattens nested lists to numbers. */

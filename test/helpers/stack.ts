@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { Test } from 'tap';
 import type { JobRecord, WorkerInfo } from '@digits-ts/contracts';
 import { loadGatewayConfig, loadWorkerConfig } from '@digits-ts/config';
 import { createLogger } from '@digits-ts/logger';
@@ -100,6 +101,11 @@ export async function waitForStatus(app: FastifyInstance, id: string, timeoutMs 
     last = (res.json() as { status: string }).status;
     return RUNNING.includes(last) ? undefined : last;
   }, { timeoutMs, what: 'final status', describe: () => `still ${last}` });
+}
+
+/** Asserts that model job `id` ends Done, with the job's error as the message otherwise. */
+export async function expectModelDone(t: Pick<Test, 'equal'>, app: FastifyInstance, id: string, timeoutMs: number): Promise<void> {
+  t.equal(await waitForStatus(app, id, timeoutMs), 'Done', JSON.stringify((await app.inject(`/models/${id}.json`)).json().error ?? null));
 }
 
 /** Waits until the job's record satisfies `ready` (checked after each change notice); returns it. */
