@@ -42,13 +42,31 @@ function reduceRegression(kind: LossKind, diff: tf.Tensor2D, reduction: 'mean' |
 }
 
 /**
+ * The grids of one batch's labels, made once for all its detection heads: the coverage head and
+ * the box head read the same grids, and each label tensor belongs to one batch (a new batch is a
+ * new tensor, so an entry is never read again once its grids are disposed with the step's scope).
+ */
+const gridCache = new WeakMap<tf.Tensor2D, Map<string, ReturnType<typeof detectionTargets>>>();
+function batchGrids(labels: tf.Tensor2D, gh: number, gw: number, target: DetectionTarget): ReturnType<typeof detectionTargets> {
+  const key = `${gh}x${gw}/${target.stride}/${target.scaleCvg}`;
+  const cached = gridCache.get(labels) ?? new Map<string, ReturnType<typeof detectionTargets>>();
+  gridCache.set(labels, cached);
+  let grids = cached.get(key);
+  if (!grids || grids.coverage.isDisposed) {
+    grids = detectionTargets(labels, gh, gw, target);
+    cached.set(key, grids);
+  }
+  return grids;
+}
+
+/**
  * A detection head's loss: the prediction grid against the grid DetectNetTransformation makes of
  * the labels. Box predictions count only on covered cells (DetectNet masks them by the coverage
  * label), reduced as any regression head.
  */
 function detectionLoss(kind: LossKind, output: tf.Tensor4D, labels: tf.Tensor2D, reduction: 'mean' | 'sum', target: DetectionTarget): tf.Scalar {
   const [n, gh, gw] = output.shape;
-  const { coverage, boxes } = detectionTargets(labels, gh, gw, target);
+  const { coverage, boxes } = batchGrids(labels, gh, gw, target);
   const diff = target.part === 'coverage' ? tf.sub(output, coverage) : tf.sub(tf.mul(output, coverage), boxes);
   return reduceRegression(kind, tf.reshape(diff, [n, -1]), reduction);
 }
