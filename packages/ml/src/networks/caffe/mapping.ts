@@ -94,20 +94,26 @@ function pair(layer: CaffeLayer, p: ParamReader, name: string, fallback: number 
   return [list[0]!, list[list.length - 1]!];
 }
 
-const convolution: Factory = (layer, [x], ctx) => {
-  const p = layer.param('convolution_param', FIELDS.convolution);
-  const [, , cin] = dims4(layer, x!);
+/** What Convolution and Deconvolution read alike from convolution_param (2-D, channels on axis 1). */
+function convolutionGeometry(layer: CaffeLayer, p: ParamReader, x: Sym) {
+  const [, , cin] = dims4(layer, x);
   const filters = p.int('num_output', undefined, 1) ?? fail(layer, 'needs convolution_param.num_output');
-  const [kh, kw] = pair(layer, p, 'kernel_size', null, 1);
-  const [sh, sw] = pair(layer, p, 'stride', 1, 1);
-  const [ph, pw] = pair(layer, p, 'pad', 0, 0);
+  const kernel = pair(layer, p, 'kernel_size', null, 1);
+  const strides = pair(layer, p, 'stride', 1, 1);
+  const pad = pair(layer, p, 'pad', 0, 0);
   const dilation = p.ints('dilation', 1);
-  if (dilation.length > 2) fail(layer, `gives ${dilation.length} values for dilation; 2-D layers take 1 or 2`);
-  const [dh, dw] = [dilation[0] ?? 1, dilation[dilation.length - 1] ?? 1];
   const group = p.int('group', 1, 1);
-  const biasTerm = p.bool('bias_term', true);
   if (p.int('axis', 1) !== 1) fail(layer, 'supports only axis 1 (channels)');
   if (cin % group !== 0 || filters % group !== 0) fail(layer, `needs input channels (${cin}) and num_output (${filters}) divisible by group ${group}`);
+  return { cin, filters, kernel, strides, pad, dilation, group };
+}
+
+const convolution: Factory = (layer, [x], ctx) => {
+  const p = layer.param('convolution_param', FIELDS.convolution);
+  const { cin, filters, kernel: [kh, kw], strides: [sh, sw], pad: [ph, pw], dilation, group } = convolutionGeometry(layer, p, x!);
+  if (dilation.length > 2) fail(layer, `gives ${dilation.length} values for dilation; 2-D layers take 1 or 2`);
+  const [dh, dw] = [dilation[0] ?? 1, dilation[dilation.length - 1] ?? 1];
+  const biasTerm = p.bool('bias_term', true);
   const fans = { in: (kh * kw * cin) / group, out: kh * kw * filters };
   const kernelInitializer = fillerInitializer(p.child('weight_filler', FIELDS.filler), fans, ctx.seeds);
   const biasInitializer = fillerInitializer(p.child('bias_filler', FIELDS.filler), fans, ctx.seeds);
@@ -135,15 +141,8 @@ const convolution: Factory = (layer, [x], ctx) => {
 
 const deconvolution: Factory = (layer, [x], ctx) => {
   const p = layer.param('convolution_param', FIELDS.convolution);
-  const [, , cin] = dims4(layer, x!);
-  const filters = p.int('num_output', undefined, 1) ?? fail(layer, 'needs convolution_param.num_output');
-  const kernelSize = pair(layer, p, 'kernel_size', null, 1);
-  const strides = pair(layer, p, 'stride', 1, 1);
-  const pad = pair(layer, p, 'pad', 0, 0);
-  if (p.ints('dilation', 1).some((d) => d !== 1)) fail(layer, 'supports only dilation 1');
-  if (p.int('axis', 1) !== 1) fail(layer, 'supports only axis 1 (channels)');
-  const group = p.int('group', 1, 1);
-  if (cin % group !== 0 || filters % group !== 0) fail(layer, `needs input channels (${cin}) and num_output (${filters}) divisible by group ${group}`);
+  const { cin, filters, kernel: kernelSize, strides, pad, dilation, group } = convolutionGeometry(layer, p, x!);
+  if (dilation.some((d) => d !== 1)) fail(layer, 'supports only dilation 1');
   const [kh, kw] = kernelSize;
   // Caffe counts a deconvolution's fans from its output side: fan-in C_out/group·k², fan-out C_in·k²
   const fans = { in: (kh * kw * filters) / group, out: kh * kw * cin };
