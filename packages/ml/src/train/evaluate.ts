@@ -77,7 +77,8 @@ export async function evaluate(setup: TrainSetup, signal?: AbortSignal, data?: B
           const total = lossOf(kind, o, labels, 'sum', heads[i]);
           if (kind === 'pixel-softmax') {
             const before = confusion.get(i);
-            confusion.set(i, tf.keep(before ? tf.add(before, pixelConfusion(o, labels.targets!, heads[i]!.ignoreLabel)) : pixelConfusion(o, labels.targets!, heads[i]!.ignoreLabel)));
+            const batchConfusion = pixelConfusion(o, labels.targets!, heads[i]!.ignoreLabel);
+            confusion.set(i, tf.keep(before ? tf.add(before, batchConfusion) : batchConfusion));
             before?.dispose();
           }
           if (kind !== 'softmax') return tf.stack([total, tf.scalar(0), tf.scalar(0)]);
